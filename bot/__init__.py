@@ -1,0 +1,1 @@
+"""Conversation surfaces over the archive: the terminal console and the Telegram bot."""

@@ -1,0 +1,47 @@
+"""Answers, issues and stats as JSON-ready dicts (the command line's --json contract)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from retrieval.models import Answer, ArchiveStats, StoredIssue
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "question": answer.question,
+        "hits": [
+            {
+                "total": hit.issue.total,
+                "number": hit.issue.number,
+                "date": hit.issue.date.isoformat(),
+                "title": hit.title,
+                "source": hit.source,
+                "excerpt": hit.excerpt,
+                "score": hit.score,
+            }
+            for hit in answer.hits
+        ],
+    }
+
+
+def issue_json(issue: StoredIssue) -> dict[str, Any]:
+    ref = issue.ref
+    return {
+        "total": ref.total,
+        "number": ref.number,
+        "year": ref.year,
+        "date": ref.date.isoformat(),
+        "issuer": ref.issuer,
+        "articles": [{"title": a.title, "source": a.source, "text": a.text} for a in issue.articles],
+    }
+
+
+def stats_json(stats: ArchiveStats) -> dict[str, Any]:
+    return {
+        "issues": stats.issues,
+        "articles": stats.articles,
+        "passages": stats.passages,
+        "first": stats.first.isoformat() if stats.first else None,
+        "latest": stats.latest.isoformat() if stats.latest else None,
+    }

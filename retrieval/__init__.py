@@ -1,0 +1,1 @@
+"""Archive core: parse bulletins, store them in SQLite, and answer questions with cited excerpts."""

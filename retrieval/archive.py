@@ -1,0 +1,62 @@
+"""The archive's public API: one object that ingests, answers and looks up issues."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from . import answer as answering
+from .errors import UnknownIssue
+from .ingest import IngestReport, ingest_bytes, ingest_paths
+from .models import Answer, ArchiveStats, StoredIssue
+from .store import Store
+from .tokenize import Tokenizer
+
+
+class Archive:
+    """An archive database plus the tokenizer that indexes and queries it."""
+
+    def __init__(self, db_path: Path | str, tokenizer: Tokenizer | None = None):
+        self.store = Store(db_path)
+        self.tokenizer = tokenizer or Tokenizer()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def ask(self, question: str, limit: int = 3, offset: int = 0) -> Answer:
+        return answering.answer(self.store, self.tokenizer, question, limit=limit, offset=offset)
+
+    def issue(self, total: int) -> StoredIssue:
+        """Raises UnknownIssue, naming the nearest issues held."""
+        return self.store.issue(total)
+
+    def issue_by_year_number(self, year: int, number: int) -> StoredIssue:
+        """Raises UnknownIssue, naming the issues nearest to that year and number."""
+        total = self.store.issue_by_year_number(year, number)
+        if total is None:
+            raise UnknownIssue(
+                f"档案中没有{year}年第{number}期。", nearest=self.store.nearest_by_year_number(year, number)
+            )
+        return self.store.issue(total)
+
+    def latest(self) -> StoredIssue | None:
+        total = self.store.latest_total()
+        return None if total is None else self.store.issue(total)
+
+    def stats(self) -> ArchiveStats:
+        return self.store.stats()
+
+    def is_empty(self) -> bool:
+        return self.store.latest_total() is None
+
+    def ingest(self, paths: Iterable[Path]) -> Iterator[IngestReport]:
+        return ingest_paths(self.store, self.tokenizer, paths)
+
+    def ingest_bytes(self, data: bytes, name: str) -> IngestReport:
+        return ingest_bytes(self.store, self.tokenizer, data, name)

@@ -1,0 +1,28 @@
+"""Domain errors. Each carries a one-line, user-facing message in Chinese."""
+
+
+class ArchiveError(Exception):
+    """Base class for problems a user can act on; never a bug."""
+
+
+class UnreadableFile(ArchiveError):
+    """The file is empty, binary, too large, or in an encoding we cannot read."""
+
+
+class NotABulletin(ArchiveError):
+    """The text lacks a bulletin's header, issue numbers, date or articles."""
+
+    def __str__(self) -> str:
+        return f"{self.args[0]}。请确认这是一期简报的完整正文文本（从 PDF 导出的 .txt）。"
+
+
+class UnknownIssue(ArchiveError):
+    """No issue with that number is held in the archive."""
+
+    def __init__(self, message: str, nearest: tuple[int, ...] = ()):
+        super().__init__(message)
+        self.nearest = nearest
+
+
+class MissingResource(ArchiveError):
+    """A data file the archive needs (user dictionary, stop words) is missing."""

@@ -1,0 +1,57 @@
+"""Cut a 120-200 character excerpt around the sentences of a passage that best answer a question."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rank_bm25 import BM25Plus
+
+from .text import split_sentences
+
+MIN_CHARS = 120
+MAX_CHARS = 200
+ELLIPSIS = "…"
+
+
+def make_excerpt(
+    passage: str,
+    query_terms: list[str],
+    tokenize: Callable[[str], list[str]],
+    min_chars: int = MIN_CHARS,
+    max_chars: int = MAX_CHARS,
+) -> str:
+    """The best sentence by BM25 (BM25Plus: its IDF stays positive on a corpus of a few sentences),
+    grown with neighbouring sentences up to max_chars; ellipses mark text left out."""
+    text = "".join(line.strip() for line in passage.splitlines())
+    sentences = split_sentences(text)
+    if len(text) <= max_chars or not sentences:
+        return text[:max_chars] + (ELLIPSIS if len(text) > max_chars else "")
+    scores = BM25Plus([tokenize(s) or [""] for s in sentences]).get_scores(query_terms or [""])
+    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
+    first = last = best
+    size = len(sentences[best])
+    # Grow towards the better-scoring neighbour first, then whichever side still fits.
+    while True:
+        options = []
+        if first > 0 and size + len(sentences[first - 1]) <= max_chars:
+            options.append((scores[first - 1], 1, first - 1))
+        if last + 1 < len(sentences) and size + len(sentences[last + 1]) <= max_chars:
+            options.append((scores[last + 1], 2, last + 1))
+        if not options or (size >= min_chars and max(options)[0] <= 0):
+            break
+        _, _, index = max(options)
+        first, last = min(first, index), max(last, index)
+        size += len(sentences[index])
+    excerpt = "".join(sentences[first : last + 1]).strip()
+    if len(excerpt) > max_chars:
+        excerpt = _window(excerpt, query_terms, max_chars)
+        return ELLIPSIS + excerpt.strip() + ELLIPSIS
+    return (ELLIPSIS if first > 0 else "") + excerpt + (ELLIPSIS if last + 1 < len(sentences) else "")
+
+
+def _window(text: str, query_terms: list[str], width: int) -> str:
+    """A width-long slice of one long sentence, centred on the first query term it contains."""
+    positions = [text.find(term) for term in query_terms if term and text.find(term) >= 0]
+    centre = min(positions) if positions else 0
+    start = max(0, min(centre - width // 3, len(text) - width))
+    return text[start : start + width]

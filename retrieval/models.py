@@ -1,0 +1,129 @@
+"""Small frozen dataclasses that carry the domain between modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+
+BULLETIN_TITLE = "首都精神文明建设情况简报"
+
+
+@dataclass(frozen=True)
+class Footer:
+    """Issue metadata printed under the last article (never article text)."""
+
+    editor: str | None = None
+    reviewer: str | None = None
+    phone: str | None = None
+    fax: str | None = None
+    email: str | None = None
+    report_to: str | None = None
+    send_to: str | None = None
+    distribute_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Article:
+    title: str
+    source: str | None
+    paragraphs: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True)
+class IssueRef:
+    """What a citation needs to name an issue."""
+
+    total: int
+    number: int
+    year: int
+    date: dt.date
+    issuer: str
+
+
+@dataclass(frozen=True)
+class Issue:
+    ref: IssueRef
+    articles: tuple[Article, ...]
+    footer: Footer = field(default_factory=Footer)
+
+    @property
+    def total(self) -> int:
+        return self.ref.total
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    id: int
+    position: int
+    title: str
+    source: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class StoredIssue:
+    ref: IssueRef
+    articles: tuple[StoredArticle, ...]
+    footer: Footer
+
+
+@dataclass(frozen=True)
+class Hit:
+    issue: IssueRef
+    article_id: int
+    title: str
+    source: str | None
+    excerpt: str
+    score: float
+    terms: tuple[str, ...]
+    """Question terms found in the passage, for highlighting."""
+
+
+class NoAnswer(Enum):
+    EMPTY_QUESTION = "empty_question"
+    NO_MATCH = "no_match"
+    OUTSIDE_ARCHIVE = "outside_archive"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions a question names: a year range, a month, a date or an issue."""
+
+    year_from: int | None = None
+    year_to: int | None = None
+    month: int | None = None
+    day: int | None = None
+    number: int | None = None
+    total: int | None = None
+    label: str = ""
+
+    @property
+    def active(self) -> bool:
+        return any(
+            v is not None
+            for v in (self.year_from, self.year_to, self.month, self.day, self.number, self.total)
+        )
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    hits: tuple[Hit, ...]
+    filters: Filters = field(default_factory=Filters)
+    no_answer: NoAnswer | None = None
+    held: tuple[dt.date, dt.date] | None = None
+    """First and latest issue dates held, when the filters fall outside them."""
+
+
+@dataclass(frozen=True)
+class ArchiveStats:
+    issues: int
+    articles: int
+    passages: int
+    first: dt.date | None
+    latest: dt.date | None

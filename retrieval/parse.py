@@ -1,0 +1,288 @@
+"""Bulletin text -> Issue. Pure functions: no I/O, no database.
+
+The text comes from PDF extraction, so the parser mends its artefacts: blank lines at page
+breaks (even inside a word), line-wrap spaces, and markdown bold markers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from .errors import NotABulletin
+from .models import BULLETIN_TITLE, Article, Footer, Issue, IssueRef
+from .text import CJK, close_wrap_spaces, compact, ends_sentence, split_sentences
+
+DEFAULT_ISSUER = "首都精神文明办"
+HEADER_SCAN_LINES = 12
+MAX_HEADING_CHARS = 60
+MAX_HEADLINE_SENTENCE_CHARS = 60
+
+_TOTAL = re.compile(r"总\s*第\s*(\d+)\s*期")
+_NUMBER = re.compile(r"第\s*(\d+)\s*期")
+_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_CN_DIGITS = "〇一二三四五六七八九"
+_CN_DATE = re.compile(r"([〇零○Ｏ一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+
+_FOOTER_FIELDS = {
+    "责编": "editor",
+    "责任编辑": "editor",
+    "核稿": "reviewer",
+    "电话": "phone",
+    "传真": "fax",
+    "邮箱": "email",
+    "电子邮箱": "email",
+    "报": "report_to",
+    "送": "send_to",
+    "发": "distribute_to",
+}
+_FOOTER_LINE = re.compile(r"^\s*(" + "|".join(sorted(_FOOTER_FIELDS, key=len, reverse=True)) + r")\s*[:：]\s*(.*)$")
+
+_ATTRIBUTION = re.compile(r"^[(（]([^()（）。，,]{2,40})[)）]$")
+_TRAILING_ATTRIBUTION = re.compile(rf"^(.*[。！？!?”』」])\s*[(（]([^()（）。，,]{{2,40}})[)）]$", re.S)
+_NOT_A_SOURCE = re.compile(r"^[\d一二三四五六七八九十]+$|^完$")
+_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+[、是是.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|第[一二三四五六七八九十]+[,，、])")
+_EDITOR_NOTE = re.compile(r"^[【\[]?编者按")
+
+
+@dataclass
+class _Draft:
+    """An article while its blocks are being collected."""
+
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    source: str | None = None
+
+    def freeze(self) -> Article:
+        return Article(title=self.title, source=self.source, paragraphs=tuple(self.paragraphs))
+
+
+def parse_bulletin(text: str) -> Issue:
+    """Parse the text of one bulletin; raise NotABulletin naming what is missing."""
+    lines = [_clean_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    ref, body_start = _parse_header(lines)
+    body_lines, footer = _split_footer(lines[body_start:])
+    blocks = _merge_broken_blocks([line for line in body_lines if line])
+    articles = _build_articles(blocks)
+    if not articles:
+        raise NotABulletin("文件不完整：报头之后没有正文文章")
+    if footer == Footer() and not _article_complete(articles[-1]):
+        raise NotABulletin("文件不完整：正文在句子中间中断，且缺少页脚（责编、核稿、报送发）")
+    empty = [a.title for a in articles if not a.paragraphs]
+    if empty:
+        raise NotABulletin(f"文件不完整：文章“{empty[0]}”只有标题没有正文")
+    return Issue(ref=ref, articles=tuple(articles), footer=footer)
+
+
+def _clean_line(line: str) -> str:
+    line = line.replace("\ufeff", "").replace("**", "").replace("\u3000", " ")
+    return close_wrap_spaces(line.strip())
+
+
+# --- header ---------------------------------------------------------------
+
+
+def _parse_header(lines: list[str]) -> tuple[IssueRef, int]:
+    """Read title, 期号, 总期号, issuer and date from the first lines; return them and where the body starts."""
+    found_title = False
+    total = number = None
+    date = None
+    issuer_parts: list[str] = []
+    body_start = None
+    seen = 0
+    for index, raw in enumerate(lines):
+        if not raw:
+            continue
+        seen += 1
+        if seen > HEADER_SCAN_LINES:
+            break
+        line = unicodedata.normalize("NFKC", raw)
+        rest = compact(line)
+        if BULLETIN_TITLE in rest:
+            found_title = True
+            rest = rest.replace(BULLETIN_TITLE, "")
+        if (m := _TOTAL.search(rest)) and total is None:
+            total = int(m.group(1))
+            rest = rest[: m.start()] + rest[m.end() :]
+        if (m := _NUMBER.search(rest)) and number is None:
+            number = int(m.group(1))
+            rest = rest[: m.start()] + rest[m.end() :]
+        date_match = _DATE.search(rest) or _CN_DATE.search(rest)
+        if date_match:
+            date = _to_date(date_match)
+            rest = rest[: date_match.start()] + rest[date_match.end() :]
+        rest = rest.strip("()（）[]【】 ")
+        if rest and found_title and date is None and len(rest) <= 20:
+            issuer_parts.append(rest)
+        if date_match:
+            body_start = index + 1
+            break
+    missing = []
+    if not found_title:
+        missing.append(f"报头“{BULLETIN_TITLE}”")
+    if number is None:
+        missing.append("期号（第N期）")
+    if total is None:
+        missing.append("总期号（总第N期）")
+    if date is None or body_start is None:
+        missing.append("日期（如 2022年4月29日）")
+    if missing:
+        raise NotABulletin("不是简报：缺少" + "、".join(missing))
+    assert date is not None and number is not None and total is not None and body_start is not None
+    issuer = "".join(issuer_parts) or DEFAULT_ISSUER
+    ref = IssueRef(total=total, number=number, year=date.year, date=date, issuer=issuer)
+    return ref, body_start
+
+
+def _to_date(match: re.Match[str]) -> dt.date:
+    year, month, day = match.groups()
+    if not year.isdigit():
+        year = "".join(str(_CN_DIGITS.index(c)) if c in _CN_DIGITS else "0" for c in year)
+        month, day = str(_cn_small_number(month)), str(_cn_small_number(day))
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        raise NotABulletin(f"日期无效：{match.group(0)}") from None
+
+
+def _cn_small_number(text: str) -> int:
+    """一..三十一 -> 1..31."""
+    if "十" not in text:
+        return _CN_DIGITS.index(text)
+    tens, _, units = text.partition("十")
+    return (_CN_DIGITS.index(tens) if tens else 1) * 10 + (_CN_DIGITS.index(units) if units else 0)
+
+
+# --- footer ---------------------------------------------------------------
+
+
+def _split_footer(lines: list[str]) -> tuple[list[str], Footer]:
+    """Cut the body at the first footer line (责编, 核稿, 电话, 报/送/发…) and read the footer."""
+    for index, line in enumerate(lines):
+        if _FOOTER_LINE.match(unicodedata.normalize("NFKC", line).replace(":", "：")):
+            return lines[:index], _parse_footer(lines[index:])
+    return lines, Footer()
+
+
+def _parse_footer(lines: list[str]) -> Footer:
+    values: dict[str, str] = {}
+    last = None
+    for line in lines:
+        if not line:
+            continue
+        m = _FOOTER_LINE.match(line)
+        if m:
+            last = _FOOTER_FIELDS[m.group(1)]
+            values[last] = (values.get(last, "") + m.group(2)).strip()
+        elif last:  # a wrapped continuation of the previous field
+            values[last] = values[last] + line
+    return Footer(**values)
+
+
+# --- body -----------------------------------------------------------------
+
+
+def _merge_broken_blocks(lines: list[str]) -> list[str]:
+    """Join lines that a page break or a hard wrap cut in the middle of a sentence."""
+    blocks: list[str] = []
+    for line in lines:
+        if blocks and _is_unfinished(blocks[-1]) and not _is_attribution(line):
+            blocks[-1] = _join(blocks[-1], line)
+        else:
+            blocks.append(line)
+    return blocks
+
+
+def _is_unfinished(block: str) -> bool:
+    """A block that stops mid-sentence and cannot be a heading continues on the next line."""
+    if ends_sentence(block) or _is_attribution(block) or _is_heading(block):
+        return False
+    return _split_trailing_attribution(block)[1] is None
+
+
+def _join(left: str, right: str) -> str:
+    if left[-1:].isascii() and left[-1:].isalnum() and right[:1].isascii() and right[:1].isalnum():
+        return left + " " + right
+    return left + right
+
+
+def _is_attribution(block: str) -> bool:
+    m = _ATTRIBUTION.match(block)
+    return bool(m) and not _NOT_A_SOURCE.match(m.group(1).strip())
+
+
+def _is_heading(block: str) -> bool:
+    """A short line with no sentence inside it, not a list item: an article's own heading line."""
+    text = compact(block)
+    if not 4 <= len(text) <= MAX_HEADING_CHARS:
+        return False
+    if "。" in text or ends_sentence(text) or text[-1] in "，,、":
+        return False
+    if _ENUMERATED.match(text) or _EDITOR_NOTE.match(text):
+        return False
+    return bool(re.search(f"[{CJK}]", text))
+
+
+def _split_trailing_attribution(block: str) -> tuple[str, str | None]:
+    m = _TRAILING_ATTRIBUTION.match(block)
+    if m and not _NOT_A_SOURCE.match(m.group(2).strip()):
+        return m.group(1).rstrip(), m.group(2).strip()
+    return block, None
+
+
+def _split_headline(paragraph: str) -> tuple[str, str]:
+    """An article with no heading line opens with its headline as the first sentence."""
+    sentences = split_sentences(paragraph)
+    first = sentences[0]
+    if len(first) <= MAX_HEADLINE_SENTENCE_CHARS:
+        return first.rstrip("。！!； "), "".join(sentences[1:]).strip()
+    return first[:30].rstrip("，,、") + "…", paragraph
+
+
+def _build_articles(blocks: list[str]) -> list[Article]:
+    articles: list[Article] = []
+    draft: _Draft | None = None
+    preface: list[str] = []  # an 编者按 seen before its article's first line
+
+    def close() -> None:
+        nonlocal draft
+        if draft is not None:
+            articles.append(draft.freeze())
+            draft = None
+
+    for block in blocks:
+        if _is_attribution(block):
+            source = _ATTRIBUTION.match(block).group(1).strip()  # type: ignore[union-attr]
+            if draft is not None:
+                draft.source = source
+                close()
+            continue
+        if _is_heading(block):
+            if draft is not None and not draft.paragraphs:
+                draft.title = f"{draft.title} {block}"  # a headline set over two lines
+            else:
+                close()
+                draft = _Draft(title=block, paragraphs=preface)
+                preface = []
+            continue
+        paragraph, source = _split_trailing_attribution(block)
+        if draft is None:
+            if _EDITOR_NOTE.match(paragraph):
+                preface.append(paragraph)
+                continue
+            title, rest = _split_headline(paragraph)
+            draft = _Draft(title=title, paragraphs=preface + ([rest] if rest else []))
+            preface = []
+        else:
+            draft.paragraphs.append(paragraph)
+        if source is not None:
+            draft.source = source
+            close()
+    close()
+    return articles
+
+
+def _article_complete(article: Article) -> bool:
+    return article.source is not None or (bool(article.paragraphs) and ends_sentence(article.paragraphs[-1]))

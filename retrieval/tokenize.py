@@ -1,0 +1,65 @@
+"""One tokenizer for passages and questions, so both sides of BM25 see the same terms."""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from pathlib import Path
+
+import jieba
+import opencc
+
+from .errors import MissingResource
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DEFAULT_USER_DICT = DATA_DIR / "userdict.txt"
+DEFAULT_STOPWORDS = DATA_DIR / "stopwords.txt"
+
+# FTS5's unicode61 tokenizer splits on anything that is not a letter or digit; so do we, so that
+# the index and our own term statistics agree.
+_WORD_PIECES = re.compile(r"[^\W_]+")
+
+
+class Tokenizer:
+    """NFKC, case folding, traditional->simplified, jieba search-mode segmentation, stop words out.
+
+    The jieba dictionary (about a second to load) is loaded on first use, not at construction.
+    """
+
+    def __init__(self, user_dict: Path = DEFAULT_USER_DICT, stopwords: Path = DEFAULT_STOPWORDS):
+        for path in (user_dict, stopwords):
+            if not path.is_file():
+                raise MissingResource(f"缺少数据文件 {path}，请从代码仓库恢复它。")
+        self._user_dict = user_dict
+        self.stopwords = frozenset(
+            line.strip()
+            for line in stopwords.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        )
+        self._converter = opencc.OpenCC("t2s")
+        self._jieba: jieba.Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    def normalize(self, text: str) -> str:
+        return self._converter.convert(unicodedata.normalize("NFKC", text).casefold())
+
+    def tokens(self, text: str) -> list[str]:
+        """Search-mode terms of text, in order, with repeats (BM25 needs term frequencies)."""
+        segmenter = self._segmenter()
+        out: list[str] = []
+        for word in segmenter.cut_for_search(self.normalize(text), HMM=False):
+            for piece in _WORD_PIECES.findall(word):
+                if piece not in self.stopwords:
+                    out.append(piece)
+        return out
+
+    def _segmenter(self) -> jieba.Tokenizer:
+        if self._jieba is None:
+            with self._lock:
+                if self._jieba is None:
+                    segmenter = jieba.Tokenizer()
+                    segmenter.initialize()
+                    segmenter.load_userdict(str(self._user_dict))
+                    self._jieba = segmenter
+        return self._jieba

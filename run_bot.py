@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Entry point: the command line of the bulletin archive. The only place that reads flags and the environment."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from bot.console import issue_reply, run_console
+from bot.render_json import answer_json, issue_json, stats_json
+from bot.render_text import render_answer, render_issue, render_stats, render_unknown_issue
+from bot.commands import parse_issue_query
+from bot.settings import Settings
+from bot import messages
+from retrieval.archive import Archive
+from retrieval.errors import ArchiveError, UnknownIssue
+from retrieval.ingest import IngestReport
+from retrieval.store import IngestStatus
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_DB = ROOT / "data" / "archive.db"
+SAMPLE_ARCHIVE = ROOT / "data" / "raw"
+MAX_LIMIT = 20
+
+log = logging.getLogger("run_bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    settings = Settings(
+        db_path=Path(args.db or os.environ.get("ARCHIVE_DB") or DEFAULT_DB),
+        default_db=DEFAULT_DB,
+        sample_archive=SAMPLE_ARCHIVE,
+    )
+    try:
+        return args.handler(settings, args)
+    except ArchiveError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:
+        print(f"错误：档案数据库 {settings.db_path} 无法使用（{exc}）。请检查文件，或删除后重新导入。", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`); nothing left to say
+        return 0
+
+
+# --- commands ---------------------------------------------------------------
+
+
+def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    failed = 0
+    with Archive(settings.db_path) as archive:
+        for report in archive.ingest(Path(p) for p in args.paths):
+            print(ingest_line(report), flush=True)
+            failed += not report.ok
+    return 1 if failed else 0
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    with open_archive(settings) as archive:
+        answer = archive.ask(args.question, limit=args.limit)
+    emit(args, answer_json(answer), lambda: render_answer(answer))
+    return 0
+
+
+def cmd_latest(settings: Settings, args: argparse.Namespace) -> int:
+    with open_archive(settings) as archive:
+        issue = archive.latest()
+    if issue is None:
+        print(messages.EMPTY_ARCHIVE, file=sys.stderr)
+        return 1
+    emit(args, issue_json(issue), lambda: render_issue(issue, full=args.full))
+    return 0
+
+
+def cmd_issue(settings: Settings, args: argparse.Namespace) -> int:
+    query = parse_issue_query(args.number)
+    if query is None:
+        print(messages.ISSUE_USAGE, file=sys.stderr)
+        return 2
+    with open_archive(settings) as archive:
+        try:
+            if query.total is not None:
+                issue = archive.issue(query.total)
+            else:
+                issue = archive.issue_by_year_number(query.year, query.number)  # type: ignore[arg-type]
+        except UnknownIssue as exc:
+            print(render_unknown_issue(query.label, exc.nearest), file=sys.stderr)
+            return 1
+    emit(args, issue_json(issue), lambda: render_issue(issue, full=args.full))
+    return 0
+
+
+def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
+    with open_archive(settings) as archive:
+        stats = archive.stats()
+    emit(args, stats_json(stats), lambda: render_stats(stats))
+    return 0
+
+
+def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
+    with open_archive(settings) as archive:
+        run_console(archive, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+    return 0
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def open_archive(settings: Settings) -> Archive:
+    """Open the archive; the default database is built from the sample archive on first use."""
+    archive = Archive(settings.db_path)
+    if settings.uses_default_db and archive.is_empty():
+        print(f"首次使用：正在从 {settings.sample_archive} 建立档案 {settings.db_path} …", file=sys.stderr)
+        for report in archive.ingest([settings.sample_archive]):
+            print("  " + ingest_line(report), file=sys.stderr)
+    return archive
+
+
+def ingest_line(report: IngestReport) -> str:
+    if report.error is not None:
+        return f"{report.name}: 未导入——{report.error}"
+    ref = report.ref
+    assert ref is not None and report.status is not None
+    what = f"总第{ref.total}期（{ref.year}年第{ref.number}期，{ref.date.isoformat()}）"
+    if report.status is IngestStatus.UNCHANGED:
+        return f"{report.name}: 未变化 {what}"
+    verb = "已导入" if report.status is IngestStatus.ADDED else "已更新"
+    return f"{report.name}: {verb} {what}，{report.articles} 篇文章，{report.passages} 个段落"
+
+
+def emit(args: argparse.Namespace, data: dict[str, Any], text: Callable[[], str]) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(text())
+
+
+def limit_type(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 1 <= number <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_LIMIT}")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        help=f"archive database (env ARCHIVE_DB; default {DEFAULT_DB.relative_to(ROOT)})",
+    )
+    json_flag = argparse.ArgumentParser(add_help=False)
+    json_flag.add_argument("--json", action="store_true", help="print JSON instead of text")
+    full_flag = argparse.ArgumentParser(add_help=False)
+    full_flag.add_argument("--full", action="store_true", help="print every article's whole text")
+
+    parser = argparse.ArgumentParser(
+        prog="run_bot.py",
+        description="Question answering over the archive of 首都精神文明建设情况简报.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", parents=[common], help="add bulletin files or folders to the archive")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a bulletin .txt file, or a folder of them")
+    p.set_defaults(handler=cmd_ingest)
+
+    p = sub.add_parser("ask", parents=[common, json_flag], help="answer a question with cited excerpts")
+    p.add_argument("question", help="the question, in plain Chinese")
+    p.add_argument("--limit", type=limit_type, default=3, metavar="N", help=f"hits to show (1-{MAX_LIMIT}, default 3)")
+    p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("latest", parents=[common, json_flag, full_flag], help="show the newest issue")
+    p.set_defaults(handler=cmd_latest)
+
+    p = sub.add_parser("issue", parents=[common, json_flag, full_flag], help="show one issue by number")
+    p.add_argument("number", help="总期号 (2202), or year and 期号 (2022-10, 2022年第10期)")
+    p.set_defaults(handler=cmd_issue)
+
+    p = sub.add_parser("stats", parents=[common, json_flag], help="count issues, articles and passages")
+    p.set_defaults(handler=cmd_stats)
+
+    p = sub.add_parser("console", parents=[common], help="chat with the archive in the terminal")
+    p.set_defaults(handler=cmd_console)
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
