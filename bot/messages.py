@@ -33,6 +33,7 @@ NO_MATCH = (
 OUTSIDE_ARCHIVE = "档案中没有{label}的简报。现有简报从{first}到{latest}，可以去掉时间或期号再问。"
 OUTSIDE_EMPTY_ARCHIVE = "档案里还没有任何简报。"
 FOUND = "找到 {count} 条相关内容："
+RELAXED = "{label}的简报里没有找到相关内容，以下是其他期中的 {count} 条："
 ISSUE_USAGE = "用法：/issue 2202（总期号），或 /issue 2022-10、/issue 2022年第10期。"
 UNKNOWN_ISSUE = "档案中没有{what}。"
 NEAREST_ISSUES = "现有最接近的：{issues}。"

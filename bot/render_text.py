@@ -10,7 +10,8 @@ from . import messages
 def render_answer(answer: Answer) -> str:
     if not answer.hits:
         return no_answer_text(answer)
-    blocks = [messages.FOUND.format(count=len(answer.hits))]
+    heading = messages.RELAXED if answer.relaxed else messages.FOUND
+    blocks = [heading.format(count=len(answer.hits), label=answer.filters.label)]
     for index, hit in enumerate(answer.hits, start=1):
         blocks.append(f"{index}. {hit.title}\n{hit.excerpt}\n{messages.citation(hit.issue, hit.source)}")
     return "\n\n".join(blocks)

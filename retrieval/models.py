@@ -103,6 +103,10 @@ class Filters:
     label: str = ""
 
     @property
+    def names_issue(self) -> bool:
+        return self.total is not None or self.number is not None
+
+    @property
     def active(self) -> bool:
         return any(
             v is not None
@@ -118,6 +122,8 @@ class Answer:
     no_answer: NoAnswer | None = None
     held: tuple[dt.date, dt.date] | None = None
     """First and latest issue dates held, when the filters fall outside them."""
+    relaxed: bool = False
+    """The named year or month held nothing relevant, so the hits come from the whole archive."""
 
 
 @dataclass(frozen=True)

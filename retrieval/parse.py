@@ -68,11 +68,11 @@ def parse_bulletin(text: str) -> Issue:
     articles = _build_articles(blocks)
     if not articles:
         raise NotABulletin("文件不完整：报头之后没有正文文章")
-    if footer == Footer() and not _article_complete(articles[-1]):
-        raise NotABulletin("文件不完整：正文在句子中间中断，且缺少页脚（责编、核稿、报送发）")
     empty = [a.title for a in articles if not a.paragraphs]
     if empty:
         raise NotABulletin(f"文件不完整：文章“{empty[0]}”只有标题没有正文")
+    if footer == Footer() and not _article_complete(articles[-1]):
+        raise NotABulletin("文件不完整：正文在句子中间中断，且缺少页脚（责编、核稿、报送发）")
     return Issue(ref=ref, articles=tuple(articles), footer=footer)
 
 

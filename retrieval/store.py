@@ -52,7 +52,9 @@ class Candidate:
     article_id: int
     issue_total: int
     text: str
+    title_tokens: frozenset[str]
     tokens: frozenset[str]
+    """Title and passage tokens together."""
     score: float
 
 
@@ -303,7 +305,7 @@ class Store:
         scores = dict(ranked)
         marks = ",".join("?" * len(scores))
         rows = self.db.execute(
-            f"SELECT id, article_id, issue_total, text, title_tokens || ' ' || tokens FROM passages WHERE id IN ({marks})",
+            f"SELECT id, article_id, issue_total, text, title_tokens, tokens FROM passages WHERE id IN ({marks})",
             list(scores),
         )
         by_id = {
@@ -312,7 +314,8 @@ class Store:
                 article_id=r[1],
                 issue_total=r[2],
                 text=r[3],
-                tokens=frozenset(r[4].split()),
+                title_tokens=frozenset(r[4].split()),
+                tokens=frozenset(r[4].split()) | frozenset(r[5].split()),
                 score=scores[r[0]],
             )
             for r in rows

@@ -22,7 +22,7 @@ _WORD_PIECES = re.compile(r"[^\W_]+")
 
 
 class Tokenizer:
-    """NFKC, case folding, traditional->simplified, jieba search-mode segmentation, stop words out.
+    """NFKC, case folding, traditional->simplified, jieba segmentation with sub-words, stop words out.
 
     The jieba dictionary (about a second to load) is loaded on first use, not at construction.
     """
@@ -48,11 +48,29 @@ class Tokenizer:
         """Search-mode terms of text, in order, with repeats (BM25 needs term frequencies)."""
         segmenter = self._segmenter()
         out: list[str] = []
-        for word in segmenter.cut_for_search(self.normalize(text), HMM=False):
+        for word in segmenter.cut(self.normalize(text), HMM=False):
             for piece in _WORD_PIECES.findall(word):
-                if piece not in self.stopwords:
-                    out.append(piece)
+                for term in self._with_subwords(piece, segmenter.FREQ):
+                    if term not in self.stopwords:
+                        out.append(term)
         return out
+
+    @staticmethod
+    def _with_subwords(word: str, freq: dict[str, int]) -> list[str]:
+        """The dictionary words inside a word, then the word itself.
+
+        Like jieba's search mode, but with sub-words of every length, not only two and three
+        characters: 全国文明城市 also yields 文明城市, which a question may use on its own.
+        """
+        if len(word) <= 2:
+            return [word]
+        subwords = [
+            word[i : i + n]
+            for n in range(2, len(word))
+            for i in range(len(word) - n + 1)
+            if freq.get(word[i : i + n])
+        ]
+        return subwords + [word]
 
     def _segmenter(self) -> jieba.Tokenizer:
         if self._jieba is None:
