@@ -26,17 +26,20 @@ def make_excerpt(
     sentences = split_sentences(text)
     if len(text) <= max_chars or not sentences:
         return text[:max_chars] + (ELLIPSIS if len(text) > max_chars else "")
-    scores = BM25Plus([tokenize(s) or [""] for s in sentences]).get_scores(query_terms or [""])
+    raw = BM25Plus([tokenize(s) or [""] for s in sentences]).get_scores(query_terms or [""])
+    # BM25Plus gives every sentence a floor (its delta); only what rises above it is relevance.
+    scores = [float(x) - float(min(raw)) for x in raw]
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     first = last = best
     size = len(sentences[best])
-    # Grow towards the better-scoring neighbour first, then whichever side still fits.
+    # Grow towards the more relevant neighbour; on a tie, towards the shorter side, so the
+    # best sentence stays near the middle. Stop once long enough and nothing relevant is left.
     while True:
         options = []
         if first > 0 and size + len(sentences[first - 1]) <= max_chars:
-            options.append((scores[first - 1], 1, first - 1))
+            options.append((scores[first - 1], -(best - first), first - 1))
         if last + 1 < len(sentences) and size + len(sentences[last + 1]) <= max_chars:
-            options.append((scores[last + 1], 2, last + 1))
+            options.append((scores[last + 1], -(last - best), last + 1))
         if not options or (size >= min_chars and max(options)[0] <= 0):
             break
         _, _, index = max(options)

@@ -1,0 +1,184 @@
+"""The command-line contract, run as a user runs it: `python run_bot.py ...` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bulletin_text import bulletin
+from conftest import ROOT, SAMPLE_ARCHIVE
+
+CITATION_2202 = "——《首都精神文明建设情况简报》2022年第10期（总第2202期）· 2022年4月29日 · 丰台区文明办"
+
+
+def run(*args: str, cwd: Path = ROOT, env: dict | None = None, stdin: str | None = None, script: Path | None = None):
+    environment = {k: v for k, v in os.environ.items() if k != "ARCHIVE_DB"} | (env or {})
+    return subprocess.run(
+        [sys.executable, str(script or ROOT / "run_bot.py"), *args],
+        cwd=cwd, env=environment, input=stdin, capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("cli") / "archive.db"
+    result = run("ingest", str(SAMPLE_ARCHIVE), "--db", str(path))
+    assert result.returncode == 0, result.stderr
+    return str(path)
+
+
+def test_ingest_prints_one_line_per_file_and_reingest_is_unchanged(tmp_path: Path) -> None:
+    path = str(tmp_path / "a.db")
+    first = run("ingest", str(SAMPLE_ARCHIVE), "--db", path)
+    assert first.returncode == 0
+    lines = first.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert "已导入 总第2202期（2022年第10期，2022-04-29），3 篇文章" in lines[0]
+    assert "已导入 总第2126期（2020年第17期，2020-04-24），2 篇文章" in lines[1]
+    again = run("ingest", str(SAMPLE_ARCHIVE), "--db", path)
+    assert again.returncode == 0
+    assert [line.split(": ", 1)[1].split(" ")[0] for line in again.stdout.strip().splitlines()] == ["未变化", "未变化"]
+
+
+def test_bad_files_are_refused_one_line_each_and_exit_1(tmp_path: Path) -> None:
+    bad = tmp_path / "minutes.txt"
+    bad.write_text("会议纪要\n\n今天开会。\n", encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text(bulletin(), encoding="utf-8")
+    binary = tmp_path / "scan.txt"
+    binary.write_bytes(bytes(range(256)) * 8)
+    path = str(tmp_path / "a.db")
+    result = run("ingest", str(bad), str(good), str(binary), "--db", path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f"{bad}: 未导入——不是简报：缺少报头") and "请确认" in lines[0]
+    assert "已导入 总第2165期" in lines[1]
+    assert lines[2].startswith(f"{binary}: 未导入") and "二进制" in lines[2]
+    stats = json.loads(run("stats", "--json", "--db", path).stdout)
+    assert (stats["issues"], stats["articles"]) == (1, 2)
+
+
+def test_ask_json_has_cited_hits_best_first(db: str) -> None:
+    result = run("ask", "丰台区创城建立了哪些工作机制？", "--json", "--db", db)
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["question"] == "丰台区创城建立了哪些工作机制？"
+    first = data["hits"][0]
+    assert set(first) == {"total", "number", "date", "title", "source", "excerpt", "score"}
+    assert (first["total"], first["number"], first["date"], first["source"]) == (2202, 10, "2022-04-29", "丰台区文明办")
+    assert first["title"] == "丰台区凝心聚力全力以赴打好创建全国文明城市主动仗"
+    assert 120 <= len(first["excerpt"].strip("…")) <= 200
+    scores = [h["score"] for h in data["hits"]]
+    assert len(scores) <= 3
+
+
+def test_ask_text_shows_excerpt_then_citation(db: str) -> None:
+    result = run("ask", "丰台区创城建立了哪些工作机制？", "--db", db)
+    assert result.returncode == 0
+    assert CITATION_2202 in result.stdout
+    assert result.stdout.index("丰台区凝心聚力") < result.stdout.index(CITATION_2202)
+
+
+def test_ask_limit_and_no_answer(db: str) -> None:
+    assert len(json.loads(run("ask", "文明 创建", "--limit", "1", "--json", "--db", db).stdout)["hits"]) == 1
+    none = run("ask", "今天天气怎么样", "--json", "--db", db)
+    assert (none.returncode, json.loads(none.stdout)["hits"]) == (0, [])
+    hint = run("ask", "今天天气怎么样", "--db", db)
+    assert "没有找到" in hint.stdout and "/latest" in hint.stdout
+    assert run("ask", "文明", "--limit", "0", "--db", db).returncode == 2
+
+
+@pytest.mark.parametrize("question", ['NEAR("', "<b>丰台</b>", "'; DROP TABLE issues; --", "😀" * 100, "丰台" * 2500])
+def test_hostile_questions_never_print_a_traceback(db: str, question: str) -> None:
+    result = run("ask", question, "--db", db)
+    assert result.returncode == 0
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_issue_2202_json_has_three_articles_with_sources(db: str) -> None:
+    data = json.loads(run("issue", "2202", "--json", "--db", db).stdout)
+    assert {k: data[k] for k in ("total", "number", "year", "date", "issuer")} == {
+        "total": 2202, "number": 10, "year": 2022, "date": "2022-04-29", "issuer": "首都精神文明办",
+    }
+    assert [a["source"] for a in data["articles"]] == [
+        "中央军委政治工作部群众工作局", "精神文明综合协调处、精神文明创建活动指导处", "丰台区文明办",
+    ]
+    assert all(set(a) == {"title", "source", "text"} for a in data["articles"])
+
+
+def test_issue_2126_json_has_two_articles_titled_by_heading_lines(db: str) -> None:
+    data = json.loads(run("issue", "2126", "--json", "--db", db).stdout)
+    assert [a["title"] for a in data["articles"]] == [
+        "首都精神文明建设工作暨背街小巷环境精细化整治提升动员部署大会召开",
+        "2020年首都精神文明建设工作聚焦四个方面23项重点任务",
+    ]
+
+
+@pytest.mark.parametrize("number", ["2022-10", "2022年第10期", "总第2202期"])
+def test_issue_by_year_and_number(db: str, number: str) -> None:
+    assert json.loads(run("issue", number, "--json", "--db", db).stdout)["total"] == 2202
+
+
+def test_unknown_issue_is_a_clear_message_and_exit_1(db: str) -> None:
+    result = run("issue", "9999", "--db", db)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.strip() == "档案中没有总第9999期。现有最接近的：总第2126期、总第2202期。"
+    assert run("issue", "abc", "--db", db).returncode == 2
+
+
+def test_latest_and_stats(db: str) -> None:
+    assert json.loads(run("latest", "--json", "--db", db).stdout)["total"] == 2202
+    latest = run("latest", "--db", db).stdout
+    assert latest.startswith("《首都精神文明建设情况简报》2022年第10期（总第2202期）")
+    assert "3. 丰台区凝心聚力全力以赴打好创建全国文明城市主动仗（丰台区文明办）" in latest
+    stats = json.loads(run("stats", "--json", "--db", db).stdout)
+    assert stats.pop("passages") >= 10
+    assert stats == {"issues": 2, "articles": 5, "first": "2020-04-24", "latest": "2022-04-29"}
+
+
+def test_archive_db_environment_variable(db: str) -> None:
+    result = run("stats", "--json", env={"ARCHIVE_DB": db})
+    assert json.loads(result.stdout)["issues"] == 2
+
+
+def test_console_answers_piped_lines_and_ends_at_end_of_input(db: str) -> None:
+    stdin = "/latest\n/issue 2126\n丰台区创城建立了哪些工作机制？\n/issue 9999\n/help\n你好\n"
+    result = run("console", "--db", db, stdin=stdin)
+    assert result.returncode == 0
+    out = result.stdout
+    assert out.index("（总第2202期）") < out.index("（总第2126期）") < out.index(CITATION_2202)
+    assert "档案中没有总第9999期" in out
+    assert out.count("/latest 最新一期") == 2  # /help and the greeting
+
+
+def test_a_corrupt_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"garbage" * 1000)
+    result = run("ask", "丰台", "--db", str(bad))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_default_database_is_built_from_the_sample_archive_on_first_use(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    shutil.copy(ROOT / "run_bot.py", project / "run_bot.py")
+    shutil.copytree(SAMPLE_ARCHIVE, project / "data" / "raw")
+    result = run("ask", "背街小巷整治", "--json", cwd=tmp_path, script=project / "run_bot.py")
+    assert result.returncode == 0, result.stderr
+    assert "首次使用" in result.stderr
+    assert json.loads(result.stdout)["hits"][0]["total"] == 2126
+    assert (project / "data" / "archive.db").exists()
+    second = run("stats", "--json", cwd=tmp_path, script=project / "run_bot.py")
+    assert "首次使用" not in second.stderr
+    assert json.loads(second.stdout)["issues"] == 2
