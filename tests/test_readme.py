@@ -1,0 +1,37 @@
+"""The README documents every command, flag and setting the command line has."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def load_parser() -> argparse.ArgumentParser:
+    spec = importlib.util.spec_from_file_location("run_bot", ROOT / "run_bot.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_parser()
+
+
+def test_every_command_and_flag_is_in_the_readme() -> None:
+    parser = load_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(subparsers.choices) == {"ingest", "ask", "latest", "issue", "stats", "console"}
+    for name, sub in subparsers.choices.items():
+        assert f"python run_bot.py {name}" in README, name
+        for action in sub._actions:
+            for flag in action.option_strings:
+                if flag not in ("-h", "--help"):
+                    assert flag in README, f"{name} {flag}"
+
+
+def test_settings_and_setup_commands_are_in_the_readme() -> None:
+    assert "ARCHIVE_DB" in README
+    setup = [line for line in README.splitlines() if line.startswith("python3 -m venv .venv")]
+    assert len(setup) == 2
+    assert 'run_bot.py ask "' in setup[0]
+    assert setup[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
