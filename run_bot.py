@@ -12,12 +12,17 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.console import issue_reply, run_console
-from bot.render_json import answer_json, issue_json, stats_json
-from bot.render_text import render_answer, render_issue, render_stats, render_unknown_issue
-from bot.commands import parse_issue_query
-from bot.settings import Settings
 from bot import messages
+from bot.commands import find_issue, parse_issue_query
+from bot.console import run_console
+from bot.render_json import answer_json, issue_json, stats_json
+from bot.render_text import (
+    render_answer,
+    render_issue,
+    render_stats,
+    render_unknown_issue,
+)
+from bot.settings import Settings
 from retrieval.archive import Archive
 from retrieval.errors import ArchiveError, UnknownIssue
 from retrieval.ingest import IngestReport
@@ -27,8 +32,6 @@ ROOT = Path(__file__).resolve().parent
 DEFAULT_DB = ROOT / "data" / "archive.db"
 SAMPLE_ARCHIVE = ROOT / "data" / "raw"
 MAX_LIMIT = 20
-
-log = logging.getLogger("run_bot")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,10 +94,7 @@ def cmd_issue(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     with open_archive(settings) as archive:
         try:
-            if query.total is not None:
-                issue = archive.issue(query.total)
-            else:
-                issue = archive.issue_by_year_number(query.year, query.number)  # type: ignore[arg-type]
+            issue = find_issue(archive, query)
         except UnknownIssue as exc:
             print(render_unknown_issue(query.label, exc.nearest), file=sys.stderr)
             return 1
@@ -129,10 +129,9 @@ def open_archive(settings: Settings) -> Archive:
 
 
 def ingest_line(report: IngestReport) -> str:
-    if report.error is not None:
-        return f"{report.name}: 未导入——{report.error}"
     ref = report.ref
-    assert ref is not None and report.status is not None
+    if report.error is not None or ref is None:
+        return f"{report.name}: 未导入——{report.error}"
     what = f"总第{ref.total}期（{ref.year}年第{ref.number}期，{ref.date.isoformat()}）"
     if report.status is IngestStatus.UNCHANGED:
         return f"{report.name}: 未变化 {what}"

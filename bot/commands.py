@@ -6,6 +6,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from retrieval.archive import Archive
+from retrieval.models import StoredIssue
+
 _TOTAL = re.compile(r"^(?:总\s*)?(?:第\s*)?(\d{1,5})\s*(?:期)?$")
 _YEAR_NUMBER = re.compile(r"^((?:19|20)\d{2})\s*(?:[-/.]|年\s*(?:第)?)\s*(\d{1,3})\s*(?:期)?$")
 _GREETINGS = frozenset(
@@ -36,6 +39,13 @@ def parse_issue_query(argument: str) -> IssueQuery | None:
     if m := _TOTAL.match(text):
         return IssueQuery(total=int(m.group(1)))
     return None
+
+
+def find_issue(archive: Archive, query: IssueQuery) -> StoredIssue:
+    """The issue a query names; raises UnknownIssue naming the nearest ones held."""
+    if query.year is not None and query.number is not None:
+        return archive.issue_by_year_number(query.year, query.number)
+    return archive.issue(query.total or 0)
 
 
 def is_small_talk(text: str) -> bool:

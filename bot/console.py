@@ -8,7 +8,7 @@ from retrieval.archive import Archive
 from retrieval.errors import UnknownIssue
 
 from . import messages
-from .commands import parse_issue_query, is_small_talk
+from .commands import find_issue, is_small_talk, parse_issue_query
 from .render_text import render_answer, render_issue, render_unknown_issue
 
 PROMPT = "问> "
@@ -42,9 +42,7 @@ def issue_reply(archive: Archive, argument: str) -> str:
     if query is None:
         return messages.ISSUE_USAGE
     try:
-        if query.total is not None:
-            return render_issue(archive.issue(query.total))
-        return render_issue(archive.issue_by_year_number(query.year, query.number))  # type: ignore[arg-type]
+        return render_issue(find_issue(archive, query))
     except UnknownIssue as exc:
         return render_unknown_issue(query.label, exc.nearest)
 

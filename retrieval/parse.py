@@ -41,9 +41,9 @@ _FOOTER_FIELDS = {
 _FOOTER_LINE = re.compile(r"^\s*(" + "|".join(sorted(_FOOTER_FIELDS, key=len, reverse=True)) + r")\s*[:：]\s*(.*)$")
 
 _ATTRIBUTION = re.compile(r"^[(（]([^()（）。，,]{2,40})[)）]$")
-_TRAILING_ATTRIBUTION = re.compile(rf"^(.*[。！？!?”』」])\s*[(（]([^()（）。，,]{{2,40}})[)）]$", re.S)
+_TRAILING_ATTRIBUTION = re.compile(r"^(.*[。！？!?”』」])\s*[(（]([^()（）。，,]{2,40})[)）]$", re.S)
 _NOT_A_SOURCE = re.compile(r"^[\d一二三四五六七八九十]+$|^完$")
-_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+[、是是.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|第[一二三四五六七八九十]+[,，、])")
+_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+[、是.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|第[一二三四五六七八九十]+[,，、])")
 _EDITOR_NOTE = re.compile(r"^[【\[]?编者按")
 
 
@@ -128,9 +128,8 @@ def _parse_header(lines: list[str]) -> tuple[IssueRef, int]:
         missing.append("总期号（总第N期）")
     if date is None or body_start is None:
         missing.append("日期（如 2022年4月29日）")
-    if missing:
+    if missing or date is None or number is None or total is None or body_start is None:
         raise NotABulletin("不是简报：缺少" + "、".join(missing))
-    assert date is not None and number is not None and total is not None and body_start is not None
     issuer = "".join(issuer_parts) or DEFAULT_ISSUER
     ref = IssueRef(total=total, number=number, year=date.year, date=date, issuer=issuer)
     return ref, body_start

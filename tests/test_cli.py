@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from bulletin_text import bulletin
 from conftest import ROOT, SAMPLE_ARCHIVE
 

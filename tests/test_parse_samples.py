@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import ISSUE_2126, ISSUE_2202
 
 from retrieval.decode import decode_bulletin
 from retrieval.models import Issue
 from retrieval.parse import parse_bulletin
-
-from conftest import ISSUE_2126, ISSUE_2202
 
 
 @pytest.fixture(scope="module")

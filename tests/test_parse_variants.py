@@ -6,12 +6,11 @@ import codecs
 import datetime as dt
 
 import pytest
+from bulletin_text import ARTICLE_RUN_IN, ARTICLE_WITH_HEADING, FOOTER, HEADER, bulletin
 
 from retrieval.decode import decode_bulletin
 from retrieval.errors import NotABulletin, UnreadableFile
 from retrieval.parse import parse_bulletin
-
-from bulletin_text import ARTICLE_RUN_IN, ARTICLE_WITH_HEADING, FOOTER, HEADER, bulletin
 
 
 def parse(text: str):

@@ -6,14 +6,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from bulletin_text import bulletin
+from conftest import ISSUE_2202, SAMPLE_ARCHIVE
 
 from retrieval.archive import Archive
 from retrieval.chunk import MAX_CHARS
 from retrieval.errors import ArchiveError
 from retrieval.store import IngestStatus
-
-from bulletin_text import bulletin
-from conftest import ISSUE_2202, SAMPLE_ARCHIVE
 
 
 def table_counts(db_path: Path) -> dict[str, int]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from retrieval.chunk import MAX_CHARS, MIN_CHARS, chunk_paragraphs
 from retrieval.excerpt import make_excerpt
