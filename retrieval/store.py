@@ -73,7 +73,7 @@ class Store:
                 self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self._ensure_schema()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise ArchiveError(f"无法打开档案数据库 {path}：{exc}。请检查路径，或删除该文件后重新导入。") from None
 
     def close(self) -> None:

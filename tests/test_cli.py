@@ -159,10 +159,12 @@ def test_console_answers_piped_lines_and_ends_at_end_of_input(db: str) -> None:
     assert out.count("/latest 最新一期") == 2  # /help and the greeting
 
 
-def test_a_corrupt_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["corrupt", "under a file", "a folder"])
+def test_an_unusable_database_path_is_one_line_not_a_traceback(tmp_path: Path, where: str) -> None:
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"garbage" * 1000)
-    result = run("ask", "丰台", "--db", str(bad))
+    path = {"corrupt": bad, "under a file": bad / "archive.db", "a folder": tmp_path}[where]
+    result = run("ask", "丰台", "--db", str(path))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
