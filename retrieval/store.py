@@ -308,18 +308,18 @@ class Store:
             f"SELECT id, article_id, issue_total, text, title_tokens, tokens FROM passages WHERE id IN ({marks})",
             list(scores),
         )
-        by_id = {
-            r[0]: Candidate(
-                passage_id=r[0],
-                article_id=r[1],
-                issue_total=r[2],
-                text=r[3],
-                title_tokens=frozenset(r[4].split()),
-                tokens=frozenset(r[4].split()) | frozenset(r[5].split()),
-                score=scores[r[0]],
+        by_id = {}
+        for passage_id, article_id, issue_total, text, title_tokens, tokens in rows:
+            title = frozenset(title_tokens.split())
+            by_id[passage_id] = Candidate(
+                passage_id=passage_id,
+                article_id=article_id,
+                issue_total=issue_total,
+                text=text,
+                title_tokens=title,
+                tokens=title | frozenset(tokens.split()),
+                score=scores[passage_id],
             )
-            for r in rows
-        }
         return [by_id[pid] for pid, _ in ranked if pid in by_id]
 
 

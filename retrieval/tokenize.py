@@ -45,7 +45,7 @@ class Tokenizer:
         return self._converter.convert(unicodedata.normalize("NFKC", text).casefold())
 
     def tokens(self, text: str) -> list[str]:
-        """Search-mode terms of text, in order, with repeats (BM25 needs term frequencies)."""
+        """Terms of text with their sub-words, in order, with repeats (BM25 needs term frequencies)."""
         segmenter = self._segmenter()
         out: list[str] = []
         for word in segmenter.cut(self.normalize(text), HMM=False):
