@@ -16,17 +16,10 @@ from bot import messages
 from bot.commands import find_issue, parse_issue_query
 from bot.console import run_console
 from bot.render_json import answer_json, issue_json, stats_json
-from bot.render_text import (
-    render_answer,
-    render_issue,
-    render_stats,
-    render_unknown_issue,
-)
+from bot.render_text import render_answer, render_issue
 from bot.settings import Settings
 from retrieval.archive import Archive
 from retrieval.errors import ArchiveError, UnknownIssue
-from retrieval.ingest import IngestReport
-from retrieval.store import IngestStatus
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DB = ROOT / "data" / "archive.db"
@@ -65,7 +58,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     failed = 0
     with Archive(settings.db_path) as archive:
         for report in archive.ingest(Path(p) for p in args.paths):
-            print(ingest_line(report), flush=True)
+            print(messages.ingest_line(report), flush=True)
             failed += not report.ok
     return 1 if failed else 0
 
@@ -96,7 +89,7 @@ def cmd_issue(settings: Settings, args: argparse.Namespace) -> int:
         try:
             issue = find_issue(archive, query)
         except UnknownIssue as exc:
-            print(render_unknown_issue(query.label, exc.nearest), file=sys.stderr)
+            print(messages.unknown_issue(query.label, exc.nearest), file=sys.stderr)
             return 1
     emit(args, issue_json(issue), lambda: render_issue(issue, full=args.full))
     return 0
@@ -105,7 +98,7 @@ def cmd_issue(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     with open_archive(settings) as archive:
         stats = archive.stats()
-    emit(args, stats_json(stats), lambda: render_stats(stats))
+    emit(args, stats_json(stats), lambda: messages.stats(stats))
     return 0
 
 
@@ -124,19 +117,8 @@ def open_archive(settings: Settings) -> Archive:
     if settings.uses_default_db and archive.is_empty():
         print(f"首次使用：正在从 {settings.sample_archive} 建立档案 {settings.db_path} …", file=sys.stderr)
         for report in archive.ingest([settings.sample_archive]):
-            print("  " + ingest_line(report), file=sys.stderr)
+            print("  " + messages.ingest_line(report), file=sys.stderr)
     return archive
-
-
-def ingest_line(report: IngestReport) -> str:
-    ref = report.ref
-    if report.error is not None or ref is None:
-        return f"{report.name}: 未导入——{report.error}"
-    what = f"总第{ref.total}期（{ref.year}年第{ref.number}期，{ref.date.isoformat()}）"
-    if report.status is IngestStatus.UNCHANGED:
-        return f"{report.name}: 未变化 {what}"
-    verb = "已导入" if report.status is IngestStatus.ADDED else "已更新"
-    return f"{report.name}: {verb} {what}，{report.articles} 篇文章，{report.passages} 个段落"
 
 
 def emit(args: argparse.Namespace, data: dict[str, Any], text: Callable[[], str]) -> None:

@@ -11,6 +11,7 @@ from retrieval.models import StoredIssue
 
 _TOTAL = re.compile(r"^(?:总\s*)?(?:第\s*)?(\d{1,5})\s*(?:期)?$")
 _YEAR_NUMBER = re.compile(r"^((?:19|20)\d{2})\s*(?:[-/.]|年\s*(?:第)?)\s*(\d{1,3})\s*(?:期)?$")
+DEEP_LINK_PREFIX = "issue_"
 _GREETINGS = frozenset(
     "你好 您好 你好啊 hi hello hey 嗨 哈喽 在吗 在不在 早上好 下午好 晚上好 谢谢 多谢 感谢 好的 再见 拜拜 ok 嗯".split()
 )
@@ -51,3 +52,9 @@ def find_issue(archive: Archive, query: IssueQuery) -> StoredIssue:
 def is_small_talk(text: str) -> bool:
     core = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
     return core in _GREETINGS or core.rstrip("啊呀呢吧哈") in _GREETINGS
+
+
+def deep_link_issue(argument: str) -> str | None:
+    """The issue a /start deep link names (t.me/bot?start=issue_2202 -> '2202'), else None."""
+    argument = argument.strip()
+    return argument[len(DEEP_LINK_PREFIX) :] if argument.startswith(DEEP_LINK_PREFIX) else None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from retrieval.models import BULLETIN_TITLE, IssueRef
+from retrieval.ingest import IngestReport
+from retrieval.models import BULLETIN_TITLE, Answer, ArchiveStats, IssueRef, NoAnswer
+from retrieval.store import IngestStatus
 
 EXAMPLE_QUESTIONS = (
     "丰台区创城建立了哪些工作机制？",
@@ -21,7 +23,17 @@ HELP = (
     "命令：\n"
     "/latest 最新一期\n"
     "/issue 2202 按总期号打开一期（也可写 /issue 2022-10 或 /issue 2022年第10期）\n"
-    "/help 显示本说明"
+    "/ask 问题 在群里提问（也可以回复我的消息，或 @我）\n"
+    "/help 显示本说明\n\n"
+    "在任何聊天的输入框里输入 @机器人用户名 和问题，可以直接选一条结果发出。"
+)
+
+# The command menu Telegram shows next to the input field.
+COMMAND_MENU = (
+    ("latest", "最新一期简报"),
+    ("issue", "按期号打开一期，如 /issue 2202"),
+    ("ask", "提问（群聊中使用）"),
+    ("help", "使用说明和示例问题"),
 )
 
 EMPTY_QUESTION = "请写出想查的内容，例如：丰台区创城建立了哪些工作机制？"
@@ -33,6 +45,24 @@ NO_MATCH = (
 OUTSIDE_ARCHIVE = "档案中没有{label}的简报。现有简报从{first}到{latest}，可以去掉时间或期号再问。"
 OUTSIDE_EMPTY_ARCHIVE = "档案里还没有任何简报。"
 FOUND = "找到 {count} 条相关内容："
+FOUND_PAGE = "关于“{question}”的第 {first}–{last} 条结果："
+FOUND_FIRST = "关于“{question}”，最相关的 {count} 条："
+NO_MORE = "关于“{question}”没有更多结果了。"
+ASK_USAGE = "用法：/ask 问题，例如 /ask 丰台区创城建立了哪些工作机制？"
+MORE_BUTTON = "更多结果 ›"
+PREVIOUS_BUTTON = "‹ 上一页"
+FULL_TEXT_BUTTON = "全文 {number}"
+FULL_TEXT_PART = "（{part}/{parts}）"
+EXPIRED = "这条查询已过期，请重新提问。"
+RATE_LIMITED = "提问太频繁了，请 {seconds} 秒后再试。"
+APOLOGY = "抱歉，处理这条消息时出了问题，请稍后再试。"
+ADMIN_ONLY = "这个命令只对管理员开放。"
+UPLOAD_REFUSED = "谢谢！只有管理员可以向档案添加简报，这个文件没有保存。"
+UPLOAD_ONLY_TXT = "目前只能导入 .txt 格式的简报正文，“{name}”没有导入。"
+UPLOAD_TOO_BIG = "文件“{name}”太大（上限 20 MB），没有导入。"
+TEXT_ONLY = "请用文字提问，例如：丰台区创城建立了哪些工作机制？"
+UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可用的命令。"
+INLINE_LATEST = "最新一期：{label}"
 RELAXED = "{label}的简报里没有找到相关内容，以下是其他期中的 {count} 条："
 ISSUE_USAGE = "用法：/issue 2202（总期号），或 /issue 2022-10、/issue 2022年第10期。"
 UNKNOWN_ISSUE = "档案中没有{what}。"
@@ -54,3 +84,51 @@ def citation(ref: IssueRef, source: str | None) -> str:
     """——《首都精神文明建设情况简报》2022年第10期（总第2202期）· 2022年4月29日 · 丰台区文明办"""
     author = ref.issuer if source in (None, "本刊") else source  # 本刊 is the bulletin's own editors
     return f"——{issue_label(ref)}· {cn_date(ref.date)} · {author}"
+
+
+def unknown_issue(what: str, nearest: tuple[int, ...]) -> str:
+    text = UNKNOWN_ISSUE.format(what=what)
+    if nearest:
+        text += NEAREST_ISSUES.format(issues="、".join(f"总第{n}期" for n in nearest))
+    return text
+
+
+def no_answer(answer: Answer) -> str:
+    """Why there are no hits, and what to try instead."""
+    filters = answer.filters
+    if answer.no_answer is NoAnswer.EMPTY_QUESTION:
+        if filters.total is not None:
+            return EMPTY_QUESTION_WITH_FILTER.format(label=filters.label) + SHOW_ISSUE_HINT.format(total=filters.total)
+        if filters.active:
+            return EMPTY_QUESTION_WITH_FILTER.format(label=filters.label)
+        return EMPTY_QUESTION
+    if answer.no_answer is NoAnswer.OUTSIDE_ARCHIVE:
+        if answer.held is None:
+            return OUTSIDE_EMPTY_ARCHIVE
+        first, latest = (cn_date(d) for d in answer.held)
+        return OUTSIDE_ARCHIVE.format(label=filters.label, first=first, latest=latest)
+    return NO_MATCH.format(question=shorten(answer.question, 30))
+
+
+def stats(stats: ArchiveStats) -> str:
+    if not stats.issues:
+        return EMPTY_ARCHIVE
+    first = stats.first.isoformat() if stats.first else "-"
+    latest = stats.latest.isoformat() if stats.latest else "-"
+    return f"档案：{stats.issues} 期简报，{stats.articles} 篇文章，{stats.passages} 个段落；最早 {first}，最新 {latest}。"
+
+
+def ingest_line(report: IngestReport) -> str:
+    """One line per file, the same from the command line and from an upload to the bot."""
+    ref = report.ref
+    if report.error is not None or ref is None:
+        return f"{report.name}: 未导入——{report.error}"
+    what = f"总第{ref.total}期（{ref.year}年第{ref.number}期，{ref.date.isoformat()}）"
+    if report.status is IngestStatus.UNCHANGED:
+        return f"{report.name}: 未变化 {what}"
+    verb = "已导入" if report.status is IngestStatus.ADDED else "已更新"
+    return f"{report.name}: {verb} {what}，{report.articles} 篇文章，{report.passages} 个段落"
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,38 +1,40 @@
-"""Answers and issues as plain text, for the terminal: the same content the chat shows."""
+"""Replies as plain text, for the terminal: the same content the chat shows."""
 
 from __future__ import annotations
 
-from retrieval.models import Answer, ArchiveStats, NoAnswer, StoredIssue
+from retrieval.models import Answer, StoredIssue
 
 from . import messages
+from .conversation import AnswerPage, ArticleView, IssueView, Reply, StatsView
+
+
+def render(reply: Reply) -> str:
+    if isinstance(reply, AnswerPage):
+        return render_page(reply)
+    if isinstance(reply, IssueView):
+        return render_issue(reply.issue)
+    if isinstance(reply, ArticleView):
+        return render_article(reply)
+    if isinstance(reply, StatsView):
+        return messages.stats(reply.stats)
+    return reply.text
 
 
 def render_answer(answer: Answer) -> str:
+    return render_page(AnswerPage(answer))
+
+
+def render_page(page: AnswerPage) -> str:
+    answer = page.answer
     if not answer.hits:
-        return no_answer_text(answer)
+        if page.page > 0:
+            return messages.NO_MORE.format(question=messages.shorten(answer.question, 30))
+        return messages.no_answer(answer)
     heading = messages.RELAXED if answer.relaxed else messages.FOUND
     blocks = [heading.format(count=len(answer.hits), label=answer.filters.label)]
-    for index, hit in enumerate(answer.hits, start=1):
-        blocks.append(f"{index}. {hit.title}\n{hit.excerpt}\n{messages.citation(hit.issue, hit.source)}")
+    for number, hit in enumerate(answer.hits, start=page.first_number):
+        blocks.append(f"{number}. {hit.title}\n{hit.excerpt}\n{messages.citation(hit.issue, hit.source)}")
     return "\n\n".join(blocks)
-
-
-def no_answer_text(answer: Answer) -> str:
-    filters = answer.filters
-    if answer.no_answer is NoAnswer.EMPTY_QUESTION:
-        if filters.total is not None:
-            return messages.EMPTY_QUESTION_WITH_FILTER.format(label=filters.label) + messages.SHOW_ISSUE_HINT.format(
-                total=filters.total
-            )
-        if filters.active:
-            return messages.EMPTY_QUESTION_WITH_FILTER.format(label=filters.label)
-        return messages.EMPTY_QUESTION
-    if answer.no_answer is NoAnswer.OUTSIDE_ARCHIVE:
-        if answer.held is None:
-            return messages.OUTSIDE_EMPTY_ARCHIVE
-        first, latest = (messages.cn_date(d) for d in answer.held)
-        return messages.OUTSIDE_ARCHIVE.format(label=filters.label, first=first, latest=latest)
-    return messages.NO_MATCH.format(question=_shorten(answer.question, 30))
 
 
 def render_issue(issue: StoredIssue, full: bool = False) -> str:
@@ -47,21 +49,6 @@ def render_issue(issue: StoredIssue, full: bool = False) -> str:
     return "\n".join(lines).rstrip()
 
 
-def render_unknown_issue(what: str, nearest: tuple[int, ...]) -> str:
-    text = messages.UNKNOWN_ISSUE.format(what=what)
-    if nearest:
-        text += messages.NEAREST_ISSUES.format(issues="、".join(f"总第{n}期" for n in nearest))
-    return text
-
-
-def render_stats(stats: ArchiveStats) -> str:
-    if not stats.issues:
-        return messages.EMPTY_ARCHIVE
-    return (
-        f"档案：{stats.issues} 期简报，{stats.articles} 篇文章，{stats.passages} 个段落；"
-        f"最早 {stats.first.isoformat() if stats.first else '-'}，最新 {stats.latest.isoformat() if stats.latest else '-'}。"
-    )
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit] + "…"
+def render_article(view: ArticleView) -> str:
+    article = view.article
+    return f"{article.title}\n\n{article.text}\n\n{messages.citation(view.ref, article.source)}"

@@ -7,6 +7,7 @@ import re
 
 from .excerpt import make_excerpt
 from .filters import extract_filters
+from .highlight import term_spans
 from .models import Answer, Filters, Hit, NoAnswer
 from .store import Candidate, Store
 from .tokenize import Tokenizer
@@ -67,18 +68,23 @@ def _hits(
     page = [c for c in _best_per_article(ranked) if coverage[c.passage_id] >= MIN_COVERAGE][offset:wanted]
     refs = store.refs(c.issue_total for c in page)
     articles = store.articles(c.article_id for c in page)
-    return tuple(
-        Hit(
-            issue=refs[c.issue_total],
-            article_id=c.article_id,
-            title=articles[c.article_id][0],
-            source=articles[c.article_id][1],
-            excerpt=make_excerpt(c.text, terms, tokenizer.tokens),
-            score=round(c.score, 4),
-            terms=tuple(t for t in terms if t in c.tokens),
+    hits = []
+    for c in page:
+        excerpt = make_excerpt(c.text, terms, tokenizer.tokens)
+        found = tuple(t for t in terms if t in c.tokens)
+        hits.append(
+            Hit(
+                issue=refs[c.issue_total],
+                article_id=c.article_id,
+                title=articles[c.article_id][0],
+                source=articles[c.article_id][1],
+                excerpt=excerpt,
+                score=round(c.score, 4),
+                terms=found,
+                marks=term_spans(excerpt, found, tokenizer),
+            )
         )
-        for c in page
-    )
+    return tuple(hits)
 
 
 def _idf(store: Store, terms: list[str]) -> dict[str, float]:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import answer as answering
 from .errors import UnknownIssue
 from .ingest import IngestReport, ingest_bytes, ingest_paths
-from .models import Answer, ArchiveStats, StoredIssue
+from .models import Answer, ArchiveStats, IssueRef, StoredArticle, StoredIssue
 from .store import Store
 from .tokenize import Tokenizer
+
+# How long a question stays behind its "more results" button.
+QUESTION_KEEP_SECONDS = 7 * 24 * 3600
 
 
 class Archive:
@@ -44,6 +49,20 @@ class Archive:
                 f"档案中没有{year}年第{number}期。", nearest=self.store.nearest_by_year_number(year, number)
             )
         return self.store.issue(total)
+
+    def article(self, article_id: int) -> tuple[StoredArticle, IssueRef]:
+        """Raises UnknownArticle when the id is no longer held."""
+        return self.store.article(article_id)
+
+    def save_question(self, question: str) -> str:
+        """Keep a question server-side; the short key returned fits in a button's callback data."""
+        key = secrets.token_urlsafe(9)
+        self.store.save_question(key, question, now=time.time(), keep_seconds=QUESTION_KEEP_SECONDS)
+        return key
+
+    def saved_question(self, key: str) -> str | None:
+        """The question saved under key, or None once it has expired."""
+        return self.store.saved_question(key, now=time.time(), keep_seconds=QUESTION_KEEP_SECONDS)
 
     def latest(self) -> StoredIssue | None:
         total = self.store.latest_total()

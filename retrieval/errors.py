@@ -26,3 +26,7 @@ class UnknownIssue(ArchiveError):
 
 class MissingResource(ArchiveError):
     """A data file the archive needs (user dictionary, stop words) is missing."""
+
+
+class UnknownArticle(ArchiveError):
+    """No article with that id is held (its issue was replaced or removed)."""

@@ -81,7 +81,9 @@ class Hit:
     excerpt: str
     score: float
     terms: tuple[str, ...]
-    """Question terms found in the passage, for highlighting."""
+    """Question terms found in the passage."""
+    marks: tuple[tuple[int, int], ...] = ()
+    """[start, end) spans of the excerpt where those terms occur, for emphasis."""
 
 
 class NoAnswer(Enum):

@@ -12,7 +12,7 @@ from typing import Iterable
 
 import sqlite_utils
 
-from .errors import ArchiveError, UnknownIssue
+from .errors import ArchiveError, UnknownArticle, UnknownIssue
 from .models import ArchiveStats, Filters, Footer, IssueRef, StoredArticle, StoredIssue
 
 # Weights of the FTS columns (title_tokens, tokens) in bm25().
@@ -82,6 +82,12 @@ class Store:
     # --- schema -----------------------------------------------------------
 
     def _ensure_schema(self) -> None:
+        # Saved questions came after the archive tables, so older files gain the table on open.
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS saved_questions"
+            " (key TEXT PRIMARY KEY, question TEXT NOT NULL, saved_at REAL NOT NULL)"
+        )
+        self.db.execute("CREATE INDEX IF NOT EXISTS idx_saved_questions_saved_at ON saved_questions(saved_at)")
         if self.db["issues"].exists():
             return
         with self.db.atomic():
@@ -269,9 +275,38 @@ class Store:
         rows = self.db.execute(f"SELECT id, title, source FROM articles WHERE id IN ({marks})", ids)
         return {r[0]: (r[1], r[2]) for r in rows}
 
+    def article(self, article_id: int) -> tuple[StoredArticle, IssueRef]:
+        """One article with the issue it belongs to; raises UnknownArticle."""
+        row = self.db.execute(
+            "SELECT a.id, a.position, a.title, a.source, a.text, i.total, i.number, i.year, i.date, i.issuer"
+            " FROM articles a JOIN issues i ON i.total = a.issue_total WHERE a.id = ?",
+            [article_id],
+        ).fetchone()
+        if row is None:
+            raise UnknownArticle("这篇文章已不在档案中（所在的一期可能已更新），请重新查询。")
+        return StoredArticle(*row[:5]), _ref(row[5:])
+
     def count_issues(self, filters: Filters) -> int:
         where, params = _filter_sql(filters)
         return self.db.execute(f"SELECT count(*) FROM issues WHERE {where}", params).fetchone()[0]
+
+    # --- saved questions (server-side state behind "more results" buttons) -----
+
+    def save_question(self, key: str, question: str, now: float, keep_seconds: float) -> None:
+        """Remember a question under key; questions older than keep_seconds are forgotten."""
+        with self.db.atomic():
+            self.db.execute("DELETE FROM saved_questions WHERE saved_at < ?", [now - keep_seconds])
+            self.db.execute(
+                "INSERT OR REPLACE INTO saved_questions (key, question, saved_at) VALUES (?, ?, ?)",
+                [key, question, now],
+            )
+
+    def saved_question(self, key: str, now: float, keep_seconds: float) -> str | None:
+        """The question saved under key, unless it has expired."""
+        row = self.db.execute(
+            "SELECT question FROM saved_questions WHERE key = ? AND saved_at >= ?", [key, now - keep_seconds]
+        ).fetchone()
+        return row[0] if row else None
 
     # --- search -----------------------------------------------------------
 

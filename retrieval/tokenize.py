@@ -44,6 +44,18 @@ class Tokenizer:
     def normalize(self, text: str) -> str:
         return self._converter.convert(unicodedata.normalize("NFKC", text).casefold())
 
+    def normalize_aligned(self, text: str) -> tuple[str, list[int]]:
+        """normalize(text) plus, for each of its characters, the index in text it came from.
+
+        NFKC can turn one character into several (㎡ -> m2); traditional-to-simplified keeps the
+        length in practice, and when it does not, it is skipped rather than misalign the text.
+        """
+        pieces = [unicodedata.normalize("NFKC", ch).casefold() for ch in text]
+        origin = [i for i, piece in enumerate(pieces) for _ in piece]
+        folded = "".join(pieces)
+        simplified = self._converter.convert(folded)
+        return (simplified if len(simplified) == len(folded) else folded), origin
+
     def tokens(self, text: str) -> list[str]:
         """Terms of text with their sub-words, in order, with repeats (BM25 needs term frequencies)."""
         segmenter = self._segmenter()

@@ -1,0 +1,116 @@
+"""What the archive says back, as plain data: one code path for the bot and the console.
+
+Each function takes what the user typed or pressed and returns a reply object; renderers turn
+it into Telegram HTML or terminal text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from retrieval.archive import Archive
+from retrieval.errors import UnknownArticle, UnknownIssue
+from retrieval.models import Answer, ArchiveStats, IssueRef, StoredArticle, StoredIssue
+
+from . import messages
+from .commands import deep_link_issue, find_issue, is_small_talk, parse_issue_query
+
+PER_PAGE = 3
+MAX_PAGES = 5
+
+
+@dataclass(frozen=True)
+class AnswerPage:
+    """One page of an answer: hits numbered from first_number, and whether more follow."""
+
+    answer: Answer
+    page: int = 0
+    has_more: bool = False
+
+    @property
+    def first_number(self) -> int:
+        return self.page * PER_PAGE + 1
+
+
+@dataclass(frozen=True)
+class IssueView:
+    issue: StoredIssue
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    article: StoredArticle
+    ref: IssueRef
+
+
+@dataclass(frozen=True)
+class StatsView:
+    stats: ArchiveStats
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A sentence from messages: help, usage, an issue not held, an empty archive."""
+
+    text: str
+
+
+Reply = AnswerPage | IssueView | ArticleView | StatsView | Notice
+
+
+def ask(archive: Archive, question: str, page: int = 0) -> AnswerPage | Notice:
+    """Greetings get the help text; anything else is searched, PER_PAGE hits at a time."""
+    if is_small_talk(question):
+        return Notice(messages.HELP)
+    page = max(0, min(page, MAX_PAGES - 1))
+    answer = archive.ask(question, limit=PER_PAGE + 1, offset=page * PER_PAGE)
+    has_more = len(answer.hits) > PER_PAGE and page + 1 < MAX_PAGES
+    return AnswerPage(replace(answer, hits=answer.hits[:PER_PAGE]), page=page, has_more=has_more)
+
+
+def issue(archive: Archive, argument: str) -> IssueView | Notice:
+    query = parse_issue_query(argument)
+    if query is None:
+        return Notice(messages.ISSUE_USAGE)
+    try:
+        return IssueView(find_issue(archive, query))
+    except UnknownIssue as exc:
+        return Notice(messages.unknown_issue(query.label, exc.nearest))
+
+
+def latest(archive: Archive) -> IssueView | Notice:
+    found = archive.latest()
+    return IssueView(found) if found else Notice(messages.EMPTY_ARCHIVE)
+
+
+def article(archive: Archive, article_id: int) -> ArticleView | Notice:
+    try:
+        return ArticleView(*archive.article(article_id))
+    except UnknownArticle as exc:
+        return Notice(str(exc))
+
+
+def stats(archive: Archive) -> StatsView:
+    return StatsView(archive.stats())
+
+
+def respond(archive: Archive, line: str) -> Reply | None:
+    """A line typed in the console: a command or a question (None for a blank line)."""
+    text = line.strip()
+    if not text:
+        return None
+    if not text.startswith("/"):
+        return ask(archive, text)
+    command, _, argument = text.partition(" ")
+    command = command.split("@", 1)[0].lower()
+    if command == "/latest":
+        return latest(archive)
+    if command == "/issue":
+        return issue(archive, argument)
+    if command == "/stats":
+        return stats(archive)
+    if command == "/ask":
+        return ask(archive, argument) if argument.strip() else Notice(messages.ASK_USAGE)
+    if command == "/start" and (number := deep_link_issue(argument)) is not None:
+        return issue(archive, number)
+    return Notice(messages.HELP)
