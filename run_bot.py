@@ -17,7 +17,7 @@ from bot.commands import find_issue, parse_issue_query
 from bot.console import run_console
 from bot.render_json import answer_json, issue_json, stats_json
 from bot.render_text import render_answer, render_issue
-from bot.settings import Settings
+from bot.settings import BotSettings, Settings
 from retrieval.archive import Archive
 from retrieval.errors import ArchiveError, UnknownIssue
 
@@ -102,6 +102,28 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        bot_settings = bot_settings_from(args, os.environ)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    configure_serve_logging(bot_settings.token)
+    from bot.application import (  # python-telegram-bot loads only here
+        BotStartError,
+        build_application,
+        run,
+    )
+
+    archive = open_archive(settings)
+    try:
+        run(build_application(bot_settings, archive), bot_settings)
+    except BotStartError as exc:
+        print(f"错误：{str(exc).replace(bot_settings.token, '<token>')}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     with open_archive(settings) as archive:
         run_console(archive, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
@@ -119,6 +141,66 @@ def open_archive(settings: Settings) -> Archive:
         for report in archive.ingest([settings.sample_archive]):
             print("  " + messages.ingest_line(report), file=sys.stderr)
     return archive
+
+
+def bot_settings_from(args: argparse.Namespace, env: os._Environ[str] | dict[str, str]) -> BotSettings:
+    """Flags first, then the environment. Raises ValueError with a one-line, actionable message."""
+
+    def pick(flag: str | None, name: str) -> str | None:
+        value = flag if flag is not None else env.get(name)
+        return value.strip() if value and value.strip() else None
+
+    token = pick(args.token, "TELEGRAM_BOT_TOKEN")
+    if token is None:
+        raise ValueError("没有设置 TELEGRAM_BOT_TOKEN。请向 @BotFather 申请令牌后设置该环境变量（参见 .env.example）。")
+    admins = pick(args.admin_ids, "ADMIN_IDS") or ""
+    try:
+        admin_ids = frozenset(int(part) for part in admins.replace("，", ",").split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"ADMIN_IDS 应是逗号分隔的 Telegram 用户数字 ID，例如 12345,67890，而不是“{admins}”。") from None
+    numbers = {}
+    for key, flag, name, low in (
+        ("questions_per_minute", args.questions_per_minute, "QUESTIONS_PER_MINUTE", 1),
+        ("webhook_port", args.webhook_port, "WEBHOOK_PORT", 1),
+    ):
+        text = pick(flag, name)
+        if text is not None:
+            if not text.isdigit() or int(text) < low:
+                raise ValueError(f"{name} 应是正整数，而不是“{text}”。")
+            numbers[key] = int(text)
+    return BotSettings(
+        token=token,
+        api_base_url=pick(args.api_base_url, "TELEGRAM_API_BASE_URL"),
+        admin_ids=admin_ids,
+        webhook_url=pick(args.webhook_url, "TELEGRAM_WEBHOOK_URL"),
+        webhook_listen=pick(args.webhook_listen, "WEBHOOK_LISTEN") or "127.0.0.1",
+        webhook_secret=pick(args.webhook_secret, "TELEGRAM_WEBHOOK_SECRET"),
+        **numbers,
+    )
+
+
+class RedactToken(logging.Filter):
+    """Request URLs contain the bot token; no log line may show it."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), None
+        return True
+
+
+def configure_serve_logging(token: str) -> None:
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry request URLs
+    logging.getLogger("telegram").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactToken(token))
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
 
 
 def emit(args: argparse.Namespace, data: dict[str, Any], text: Callable[[], str]) -> None:
@@ -177,6 +259,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("console", parents=[common], help="chat with the archive in the terminal")
     p.set_defaults(handler=cmd_console)
+
+    p = sub.add_parser("serve", parents=[common], help="run the Telegram bot (long polling, or a webhook)")
+    p.add_argument("--token", help="bot token from @BotFather (env TELEGRAM_BOT_TOKEN; prefer the env)")
+    p.add_argument("--api-base-url", metavar="URL", help="Bot API server (env TELEGRAM_API_BASE_URL)")
+    p.add_argument("--admin-ids", metavar="IDS", help="comma-separated admin user ids (env ADMIN_IDS)")
+    p.add_argument("--questions-per-minute", metavar="N", help="per-user question limit (env QUESTIONS_PER_MINUTE)")
+    p.add_argument("--webhook-url", metavar="URL", help="public HTTPS URL; webhook instead of polling (env TELEGRAM_WEBHOOK_URL)")
+    p.add_argument("--webhook-listen", metavar="HOST", help="address to listen on (env WEBHOOK_LISTEN; default 127.0.0.1)")
+    p.add_argument("--webhook-port", metavar="PORT", help="port to listen on (env WEBHOOK_PORT; default 8443)")
+    p.add_argument("--webhook-secret", metavar="SECRET", help="secret Telegram sends back (env TELEGRAM_WEBHOOK_SECRET)")
+    p.set_defaults(handler=cmd_serve)
     return parser
 
 

@@ -46,7 +46,6 @@ OUTSIDE_ARCHIVE = "档案中没有{label}的简报。现有简报从{first}到{l
 OUTSIDE_EMPTY_ARCHIVE = "档案里还没有任何简报。"
 FOUND = "找到 {count} 条相关内容："
 FOUND_PAGE = "关于“{question}”的第 {first}–{last} 条结果："
-FOUND_FIRST = "关于“{question}”，最相关的 {count} 条："
 NO_MORE = "关于“{question}”没有更多结果了。"
 ASK_USAGE = "用法：/ask 问题，例如 /ask 丰台区创城建立了哪些工作机制？"
 MORE_BUTTON = "更多结果 ›"
@@ -62,7 +61,7 @@ UPLOAD_ONLY_TXT = "目前只能导入 .txt 格式的简报正文，“{name}”�
 UPLOAD_TOO_BIG = "文件“{name}”太大（上限 20 MB），没有导入。"
 TEXT_ONLY = "请用文字提问，例如：丰台区创城建立了哪些工作机制？"
 UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可用的命令。"
-INLINE_LATEST = "最新一期：{label}"
+INLINE_HELP_BUTTON = "输入问题查找简报内容，点此查看用法"
 RELAXED = "{label}的简报里没有找到相关内容，以下是其他期中的 {count} 条："
 ISSUE_USAGE = "用法：/issue 2202（总期号），或 /issue 2022-10、/issue 2022年第10期。"
 UNKNOWN_ISSUE = "档案中没有{what}。"
@@ -84,6 +83,16 @@ def citation(ref: IssueRef, source: str | None) -> str:
     """——《首都精神文明建设情况简报》2022年第10期（总第2202期）· 2022年4月29日 · 丰台区文明办"""
     author = ref.issuer if source in (None, "本刊") else source  # 本刊 is the bulletin's own editors
     return f"——{issue_label(ref)}· {cn_date(ref.date)} · {author}"
+
+
+def answer_heading(answer: Answer, first_number: int) -> str:
+    """The line above a page of hits: numbered from first_number, or why they come from elsewhere."""
+    count = len(answer.hits)
+    if answer.relaxed:
+        return RELAXED.format(label=answer.filters.label, count=count)
+    if first_number > 1:
+        return FOUND_PAGE.format(question=shorten(answer.question, 30), first=first_number, last=first_number + count - 1)
+    return FOUND.format(count=count)
 
 
 def unknown_issue(what: str, nearest: tuple[int, ...]) -> str:

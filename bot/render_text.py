@@ -30,8 +30,7 @@ def render_page(page: AnswerPage) -> str:
         if page.page > 0:
             return messages.NO_MORE.format(question=messages.shorten(answer.question, 30))
         return messages.no_answer(answer)
-    heading = messages.RELAXED if answer.relaxed else messages.FOUND
-    blocks = [heading.format(count=len(answer.hits), label=answer.filters.label)]
+    blocks = [messages.answer_heading(answer, page.first_number)]
     for number, hit in enumerate(answer.hits, start=page.first_number):
         blocks.append(f"{number}. {hit.title}\n{hit.excerpt}\n{messages.citation(hit.issue, hit.source)}")
     return "\n\n".join(blocks)

@@ -1,0 +1,85 @@
+"""Inline buttons, and the short callback data behind them (Telegram allows 64 bytes).
+
+"p:<key>:<page>" shows a page of a saved question (the question itself stays in the database);
+"a:<article id>" sends an article's whole text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from retrieval.models import StoredIssue
+
+from . import messages
+from .conversation import AnswerPage
+
+MAX_ISSUE_BUTTONS = 50
+_PAGE = re.compile(r"^p:([A-Za-z0-9_-]{1,32}):(\d{1,2})$")
+_ARTICLE = re.compile(r"^a:(\d{1,12})$")
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    key: str
+    page: int
+
+
+@dataclass(frozen=True)
+class ArticleRequest:
+    article_id: int
+
+
+def parse_callback(data: str | None) -> PageRequest | ArticleRequest | None:
+    """What a button press asks for; None for data this bot never made."""
+    if data and (m := _PAGE.match(data)):
+        return PageRequest(m.group(1), int(m.group(2)))
+    if data and (m := _ARTICLE.match(data)):
+        return ArticleRequest(int(m.group(1)))
+    return None
+
+
+def page_data(key: str, page: int) -> str:
+    return f"p:{key}:{page}"
+
+
+def article_data(article_id: int) -> str:
+    return f"a:{article_id}"
+
+
+def answer_keyboard(page: AnswerPage, key: str | None) -> InlineKeyboardMarkup | None:
+    """A 全文 button per hit; 上一页 / 更多结果 when the question was saved for paging."""
+    hits = page.answer.hits
+    rows = []
+    if hits:
+        rows.append(
+            [
+                InlineKeyboardButton(messages.FULL_TEXT_BUTTON.format(number=n), callback_data=article_data(h.article_id))
+                for n, h in enumerate(hits, start=page.first_number)
+            ]
+        )
+    if key is not None:
+        nav = []
+        if page.page > 0:
+            nav.append(InlineKeyboardButton(messages.PREVIOUS_BUTTON, callback_data=page_data(key, page.page - 1)))
+        if page.has_more:
+            nav.append(InlineKeyboardButton(messages.MORE_BUTTON, callback_data=page_data(key, page.page + 1)))
+        if nav:
+            rows.append(nav)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def issue_keyboard(issue: StoredIssue) -> InlineKeyboardMarkup | None:
+    """One 全文 button per article, labelled with its number and the start of its title."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{messages.FULL_TEXT_BUTTON.format(number=n)}：{messages.shorten(a.title, 16)}",
+                callback_data=article_data(a.id),
+            )
+        ]
+        for n, a in enumerate(issue.articles[:MAX_ISSUE_BUTTONS], start=1)
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None

@@ -1,0 +1,179 @@
+"""Replies as Telegram HTML: every fragment escaped, terms in bold, no message over 4,096 characters.
+
+Telegram counts a message's length after entity parsing (tags gone, entities decoded), in UTF-16
+code units. Messages are built from whole blocks; a block is never cut inside a tag.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from retrieval.models import Hit, StoredIssue
+from retrieval.text import split_sentences
+
+from . import messages
+from .conversation import AnswerPage, ArticleView
+
+MESSAGE_LIMIT = 4096
+TITLE_CHARS = 200
+SOURCE_CHARS = 100
+BLOCK_SEPARATOR = "\n\n"
+# Room kept for the "(2/3)" line that continuation messages start with.
+PART_HEADER_ROOM = TITLE_CHARS // 2 + 32
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def visible_length(fragment: str) -> int:
+    """Length Telegram checks: the text after entity parsing, in UTF-16 code units."""
+    return utf16_length(html.unescape(_TAG.sub("", fragment)))
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def emphasise(text: str, marks: tuple[tuple[int, int], ...]) -> str:
+    """Escaped text with the marked spans in bold."""
+    out, cursor = [], 0
+    for start, end in marks:
+        start, end = max(start, cursor), min(end, len(text))
+        if start >= end:
+            continue
+        out.append(escape(text[cursor:start]))
+        out.append(f"<b>{escape(text[start:end])}</b>")
+        cursor = end
+    out.append(escape(text[cursor:]))
+    return "".join(out)
+
+
+# --- answers ----------------------------------------------------------------
+
+
+def answer_message(page: AnswerPage) -> str:
+    """One message (it is edited in place when paging); hits that would not fit are dropped whole."""
+    answer = page.answer
+    if not answer.hits:
+        if page.page > 0:
+            return escape(messages.NO_MORE.format(question=messages.shorten(answer.question, 30)))
+        return escape(messages.no_answer(answer))
+    blocks = [escape(messages.answer_heading(answer, page.first_number))]
+    blocks += [hit_block(number, hit) for number, hit in enumerate(answer.hits, start=page.first_number)]
+    while len(blocks) > 2 and visible_length(BLOCK_SEPARATOR.join(blocks)) > MESSAGE_LIMIT:
+        blocks.pop()
+    return BLOCK_SEPARATOR.join(blocks)
+
+
+def hit_block(number: int, hit: Hit) -> str:
+    """Title, the excerpt with the question's terms in bold, and where it was published."""
+    title = escape(messages.shorten(hit.title, TITLE_CHARS))
+    source = messages.shorten(hit.source, SOURCE_CHARS) if hit.source else None
+    return (
+        f"<b>{number}. {title}</b>\n"
+        f"<blockquote>{emphasise(hit.excerpt, hit.marks)}</blockquote>\n"
+        f"<i>{escape(messages.citation(hit.issue, source))}</i>"
+    )
+
+
+# --- issues and articles ------------------------------------------------------
+
+
+def issue_messages(issue: StoredIssue) -> list[str]:
+    """Header (总期号, 期号, date, issuer) and the numbered article titles with their sources."""
+    ref = issue.ref
+    blocks = [
+        f"<b>{escape(messages.issue_label(ref))}</b>\n{escape(messages.cn_date(ref.date))} · {escape(ref.issuer)}",
+        escape(messages.ARTICLES_HEADING),
+    ]
+    for number, article in enumerate(issue.articles, start=1):
+        source = f"（{messages.shorten(article.source, SOURCE_CHARS)}）" if article.source else ""
+        blocks.append(f"{number}. {escape(messages.shorten(article.title, TITLE_CHARS))}<i>{escape(source)}</i>")
+    return pack(blocks, separator="\n")
+
+
+def article_messages(view: ArticleView) -> list[str]:
+    """The whole article, split at paragraphs (or sentences) over as many messages as it needs."""
+    article = view.article
+    title = escape(messages.shorten(article.title, TITLE_CHARS))
+    blocks = [f"<b>{title}</b>"]
+    for paragraph in article.text.splitlines():
+        if paragraph.strip():
+            blocks += [escape(piece) for piece in split_plain(paragraph.strip(), MESSAGE_LIMIT - PART_HEADER_ROOM)]
+    source = messages.shorten(article.source, SOURCE_CHARS) if article.source else None
+    blocks.append(f"<i>{escape(messages.citation(view.ref, source))}</i>")
+    parts = pack(blocks, limit=MESSAGE_LIMIT - PART_HEADER_ROOM)
+    if len(parts) == 1:
+        return parts
+    short_title = escape(messages.shorten(article.title, TITLE_CHARS // 2))
+    return [
+        (part if i == 1 else f"<b>{short_title}</b>" + escape(messages.FULL_TEXT_PART.format(part=i, parts=len(parts))) + "\n\n" + part)
+        for i, part in enumerate(parts, start=1)
+    ]
+
+
+def notice_message(text: str) -> str:
+    return escape(text)
+
+
+# --- packing -------------------------------------------------------------------
+
+
+def pack(blocks: list[str], limit: int = MESSAGE_LIMIT, separator: str = BLOCK_SEPARATOR) -> list[str]:
+    """Join whole blocks into as few messages as fit the limit, in order."""
+    messages_out: list[str] = []
+    current: list[str] = []
+    size = 0
+    gap = utf16_length(separator)
+    for block in (piece for block in blocks for piece in _fit(block, limit)):
+        length = visible_length(block)
+        if current and size + gap + length > limit:
+            messages_out.append(separator.join(current))
+            current, size = [], 0
+        size += length + (gap if current else 0)
+        current.append(block)
+    if current:
+        messages_out.append(separator.join(current))
+    return messages_out
+
+
+def _fit(block: str, limit: int) -> list[str]:
+    """A block too long for one message keeps its text but loses its formatting, cut into pieces."""
+    if visible_length(block) <= limit:
+        return [block]
+    return [escape(piece) for piece in split_plain(html.unescape(_TAG.sub("", block)), limit)]
+
+
+def split_plain(text: str, limit: int) -> list[str]:
+    """Cut plain text into pieces of at most limit UTF-16 units, at sentence ends where possible."""
+    if utf16_length(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for sentence in split_sentences(text) or [text]:
+        for chunk in _hard_cut(sentence, limit):
+            if current and utf16_length(current) + utf16_length(chunk) > limit:
+                pieces.append(current)
+                current = ""
+            current += chunk
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if p.strip()]
+
+
+def _hard_cut(text: str, limit: int) -> list[str]:
+    pieces, current, size = [], [], 0
+    for ch in text:
+        width = utf16_length(ch)
+        if size + width > limit:
+            pieces.append("".join(current))
+            current, size = [], 0
+        current.append(ch)
+        size += width
+    if current:
+        pieces.append("".join(current))
+    return pieces
