@@ -222,7 +222,7 @@ class Handlers:
         else:
             data = bytes(await (await document.get_file()).download_as_bytearray())
             report = await self.worker.run(Archive.ingest_bytes, data, name)
-            log.info("admin %s uploaded %s: %s", update.effective_user.id, name, report.status or "refused")
+            log.info("admin %s uploaded %s: %s", update.effective_user.id, name, report.status.value if report.status else "refused")
             text = messages.ingest_line(report)
         await message.reply_text(notice_message(text))
 

@@ -20,7 +20,7 @@ def load_parser() -> argparse.ArgumentParser:
 def test_every_command_and_flag_is_in_the_readme() -> None:
     parser = load_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(subparsers.choices) == {"ingest", "ask", "latest", "issue", "stats", "console"}
+    assert set(subparsers.choices) == {"ingest", "ask", "latest", "issue", "stats", "console", "serve"}
     for name, sub in subparsers.choices.items():
         assert f"python run_bot.py {name}" in README, name
         for action in sub._actions:
@@ -35,3 +35,25 @@ def test_settings_and_setup_commands_are_in_the_readme() -> None:
     assert len(setup) == 2
     assert 'run_bot.py ask "' in setup[0]
     assert setup[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+BOT_SETTINGS = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "ARCHIVE_DB",
+    "ADMIN_IDS",
+    "QUESTIONS_PER_MINUTE",
+    "TELEGRAM_WEBHOOK_URL",
+    "WEBHOOK_LISTEN",
+    "WEBHOOK_PORT",
+    "TELEGRAM_WEBHOOK_SECRET",
+)
+
+
+def test_every_bot_setting_is_read_documented_and_in_env_example() -> None:
+    source = (ROOT / "run_bot.py").read_text(encoding="utf-8")
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for name in BOT_SETTINGS:
+        assert f'"{name}"' in source, name
+        assert name in README, name
+        assert f"{name}=" in example, name

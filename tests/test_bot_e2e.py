@@ -1,0 +1,387 @@
+"""The bot as users meet it: `run_bot.py serve` in its own process, polling the local Bot API
+stand-in over HTTP. Tests push updates into the stand-in and assert on what the bot sent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from bot_api_standin import BotApiStandIn, Call
+from bulletin_text import HEADER, bulletin
+from conftest import ROOT, SAMPLE_ARCHIVE
+
+from retrieval.archive import Archive
+
+TOKEN = "424242:e2e-SECRET-token-never-logged"
+ADMIN = 1001
+CITATION_2202 = "——《首都精神文明建设情况简报》2022年第10期（总第2202期）· 2022年4月29日 · 丰台区文明办"
+QUESTION = "丰台区创城建立了哪些工作机制？"
+MANY_HITS = "文明城市创建工作"
+LONG_HEADER = HEADER.replace("第 6 期", "第 3 期").replace("总第 2165 期", "总第 2150 期")
+LONG_PARAGRAPH = "西城区组织志愿者开展背街小巷楼门院治理，逐门逐户宣传垃圾分类和文明养犬。" * 40
+
+
+def bot_env(standin: BotApiStandIn, db: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("ARCHIVE_DB", "TELEGRAM_BOT_TOKEN")}
+    return env | {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": standin.base_url,
+        "ARCHIVE_DB": str(db),
+        "ADMIN_IDS": f"{ADMIN}, 1002",
+    } | extra
+
+
+def start_bot(standin: BotApiStandIn, db: Path, log: Path, *args: str, **extra: str) -> subprocess.Popen:
+    mark = standin.mark()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "run_bot.py"), "serve", *args],
+        cwd=ROOT, env=bot_env(standin, db, **extra), stdout=subprocess.DEVNULL, stderr=log.open("w"),
+    )
+    try:
+        ready = standin.wait_for("setMyCommands", after=mark, timeout=60)
+        standin.wait_for("getUpdates", after=ready.index, timeout=30)  # polling: fully up
+    except AssertionError:
+        process.kill()
+        raise AssertionError(log.read_text(encoding="utf-8"))
+    return process
+
+
+def stop_bot(process: subprocess.Popen) -> int:
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("bot")
+    long_issue = folder / "long.txt"
+    long_issue.write_text(
+        bulletin("西城区深化背街小巷文明创建\n\n" + "\n\n".join([LONG_PARAGRAPH] * 4) + "\n\n（西城区文明办）", header=LONG_HEADER),
+        encoding="utf-8",
+    )
+    db = folder / "archive.db"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run_bot.py"), "ingest", "--db", str(db), str(SAMPLE_ARCHIVE), str(long_issue)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return db
+
+
+@pytest.fixture(scope="module")
+def standin():
+    with BotApiStandIn(TOKEN, privacy_mode=False) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def bot_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("log") / "bot.log"
+
+
+@pytest.fixture(scope="module")
+def bot(standin: BotApiStandIn, archive_db: Path, bot_log: Path):
+    process = start_bot(standin, archive_db, bot_log)
+    yield process
+    if process.poll() is None:
+        stop_bot(process)
+
+
+@pytest.fixture
+def chat(request: pytest.FixtureRequest) -> int:
+    """A private chat (and user) of its own per test, so rate limits and messages never mix."""
+    return 10_000 + abs(hash(request.node.name)) % 1_000_000
+
+
+def say(standin: BotApiStandIn, chat_id: int, text: str, **kwargs) -> Call:
+    """Send text as a user and return the bot's first message in reply."""
+    mark = standin.mark()
+    standin.push_message(chat_id, text, **kwargs)
+    return standin.wait_for("sendMessage", lambda p: p["chat_id"] == chat_id, after=mark)
+
+
+def replies(standin: BotApiStandIn, chat_id: int, after: int, count: int) -> list[Call]:
+    """Wait until the bot has sent count messages to the chat since after; return them."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        sent = [c for c in standin.calls("sendMessage") if c.ok and c.index >= after and c.params["chat_id"] == chat_id]
+        if len(sent) >= count:
+            return sent
+        time.sleep(0.02)
+    raise AssertionError(f"expected {count} messages in chat {chat_id}, got {len(sent)}")
+
+
+def buttons(call: Call) -> list[dict]:
+    markup = call.params.get("reply_markup") or {}
+    return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+def button(call: Call, text: str) -> dict:
+    return next(b for b in buttons(call) if b["text"].startswith(text))
+
+
+def plain(call: Call) -> str:
+    return call.result["text"]
+
+
+def assert_nothing_rejected(standin: BotApiStandIn) -> None:
+    assert standin.rejected() == [], [(c.method, c.error) for c in standin.rejected()]
+
+
+# --- start-up ------------------------------------------------------------------
+
+
+def test_command_menu_is_set_in_chinese_at_start_up(standin: BotApiStandIn, bot) -> None:
+    menu = {c["command"]: c["description"] for c in standin.commands}
+    assert set(menu) == {"latest", "issue", "ask", "help"}
+    assert "最新" in menu["latest"] and "期号" in menu["issue"]
+
+
+# --- questions -----------------------------------------------------------------
+
+
+def test_a_question_gets_cited_excerpts_with_terms_in_bold(standin: BotApiStandIn, bot, chat: int) -> None:
+    reply = say(standin, chat, QUESTION)
+    assert reply.params["parse_mode"].upper() == "HTML"
+    assert reply.params["link_preview_options"]["is_disabled"] is True
+    assert "丰台区凝心聚力全力以赴打好创建全国文明城市主动仗" in plain(reply)
+    assert CITATION_2202 in plain(reply)
+    assert "<b>创城" in reply.params["text"]
+    assert button(reply, "全文 1")
+    assert_nothing_rejected(standin)
+
+
+def test_more_results_turns_the_page_in_place(standin: BotApiStandIn, bot, chat: int) -> None:
+    first = say(standin, chat, MANY_HITS)
+    assert "3." in plain(first) and "4." not in plain(first)
+    message_id = first.result["message_id"]
+    mark = standin.mark()
+    standin.push_callback(chat, chat, message_id, button(first, "更多结果")["callback_data"])
+    edit = standin.wait_for("editMessageText", lambda p: p["message_id"] == message_id, after=mark)
+    standin.wait_for("answerCallbackQuery", after=mark)
+    assert "第 4–" in plain(edit) and "\n4. " in plain(edit)
+    assert button(edit, "全文 4")
+    mark = standin.mark()
+    standin.push_callback(chat, chat, message_id, button(edit, "‹ 上一页")["callback_data"])
+    back = standin.wait_for("editMessageText", lambda p: p["message_id"] == message_id, after=mark)
+    assert back.result["text"] == first.result["text"]
+    assert_nothing_rejected(standin)
+
+
+def test_full_text_button_sends_the_whole_article(standin: BotApiStandIn, bot, chat: int, archive_db: Path) -> None:
+    answer = say(standin, chat, QUESTION)
+    mark = standin.mark()
+    standin.push_callback(chat, chat, answer.result["message_id"], button(answer, "全文 1")["callback_data"])
+    article = standin.wait_for("sendMessage", lambda p: p["chat_id"] == chat, after=mark)
+    text = plain(article)
+    with Archive(archive_db) as archive:
+        stored = next(a for a in archive.issue(2202).articles if a.title.startswith("丰台区"))
+    assert text.startswith(stored.title)
+    assert "".join(stored.text.split()) in "".join(text.split()), "every paragraph, nothing cut"
+    assert text.rstrip().endswith(CITATION_2202)
+    standin.wait_for("answerCallbackQuery", after=mark)
+    assert_nothing_rejected(standin)
+
+
+def test_a_long_article_is_split_over_messages_under_4096(standin: BotApiStandIn, bot, chat: int) -> None:
+    issue = say(standin, chat, "/issue 2150")
+    mark = standin.mark()
+    standin.push_callback(chat, chat, issue.result["message_id"], button(issue, "全文 1")["callback_data"])
+    parts = replies(standin, chat, mark, 2)
+    time.sleep(0.3)
+    parts = [c for c in standin.calls("sendMessage") if c.index >= mark and c.params["chat_id"] == chat]
+    assert len(parts) >= 2
+    texts = [plain(p) for p in parts]
+    assert all(len(t.encode("utf-16-le")) // 2 <= 4096 for t in texts)
+    assert "".join(texts).count("西城区组织志愿者开展背街小巷楼门院治理") == 160, "no sentence lost or repeated"
+    assert "（2/" in texts[1]
+    assert texts[-1].rstrip().endswith("西城区文明办")
+    assert_nothing_rejected(standin)
+
+
+def test_greetings_get_the_help_text(standin: BotApiStandIn, bot, chat: int) -> None:
+    assert "/latest" in plain(say(standin, chat, "你好"))
+
+
+def test_no_answer_says_so_with_a_hint(standin: BotApiStandIn, bot, chat: int) -> None:
+    text = plain(say(standin, chat, "量子计算机的超导芯片"))
+    assert "没有找到" in text and "/latest" in text
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<b>丰台区</b> <script>alert(1)</script> & 创城 &amp; &lt;",
+        'NEAR(创城 机制) OR "丰台" AND title:* ^背街',
+        "'; DROP TABLE passages; --",
+        "丰台区创城" * 800,
+        "🏙️🚮 背街小巷 👍🏽‍ \u202e\u200b 整治",
+        "</blockquote></b><i>",
+    ],
+    ids=["html", "fts5", "sql", "4000-chars", "emoji-bidi", "closing-tags"],
+)
+def test_hostile_text_gets_a_normal_reply_and_never_a_bad_request(standin: BotApiStandIn, bot, chat: int, hostile: str) -> None:
+    reply = say(standin, chat, hostile)
+    assert reply.ok and plain(reply).strip()
+    assert "Traceback" not in plain(reply)
+    assert_nothing_rejected(standin)
+
+
+def test_non_text_messages_are_asked_for_text(standin: BotApiStandIn, bot, chat: int) -> None:
+    mark = standin.mark()
+    standin.push_document(chat, chat, "photo.jpg", b"\xff\xd8\xff", mime_type="image/jpeg")
+    reply = standin.wait_for("sendMessage", lambda p: p["chat_id"] == chat, after=mark)
+    assert "管理员" in plain(reply), "a non-admin's file is refused politely"
+
+
+# --- issues --------------------------------------------------------------------
+
+
+def test_latest_shows_the_newest_issue_with_a_button_per_article(standin: BotApiStandIn, bot, chat: int) -> None:
+    reply = say(standin, chat, "/latest")
+    text = plain(reply)
+    assert "2022年第10期（总第2202期）" in text and "2022年4月29日" in text
+    assert "丰台区凝心聚力全力以赴打好创建全国文明城市主动仗（丰台区文明办）" in text
+    assert [b["text"][:4] for b in buttons(reply)] == ["全文 1", "全文 2", "全文 3"]
+
+
+@pytest.mark.parametrize("argument", ["2202", "2022-10", "2022年第10期"])
+def test_issue_opens_by_total_or_by_year_and_number(standin: BotApiStandIn, bot, chat: int, argument: str) -> None:
+    assert "总第2202期" in plain(say(standin, chat, f"/issue {argument}"))
+
+
+def test_issue_without_a_number_gives_usage_and_an_unknown_one_names_the_nearest(standin: BotApiStandIn, bot, chat: int) -> None:
+    assert "用法" in plain(say(standin, chat, "/issue"))
+    text = plain(say(standin, chat, "/issue 2199"))
+    assert "没有总第2199期" in text and "总第2202期" in text
+
+
+def test_start_deep_link_opens_an_issue_and_plain_start_explains(standin: BotApiStandIn, bot, chat: int) -> None:
+    assert "2020年第17期（总第2126期）" in plain(say(standin, chat, "/start issue_2126"))
+    assert "/issue 2202" in plain(say(standin, chat, "/start"))
+    assert "/issue 2202" in plain(say(standin, chat, "/help"))
+
+
+# --- groups --------------------------------------------------------------------
+
+
+def test_in_groups_the_bot_answers_ask_replies_and_mentions_only(standin: BotApiStandIn, bot) -> None:
+    group, member = -5005, 5005
+    ask = say(standin, group, f"/ask {QUESTION}", user_id=member, chat_type="supergroup")
+    assert CITATION_2202 in plain(ask)
+    assert ask.params["reply_parameters"]["message_id"] > 0, "answers quote the question in groups"
+    mention = say(standin, group, f"@{standin.bot_user['username']} 背街小巷整治", user_id=member, chat_type="supergroup")
+    assert "背街小巷" in plain(mention)
+    follow = say(standin, group, "驻京部队怎样参加创建？", user_id=member, chat_type="supergroup",
+                 reply_to_message_id=mention.result["message_id"])
+    assert "驻京部队" in plain(follow)
+    mark = standin.mark()
+    standin.push_message(group, "大家中午吃什么", user_id=member, chat_type="supergroup")
+    usage = say(standin, group, "/ask", user_id=member, chat_type="supergroup")
+    assert "用法" in plain(usage)
+    time.sleep(0.3)
+    sent = [c for c in standin.calls("sendMessage") if c.index >= mark and c.params["chat_id"] == group]
+    assert len(sent) == 1, "chatter not addressed to the bot gets no reply"
+
+
+# --- inline mode -----------------------------------------------------------------
+
+
+def test_inline_query_lists_hits_that_are_sent_with_their_citation(standin: BotApiStandIn, bot) -> None:
+    mark = standin.mark()
+    standin.push_inline_query(7007, MANY_HITS)
+    call = standin.wait_for("answerInlineQuery", after=mark)
+    results = call.params["results"]
+    assert 3 < len(results) <= 10
+    assert all(r["title"] and r["description"] for r in results)
+    content = results[0]["input_message_content"]
+    assert content["parse_mode"].upper() == "HTML" and "——《首都精神文明建设情况简报》" in content["message_text"]
+    assert_nothing_rejected(standin)
+
+
+def test_an_empty_inline_query_offers_help(standin: BotApiStandIn, bot) -> None:
+    mark = standin.mark()
+    standin.push_inline_query(7008, "")
+    call = standin.wait_for("answerInlineQuery", after=mark)
+    assert call.params["results"] == [] and call.params["button"]["start_parameter"] == "help"
+
+
+# --- admins --------------------------------------------------------------------
+
+
+def upload(standin: BotApiStandIn, user: int, name: str, content: bytes) -> str:
+    mark = standin.mark()
+    standin.push_document(user, user, name, content)
+    return plain(standin.wait_for("sendMessage", lambda p: p["chat_id"] == user, after=mark))
+
+
+def test_an_admin_upload_is_ingested_like_the_cli_and_then_answers(standin: BotApiStandIn, bot) -> None:
+    new_issue = bulletin().encode("utf-8")
+    assert "已导入 总第2165期" in upload(standin, ADMIN, "2165.txt", new_issue)
+    assert "未变化 总第2165期" in upload(standin, ADMIN, "2165.txt", new_issue)
+    assert "朝阳区" in plain(say(standin, ADMIN, "朝阳区垃圾分类入户宣传"))
+    refused = upload(standin, ADMIN, "notes.txt", "会议纪要：今天讨论了午餐。".encode("utf-8"))
+    assert "未导入" in refused and "请确认" in refused
+    assert ".txt" in upload(standin, ADMIN, "2165.pdf", b"%PDF-1.4")
+    assert "5 篇文章" not in plain(say(standin, ADMIN, "/stats")) and "期简报" in plain(say(standin, ADMIN, "/stats"))
+
+
+def test_anyone_else_is_refused_politely_and_nothing_is_stored(standin: BotApiStandIn, bot, chat: int) -> None:
+    before = plain(say(standin, ADMIN, "/stats"))
+    other = bulletin(header=HEADER.replace("总第 2165 期", "总第 2170 期").replace("第 6 期", "第 9 期")).encode()
+    assert "只有管理员" in upload(standin, chat, "2170.txt", other)
+    assert plain(say(standin, ADMIN, "/stats")) == before
+    assert "管理员" in plain(say(standin, chat, "/stats"))
+
+
+# --- robustness -------------------------------------------------------------------
+
+
+def test_questions_beyond_the_per_user_limit_get_one_polite_reply(standin: BotApiStandIn, bot, chat: int) -> None:
+    mark = standin.mark()
+    for _ in range(13):
+        standin.push_message(chat, QUESTION)
+    sent = replies(standin, chat, mark, 11)
+    time.sleep(0.5)
+    sent = [c for c in standin.calls("sendMessage") if c.ok and c.index >= mark and c.params["chat_id"] == chat]
+    limited = [c for c in sent if "太频繁" in plain(c)]
+    assert len(sent) == 11 and len(limited) == 1, "10 answers, then one notice, then silence"
+
+
+def test_a_429_from_telegram_is_waited_out_and_retried(standin: BotApiStandIn, bot, chat: int) -> None:
+    standin.fail_next("sendMessage", error_code=429, retry_after=1)
+    started = time.monotonic()
+    reply = say(standin, chat, QUESTION)
+    assert CITATION_2202 in plain(reply)
+    assert time.monotonic() - started >= 1
+    assert any(c.injected and c.error_code == 429 for c in standin.calls("sendMessage"))
+
+
+def test_a_failed_update_gets_an_apology_and_the_bot_keeps_serving(standin: BotApiStandIn, bot, chat: int, bot_log: Path) -> None:
+    standin.fail_next("sendMessage", error_code=400, description="Bad Request: message thread not found")
+    apology = say(standin, chat, QUESTION)
+    assert "抱歉" in plain(apology)
+    assert CITATION_2202 in plain(say(standin, chat, QUESTION))
+    assert "failed to handle an update" in bot_log.read_text(encoding="utf-8")
+
+
+def test_the_token_never_appears_in_the_logs(standin: BotApiStandIn, bot, chat: int, bot_log: Path) -> None:
+    say(standin, chat, QUESTION)
+    log = bot_log.read_text(encoding="utf-8")
+    assert "answered a question" in log
+    assert TOKEN not in log and TOKEN.split(":")[1] not in log
+
+
+def test_sigterm_stops_the_bot_cleanly(archive_db: Path, tmp_path: Path) -> None:
+    log = tmp_path / "bot.log"
+    with BotApiStandIn(TOKEN) as own:  # its own server: a second poller would conflict with the module's bot
+        process = start_bot(own, archive_db, log)
+        assert CITATION_2202 in plain(say(own, 3003, QUESTION))
+        assert stop_bot(process) == 0
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" not in text and "ERROR" not in text
