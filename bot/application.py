@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -108,5 +108,7 @@ def run(app: Application, settings: BotSettings) -> None:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
         raise BotStartError("Telegram 不接受这个令牌。请检查 TELEGRAM_BOT_TOKEN 是否与 @BotFather 给出的一致。") from None
+    except BadRequest as exc:  # e.g. a webhook URL Telegram will not use
+        raise BotStartError(f"Telegram 拒绝了启动请求（{exc}）。请检查 TELEGRAM_WEBHOOK_URL 等设置。") from None
     except NetworkError as exc:
         raise BotStartError(f"无法连接 Telegram Bot API（{exc}）。请检查网络，或 TELEGRAM_API_BASE_URL 的设置。") from None

@@ -29,6 +29,11 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+def one_line(text: str, limit: int) -> str:
+    """A title or source as one shortened line, whatever line breaks the file carried."""
+    return messages.shorten(" ".join(text.split()), limit)
+
+
 def visible_length(fragment: str) -> int:
     """Length Telegram checks: the text after entity parsing, in UTF-16 code units."""
     return utf16_length(html.unescape(_TAG.sub("", fragment)))
@@ -71,8 +76,8 @@ def answer_message(page: AnswerPage) -> str:
 
 def hit_block(number: int, hit: Hit) -> str:
     """Title, the excerpt with the question's terms in bold, and where it was published."""
-    title = escape(messages.shorten(hit.title, TITLE_CHARS))
-    source = messages.shorten(hit.source, SOURCE_CHARS) if hit.source else None
+    title = escape(one_line(hit.title, TITLE_CHARS))
+    source = one_line(hit.source, SOURCE_CHARS) if hit.source else None
     return (
         f"<b>{number}. {title}</b>\n"
         f"<blockquote>{emphasise(hit.excerpt, hit.marks)}</blockquote>\n"
@@ -91,25 +96,24 @@ def issue_messages(issue: StoredIssue) -> list[str]:
         escape(messages.ARTICLES_HEADING),
     ]
     for number, article in enumerate(issue.articles, start=1):
-        source = f"（{messages.shorten(article.source, SOURCE_CHARS)}）" if article.source else ""
-        blocks.append(f"{number}. {escape(messages.shorten(article.title, TITLE_CHARS))}<i>{escape(source)}</i>")
+        source = f"（{one_line(article.source, SOURCE_CHARS)}）" if article.source else ""
+        blocks.append(f"{number}. {escape(one_line(article.title, TITLE_CHARS))}<i>{escape(source)}</i>")
     return pack(blocks, separator="\n")
 
 
 def article_messages(view: ArticleView) -> list[str]:
     """The whole article, split at paragraphs (or sentences) over as many messages as it needs."""
     article = view.article
-    title = escape(messages.shorten(article.title, TITLE_CHARS))
-    blocks = [f"<b>{title}</b>"]
+    blocks = [f"<b>{escape(one_line(article.title, TITLE_CHARS))}</b>"]
     for paragraph in article.text.splitlines():
         if paragraph.strip():
             blocks += [escape(piece) for piece in split_plain(paragraph.strip(), MESSAGE_LIMIT - PART_HEADER_ROOM)]
-    source = messages.shorten(article.source, SOURCE_CHARS) if article.source else None
+    source = one_line(article.source, SOURCE_CHARS) if article.source else None
     blocks.append(f"<i>{escape(messages.citation(view.ref, source))}</i>")
     parts = pack(blocks, limit=MESSAGE_LIMIT - PART_HEADER_ROOM)
     if len(parts) == 1:
         return parts
-    short_title = escape(messages.shorten(article.title, TITLE_CHARS // 2))
+    short_title = escape(one_line(article.title, TITLE_CHARS // 2))
     return [
         (part if i == 1 else f"<b>{short_title}</b>" + escape(messages.FULL_TEXT_PART.format(part=i, parts=len(parts))) + "\n\n" + part)
         for i, part in enumerate(parts, start=1)

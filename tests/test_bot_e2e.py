@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from bot_api_standin import BotApiStandIn, Call
 from bulletin_text import HEADER, bulletin
@@ -372,7 +374,9 @@ def test_a_failed_update_gets_an_apology_and_the_bot_keeps_serving(standin: BotA
 
 def test_the_token_never_appears_in_the_logs(standin: BotApiStandIn, bot, chat: int, bot_log: Path) -> None:
     say(standin, chat, QUESTION)
-    log = bot_log.read_text(encoding="utf-8")
+    deadline = time.monotonic() + 10  # the line is written just after the reply goes out
+    while "answered a question" not in (log := bot_log.read_text(encoding="utf-8")) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert "answered a question" in log
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
 
@@ -385,3 +389,45 @@ def test_sigterm_stops_the_bot_cleanly(archive_db: Path, tmp_path: Path) -> None
         assert stop_bot(process) == 0
     text = log.read_text(encoding="utf-8")
     assert "Traceback" not in text and "ERROR" not in text
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_webhook_mode_registers_its_url_and_answers_updates_that_carry_the_secret(archive_db: Path, tmp_path: Path) -> None:
+    port = free_port()
+    url = "https://bot.example.test/bulletin"  # public URL for Telegram; a proxy forwards to the port
+    local = f"http://127.0.0.1:{port}/bulletin"
+    with BotApiStandIn(TOKEN) as own:
+        mark = own.mark()
+        process = subprocess.Popen(
+            [sys.executable, str(ROOT / "run_bot.py"), "serve", "--webhook-url", url, "--webhook-port", str(port)],
+            cwd=ROOT, env=bot_env(own, archive_db, TELEGRAM_WEBHOOK_SECRET="s3cret-hook"),
+            stdout=subprocess.DEVNULL, stderr=(tmp_path / "bot.log").open("w"),
+        )
+        try:
+            registered = own.wait_for("setWebhook", after=mark, timeout=60)
+            assert registered.params["url"] == url and registered.params["secret_token"] == "s3cret-hook"
+            own.push_message(4004, QUESTION)  # queued, not polled: the test delivers it as Telegram would
+            update = own.pending_updates()[-1]
+            forged = httpx.post(local, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, timeout=10)
+            assert forged.status_code == 403
+            mark = own.mark()
+            delivered = httpx.post(local, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-hook"}, timeout=10)
+            assert delivered.status_code == 200
+            reply = own.wait_for("sendMessage", lambda p: p["chat_id"] == 4004, after=mark)
+            assert CITATION_2202 in plain(reply)
+        finally:
+            assert stop_bot(process) == 0
+
+
+def test_serve_without_a_token_says_so_in_one_line_and_exits_2(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"} | {"ARCHIVE_DB": str(tmp_path / "a.db")}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run_bot.py"), "serve"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "TELEGRAM_BOT_TOKEN" in result.stderr
