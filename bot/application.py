@@ -75,12 +75,13 @@ def register(app: Application, h: Handlers) -> None:
     private = filters.ChatType.PRIVATE
     groups = filters.ChatType.GROUPS
     new_message = filters.UpdateType.MESSAGE
-    app.add_handler(CommandHandler("start", h.start))
-    app.add_handler(CommandHandler("help", h.help))
-    app.add_handler(CommandHandler("latest", h.latest))
-    app.add_handler(CommandHandler("issue", h.issue))
-    app.add_handler(CommandHandler("ask", h.ask_command))
-    app.add_handler(CommandHandler("stats", h.stats))
+    # New messages only: editing an old command or question does not send a second reply.
+    app.add_handler(CommandHandler("start", h.start, new_message))
+    app.add_handler(CommandHandler("help", h.help, new_message))
+    app.add_handler(CommandHandler("latest", h.latest, new_message))
+    app.add_handler(CommandHandler("issue", h.issue, new_message))
+    app.add_handler(CommandHandler("ask", h.ask_command, new_message))
+    app.add_handler(CommandHandler("stats", h.stats, new_message))
     app.add_handler(MessageHandler(private & filters.COMMAND & new_message, h.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & new_message, h.private_text))
     app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND & new_message & AddressedToBot(), h.group_text))

@@ -1242,6 +1242,24 @@ class BotApiStandIn:
             self._store_user_message(message, caption or "", entities, None)
             return copy.deepcopy(message)
 
+    def push_sticker(self, chat_id: int, user_id: int | None = None, emoji: str = "👍", chat_type: str = "private") -> dict:
+        """A user's sticker: a message with no text at all."""
+        with self._changed:
+            chat, user = self._chat_and_user(chat_id, user_id, chat_type)
+            message = self._user_message(chat, user, None)
+            message["sticker"] = {
+                "file_id": f"sticker-{message['message_id']}",
+                "file_unique_id": f"s{message['message_id']}",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": emoji,
+            }
+            self._store_user_message(message, "", [], None)
+            return copy.deepcopy(message)
+
     def push_callback(self, chat_id: int, user_id: int, message_id: int, data: str) -> str:
         """A press on a button of a bot's message; returns the callback query id."""
         with self._changed:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -175,6 +176,17 @@ def test_more_results_turns_the_page_in_place(standin: BotApiStandIn, bot, chat:
     assert_nothing_rejected(standin)
 
 
+def test_a_page_turn_after_the_question_expired_says_so(standin: BotApiStandIn, bot, chat: int, archive_db: Path) -> None:
+    first = say(standin, chat, MANY_HITS)
+    with sqlite3.connect(archive_db) as db:
+        db.execute("UPDATE saved_questions SET saved_at = saved_at - 8 * 24 * 3600")
+    mark = standin.mark()
+    standin.push_callback(chat, chat, first.result["message_id"], button(first, "更多结果")["callback_data"])
+    answered = standin.wait_for("answerCallbackQuery", after=mark)
+    assert "过期" in answered.params["text"] and answered.params["show_alert"] is True
+    assert not [c for c in standin.calls("editMessageText") if c.index >= mark]
+
+
 def test_full_text_button_sends_the_whole_article(standin: BotApiStandIn, bot, chat: int, archive_db: Path) -> None:
     answer = say(standin, chat, QUESTION)
     mark = standin.mark()
@@ -234,11 +246,15 @@ def test_hostile_text_gets_a_normal_reply_and_never_a_bad_request(standin: BotAp
     assert_nothing_rejected(standin)
 
 
-def test_non_text_messages_are_asked_for_text(standin: BotApiStandIn, bot, chat: int) -> None:
+def test_an_unknown_command_points_to_help(standin: BotApiStandIn, bot, chat: int) -> None:
+    assert "/help" in plain(say(standin, chat, "/search 背街小巷"))
+
+
+def test_a_sticker_is_answered_with_a_request_for_text(standin: BotApiStandIn, bot, chat: int) -> None:
     mark = standin.mark()
-    standin.push_document(chat, chat, "photo.jpg", b"\xff\xd8\xff", mime_type="image/jpeg")
+    standin.push_sticker(chat)
     reply = standin.wait_for("sendMessage", lambda p: p["chat_id"] == chat, after=mark)
-    assert "管理员" in plain(reply), "a non-admin's file is refused politely"
+    assert "请用文字提问" in plain(reply)
 
 
 # --- issues --------------------------------------------------------------------
