@@ -47,15 +47,15 @@ def start_bot(standin: BotApiStandIn, db: Path, log: Path, *args: str, **extra: 
     )
     try:
         ready = standin.wait_for("setMyCommands", after=mark, timeout=60)
-        standin.wait_for("getUpdates", after=ready.index, timeout=30)  # polling: fully up
+        standin.wait_for("deleteWebhook", after=ready.index, timeout=30)  # polling starts: fully up
     except AssertionError:
         process.kill()
         raise AssertionError(log.read_text(encoding="utf-8"))
     return process
 
 
-def stop_bot(process: subprocess.Popen) -> int:
-    process.send_signal(signal.SIGTERM)
+def stop_bot(process: subprocess.Popen, how: signal.Signals = signal.SIGTERM) -> int:
+    process.send_signal(how)
     return process.wait(timeout=30)
 
 
@@ -397,12 +397,13 @@ def test_the_token_never_appears_in_the_logs(standin: BotApiStandIn, bot, chat: 
     assert TOKEN not in log and TOKEN.split(":")[1] not in log
 
 
-def test_sigterm_stops_the_bot_cleanly(archive_db: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_the_bot_cleanly(archive_db: Path, tmp_path: Path, how: signal.Signals) -> None:
     log = tmp_path / "bot.log"
     with BotApiStandIn(TOKEN) as own:  # its own server: a second poller would conflict with the module's bot
         process = start_bot(own, archive_db, log)
         assert CITATION_2202 in plain(say(own, 3003, QUESTION))
-        assert stop_bot(process) == 0
+        assert stop_bot(process, how) == 0
     text = log.read_text(encoding="utf-8")
     assert "Traceback" not in text and "ERROR" not in text
 

@@ -117,3 +117,31 @@ def test_saved_questions_expire(empty_archive, monkeypatch) -> None:
 
     monkeypatch.setattr(archive_module.time, "time", lambda: 10**10)
     assert empty_archive.saved_question(key) is None
+
+
+def test_archive_calls_run_off_the_event_loop_so_other_chats_keep_moving(empty_archive) -> None:
+    import asyncio
+    import threading
+    import time as clock
+
+    from bot.worker import ArchiveWorker
+
+    async def scenario() -> tuple[str, int]:
+        worker = ArchiveWorker(empty_archive)
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        task = asyncio.create_task(ticker())
+        thread = await worker.run(lambda archive: (clock.sleep(0.3), threading.current_thread().name)[1])
+        task.cancel()
+        worker.close()
+        return thread, ticks
+
+    thread, ticks = asyncio.run(scenario())
+    assert thread.startswith("archive")
+    assert ticks >= 10, "the loop kept running while the archive was busy"
