@@ -109,15 +109,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     configure_serve_logging(bot_settings.token)
-    from bot.application import (  # python-telegram-bot loads only here
+    from bot.application import (  # loads python-telegram-bot
         BotStartError,
         build_application,
+        check_token,
         run,
     )
 
-    archive = open_archive(settings)
     try:
-        run(build_application(bot_settings, archive), bot_settings)
+        check_token(bot_settings)
+        run(build_application(bot_settings, open_archive(settings)), bot_settings)
     except BotStartError as exc:
         print(f"错误：{str(exc).replace(bot_settings.token, '<token>')}", file=sys.stderr)
         return 2
@@ -157,7 +158,9 @@ def bot_settings_from(args: argparse.Namespace, env: os._Environ[str] | dict[str
     try:
         admin_ids = frozenset(int(part) for part in admins.replace("，", ",").split(",") if part.strip())
     except ValueError:
-        raise ValueError(f"ADMIN_IDS 应是逗号分隔的 Telegram 用户数字 ID，例如 12345,67890，而不是“{admins}”。") from None
+        raise ValueError(
+            f"ADMIN_IDS 应是逗号分隔的 Telegram 用户数字 ID，例如 12345,67890，而不是“{admins}”。"
+        ) from None
     numbers = {}
     for key, flag, name, low in (
         ("questions_per_minute", args.questions_per_minute, "QUESTIONS_PER_MINUTE", 1),
@@ -179,18 +182,18 @@ def bot_settings_from(args: argparse.Namespace, env: os._Environ[str] | dict[str
     )
 
 
-class RedactToken(logging.Filter):
-    """Request URLs contain the bot token; no log line may show it."""
+class RedactingFormatter(logging.Formatter):
+    """Request URLs, and so some errors and tracebacks, contain the bot token; no log line may show it."""
 
     def __init__(self, token: str):
-        super().__init__()
-        self.token = token
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.secrets = (token, token.replace(":", "%3A"))
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)  # message, traceback and stack together
+        for secret in self.secrets:
+            text = text.replace(secret, "<token>")
+        return text
 
 
 def configure_serve_logging(token: str) -> None:
@@ -199,8 +202,7 @@ def configure_serve_logging(token: str) -> None:
     logging.getLogger("telegram").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactToken(token))
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(RedactingFormatter(token))
 
 
 def emit(args: argparse.Namespace, data: dict[str, Any], text: Callable[[], str]) -> None:
@@ -265,10 +267,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--api-base-url", metavar="URL", help="Bot API server (env TELEGRAM_API_BASE_URL)")
     p.add_argument("--admin-ids", metavar="IDS", help="comma-separated admin user ids (env ADMIN_IDS)")
     p.add_argument("--questions-per-minute", metavar="N", help="per-user question limit (env QUESTIONS_PER_MINUTE)")
-    p.add_argument("--webhook-url", metavar="URL", help="public HTTPS URL; webhook instead of polling (env TELEGRAM_WEBHOOK_URL)")
-    p.add_argument("--webhook-listen", metavar="HOST", help="address to listen on (env WEBHOOK_LISTEN; default 127.0.0.1)")
+    p.add_argument(
+        "--webhook-url", metavar="URL", help="public HTTPS URL; webhook instead of polling (env TELEGRAM_WEBHOOK_URL)"
+    )
+    p.add_argument(
+        "--webhook-listen", metavar="HOST", help="address to listen on (env WEBHOOK_LISTEN; default 127.0.0.1)"
+    )
     p.add_argument("--webhook-port", metavar="PORT", help="port to listen on (env WEBHOOK_PORT; default 8443)")
-    p.add_argument("--webhook-secret", metavar="SECRET", help="secret Telegram sends back (env TELEGRAM_WEBHOOK_SECRET)")
+    p.add_argument(
+        "--webhook-secret", metavar="SECRET", help="secret Telegram sends back (env TELEGRAM_WEBHOOK_SECRET)"
+    )
     p.set_defaults(handler=cmd_serve)
     return parser
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from urllib.parse import urlparse
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, NetworkError
 from telegram.ext import (
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 class BotStartError(Exception):
     """The bot could not start: Telegram refused the token, or the Bot API could not be reached."""
+
 
 # Updates are handled concurrently; the archive worker keeps retrieval off the event loop.
 CONCURRENT_UPDATES = 32
@@ -84,12 +86,37 @@ def register(app: Application, h: Handlers) -> None:
     app.add_handler(CommandHandler("stats", h.stats, new_message))
     app.add_handler(MessageHandler(private & filters.COMMAND & new_message, h.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & new_message, h.private_text))
-    app.add_handler(MessageHandler(groups & filters.TEXT & ~filters.COMMAND & new_message & AddressedToBot(), h.group_text))
-    app.add_handler(MessageHandler(private & filters.Document.ALL, h.document))
+    app.add_handler(
+        MessageHandler(groups & filters.TEXT & ~filters.COMMAND & new_message & AddressedToBot(), h.group_text)
+    )
+    app.add_handler(MessageHandler(private & filters.Document.ALL & new_message, h.document))
     app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.Document.ALL & new_message, h.not_text))
     app.add_handler(CallbackQueryHandler(h.button))
     app.add_handler(InlineQueryHandler(h.inline_query))
     app.add_error_handler(h.error)
+
+
+def check_token(settings: BotSettings) -> str:
+    """Ask the Bot API who the bot is, so a wrong token or an unreachable server is one clear line
+    before anything starts; returns the bot's username."""
+
+    async def who_am_i() -> str:
+        urls = (
+            {"base_url": settings.api_base_url, "base_file_url": settings.api_file_url} if settings.api_base_url else {}
+        )
+        async with Bot(settings.token, **urls) as bot:
+            return bot.username
+
+    try:
+        return asyncio.run(who_am_i())
+    except InvalidToken:
+        raise BotStartError(
+            "Telegram 不接受这个令牌。请检查 TELEGRAM_BOT_TOKEN 是否与 @BotFather 给出的一致。"
+        ) from None
+    except NetworkError as exc:
+        raise BotStartError(
+            f"无法连接 Telegram Bot API（{exc}）。请检查网络，或 TELEGRAM_API_BASE_URL 的设置。"
+        ) from None
 
 
 def run(app: Application, settings: BotSettings) -> None:
@@ -108,8 +135,12 @@ def run(app: Application, settings: BotSettings) -> None:
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
-        raise BotStartError("Telegram 不接受这个令牌。请检查 TELEGRAM_BOT_TOKEN 是否与 @BotFather 给出的一致。") from None
+        raise BotStartError(
+            "Telegram 不接受这个令牌。请检查 TELEGRAM_BOT_TOKEN 是否与 @BotFather 给出的一致。"
+        ) from None
     except BadRequest as exc:  # e.g. a webhook URL Telegram will not use
         raise BotStartError(f"Telegram 拒绝了启动请求（{exc}）。请检查 TELEGRAM_WEBHOOK_URL 等设置。") from None
     except NetworkError as exc:
-        raise BotStartError(f"无法连接 Telegram Bot API（{exc}）。请检查网络，或 TELEGRAM_API_BASE_URL 的设置。") from None
+        raise BotStartError(
+            f"无法连接 Telegram Bot API（{exc}）。请检查网络，或 TELEGRAM_API_BASE_URL 的设置。"
+        ) from None

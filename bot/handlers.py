@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import OrderedDict
 
 from telegram import (
+    Bot,
+    CallbackQuery,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputTextMessageContent,
     LinkPreviewOptions,
     Message,
     MessageEntity,
+    ReplyParameters,
     Update,
 )
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, FileSizeLimit, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, filters
 
@@ -23,7 +27,7 @@ from retrieval.archive import Archive
 from retrieval.decode import MAX_BYTES
 
 from . import conversation, messages
-from .conversation import AnswerPage, Notice
+from .conversation import AnswerPage, ArticleView, IssueView, Notice, Reply, StatsView
 from .keyboards import (
     ArticleRequest,
     PageRequest,
@@ -46,6 +50,9 @@ log = logging.getLogger(__name__)
 INLINE_RESULTS = 10
 INLINE_DESCRIPTION_CHARS = 120
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+REMEMBERED_QUERIES = 1000
+# Telegram lets bots download files up to 20 MB; the archive reads files up to its own cap.
+MAX_UPLOAD_BYTES = min(MAX_BYTES, FileSizeLimit.FILESIZE_DOWNLOAD)
 
 
 class AddressedToBot(filters.MessageFilter):
@@ -56,6 +63,8 @@ class AddressedToBot(filters.MessageFilter):
         replied = message.reply_to_message
         if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
             return True
+        if not bot.username:
+            return False
         mention = f"@{bot.username}".casefold()
         return any(text.casefold() == mention for text in message.parse_entities([MessageEntity.MENTION]).values())
 
@@ -68,114 +77,123 @@ class Handlers:
         self.admin_ids = admin_ids
         self.questions = RateLimiter(questions_per_minute)
         self.inline_queries = RateLimiter(questions_per_minute * 3)
+        # Button presses already answered: Telegram takes one answer per press, so after a
+        # failure the apology goes to the chat instead.
+        self._answered: OrderedDict[str, None] = OrderedDict()
 
     # --- commands ---------------------------------------------------------------
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start, and deep links such as t.me/<bot>?start=issue_2202."""
         argument = " ".join(context.args or [])
-        if argument:
-            await self._send_reply(update.effective_message, await self.worker.run(conversation.respond, f"/start {argument}"))
-        else:
-            await update.effective_message.reply_text(notice_message(messages.HELP))
+        reply = await self.worker.run(conversation.respond, f"/start {argument}")
+        await self._reply(update, context, reply)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await update.effective_message.reply_text(notice_message(messages.HELP))
+        await self._reply(update, context, Notice(messages.HELP))
 
     async def latest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._send_reply(update.effective_message, await self.worker.run(conversation.latest))
+        await self._reply(update, context, await self.worker.run(conversation.latest))
 
     async def issue(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         argument = " ".join(context.args or [])
-        await self._send_reply(update.effective_message, await self.worker.run(conversation.issue, argument))
+        await self._reply(update, context, await self.worker.run(conversation.issue, argument))
 
     async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not self._is_admin(update):
-            await update.effective_message.reply_text(notice_message(messages.ADMIN_ONLY))
+            await self._reply(update, context, Notice(messages.ADMIN_ONLY))
             return
-        view = await self.worker.run(conversation.stats)
-        await update.effective_message.reply_text(notice_message(messages.stats(view.stats)))
+        await self._reply(update, context, await self.worker.run(conversation.stats))
 
     async def ask_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         question = " ".join(context.args or [])
         if not question.strip():
-            await update.effective_message.reply_text(notice_message(messages.ASK_USAGE))
+            await self._reply(update, context, Notice(messages.ASK_USAGE))
             return
-        await self._answer(update, question)
+        await self._answer(update, context, question)
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await update.effective_message.reply_text(notice_message(messages.UNKNOWN_COMMAND))
+        await self._reply(update, context, Notice(messages.UNKNOWN_COMMAND))
 
     # --- questions ----------------------------------------------------------------
 
     async def private_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._answer(update, update.effective_message.text or "")
+        await self._answer(update, context, update.effective_message.text or "")
 
     async def group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A reply to the bot or a mention of it; the mention itself is not part of the question."""
         mention = re.compile(re.escape(f"@{context.bot.username}"), re.IGNORECASE)
-        await self._answer(update, mention.sub(" ", update.effective_message.text or ""))
+        await self._answer(update, context, mention.sub(" ", update.effective_message.text or ""))
 
     async def not_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await update.effective_message.reply_text(notice_message(messages.TEXT_ONLY))
+        await self._reply(update, context, Notice(messages.TEXT_ONLY))
 
-    async def _answer(self, update: Update, question: str) -> None:
-        message = update.effective_message
-        if not await self._allowed(update):
+    async def _answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+        if not await self._allowed(update, context):
             return
         started = time.perf_counter()
         reply = await self.worker.run(conversation.ask, question)
         key = None
         if isinstance(reply, AnswerPage) and reply.has_more:
             key = await self.worker.run(Archive.save_question, reply.answer.question)
-        await self._send_reply(message, reply, key)
+        await self._reply(update, context, reply, key)
         hits = len(reply.answer.hits) if isinstance(reply, AnswerPage) else 0
         log.info("answered a question in %.1f ms with %d hits", (time.perf_counter() - started) * 1000, hits)
 
-    async def _allowed(self, update: Update) -> bool:
-        user = update.effective_user
-        if user is None:
+    async def _allowed(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        """Within the sender's rate limit; the first refusal of a stretch says when to try again."""
+        key = _sender_key(update)
+        if key is None:
             return True
-        wait = self.questions.wait_seconds(user.id)
-        if wait and self.questions.should_warn(user.id):
+        wait = self.questions.wait_seconds(key)
+        if not wait:
+            return True
+        query = update.callback_query
+        if self.questions.should_warn(key):
             text = messages.RATE_LIMITED.format(seconds=wait)
-            if update.callback_query:
-                await update.callback_query.answer(text, show_alert=True)
+            if query is not None:
+                await self._ack(query, text)
             else:
-                await update.effective_message.reply_text(notice_message(text))
-        elif wait and update.callback_query:
-            await update.callback_query.answer()
-        return not wait
+                await self._reply(update, context, Notice(text))
+        elif query is not None:
+            await self._ack(query)
+        return False
 
     # --- buttons ------------------------------------------------------------------
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         request = parse_callback(query.data)
-        if isinstance(request, PageRequest):
-            await self._turn_page(update, request)
-        elif isinstance(request, ArticleRequest):
-            await query.answer()
-            view = await self.worker.run(conversation.article, request.article_id)
-            if query.message is not None:
-                await self._send_reply(query.message, view, quote=False)
-        else:
-            await query.answer(messages.EXPIRED, show_alert=True)
-
-    async def _turn_page(self, update: Update, request: PageRequest) -> None:
-        query = update.callback_query
-        if not await self._allowed(update):
+        if request is None or query.message is None:  # data from elsewhere, or an inline message
+            await self._ack(query, messages.EXPIRED)
             return
+        if not await self._allowed(update, context):
+            return
+        if isinstance(request, PageRequest):
+            await self._turn_page(update, context, request)
+        elif isinstance(request, ArticleRequest):
+            view = await self.worker.run(conversation.article, request.article_id)
+            await self._ack(query)
+            await self._send(context.bot, query.message.chat.id, view)
+
+    async def _turn_page(self, update: Update, context: ContextTypes.DEFAULT_TYPE, request: PageRequest) -> None:
+        query = update.callback_query
         question = await self.worker.run(Archive.saved_question, request.key)
         if question is None:
-            await query.answer(messages.EXPIRED, show_alert=True)
+            await self._ack(query, messages.EXPIRED)
             return
         page = await self.worker.run(conversation.ask, question, request.page)
-        await query.answer()
+        await self._ack(query)
         if not isinstance(page, AnswerPage):
             return
         try:
-            await query.edit_message_text(answer_message(page), reply_markup=answer_keyboard(page, request.key))
+            # By chat and message id: a message too old to arrive whole (InaccessibleMessage) can still be edited.
+            await context.bot.edit_message_text(
+                answer_message(page),
+                chat_id=query.message.chat.id,
+                message_id=query.message.message_id,
+                reply_markup=answer_keyboard(page, request.key),
+            )
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():  # a double press shows the same page
                 raise
@@ -199,7 +217,7 @@ class Handlers:
                 title=messages.shorten(hit.title, 100),
                 description=messages.shorten(hit.excerpt.strip("…"), INLINE_DESCRIPTION_CHARS),
                 input_message_content=InputTextMessageContent(
-                    hit_block(None, hit), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+                    hit_block(hit), parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
                 ),
             )
             for hit in answer.hits
@@ -210,21 +228,21 @@ class Handlers:
 
     async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A bulletin file from an admin is ingested as `run_bot.py ingest` would; others are refused."""
-        message = update.effective_message
-        document = message.document
+        document = update.effective_message.document
         name = document.file_name or "未命名文件"
         if not self._is_admin(update):
             text = messages.UPLOAD_REFUSED
         elif not name.lower().endswith(".txt"):
             text = messages.UPLOAD_ONLY_TXT.format(name=name)
-        elif document.file_size and document.file_size > MAX_BYTES:
+        elif document.file_size and document.file_size > MAX_UPLOAD_BYTES:
             text = messages.UPLOAD_TOO_BIG.format(name=name)
         else:
             data = bytes(await (await document.get_file()).download_as_bytearray())
             report = await self.worker.run(Archive.ingest_bytes, data, name)
-            log.info("admin %s uploaded %s: %s", update.effective_user.id, name, report.status.value if report.status else "refused")
+            status = report.status.value if report.status else "refused"
+            log.info("admin %s uploaded %s: %s", update.effective_user.id, name, status)
             text = messages.ingest_line(report)
-        await message.reply_text(notice_message(text))
+        await self._reply(update, context, Notice(text))
 
     # --- failures -----------------------------------------------------------------------
 
@@ -233,33 +251,66 @@ class Handlers:
         log.error("failed to handle an update", exc_info=context.error)
         if not isinstance(update, Update):
             return
+        query = update.callback_query
+        chat = update.effective_chat
         try:
-            if update.callback_query is not None:
-                await update.callback_query.answer(messages.APOLOGY, show_alert=True)
-            elif update.effective_message is not None:
-                await update.effective_message.reply_text(notice_message(messages.APOLOGY))
+            if query is not None and query.id not in self._answered:
+                await self._ack(query, messages.APOLOGY)
+            elif chat is not None:
+                await context.bot.send_message(chat.id, notice_message(messages.APOLOGY))
         except TelegramError as exc:
             log.warning("could not apologise either: %s", exc)
 
     # --- helpers ------------------------------------------------------------------------
 
+    async def _ack(self, query: CallbackQuery, alert: str | None = None) -> None:
+        """Answer a button press once, with an alert when there is something to say."""
+        self._answered[query.id] = None
+        while len(self._answered) > REMEMBERED_QUERIES:
+            self._answered.popitem(last=False)
+        await query.answer(alert, show_alert=alert is not None)
+
     def _is_admin(self, update: Update) -> bool:
         user = update.effective_user
         return user is not None and user.id in self.admin_ids
 
-    async def _send_reply(self, message: Message, reply: conversation.Reply, key: str | None = None, quote: bool | None = None) -> None:
-        """Send a reply object as one or more HTML messages, with the buttons it needs."""
+    async def _reply(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply, key: str | None = None
+    ) -> None:
+        """Answer the message of an update; in groups the answer quotes it."""
+        message = update.effective_message
+        quote = message.message_id if message.chat.type != ChatType.PRIVATE else None
+        await self._send(context.bot, message.chat.id, reply, key, quote)
+
+    async def _send(
+        self, bot: Bot, chat_id: int, reply: Reply, key: str | None = None, quote: int | None = None
+    ) -> None:
+        """A reply object as one or more HTML messages, with the buttons it needs."""
+        reply_to = ReplyParameters(quote, allow_sending_without_reply=True) if quote else None
         if isinstance(reply, AnswerPage):
-            await message.reply_text(answer_message(reply), reply_markup=answer_keyboard(reply, key), do_quote=quote)
-        elif isinstance(reply, conversation.IssueView):
-            parts = issue_messages(reply.issue)
-            for index, part in enumerate(parts, start=1):
-                keyboard = issue_keyboard(reply.issue) if index == len(parts) else None
-                await message.reply_text(part, reply_markup=keyboard, do_quote=quote)
-        elif isinstance(reply, conversation.ArticleView):
-            for part in article_messages(reply):
-                await message.reply_text(part, do_quote=False)
-        elif isinstance(reply, conversation.StatsView):
-            await message.reply_text(notice_message(messages.stats(reply.stats)), do_quote=quote)
-        elif isinstance(reply, Notice):
-            await message.reply_text(notice_message(reply.text), do_quote=quote)
+            parts = [(answer_message(reply), answer_keyboard(reply, key))]
+        elif isinstance(reply, IssueView):
+            texts = issue_messages(reply.issue)
+            parts = [
+                (text, issue_keyboard(reply.issue) if i == len(texts) else None) for i, text in enumerate(texts, 1)
+            ]
+        elif isinstance(reply, ArticleView):
+            parts = [(text, None) for text in article_messages(reply)]
+        elif isinstance(reply, StatsView):
+            parts = [(notice_message(messages.stats(reply.stats)), None)]
+        else:
+            parts = [(notice_message(reply.text), None)]
+        for index, (text, keyboard) in enumerate(parts):
+            await bot.send_message(
+                chat_id, text, reply_markup=keyboard, reply_parameters=reply_to if index == 0 else None
+            )
+
+
+def _sender_key(update: Update) -> int | None:
+    """Whom a rate limit counts: the user, or the chat an anonymous admin or channel speaks as
+    (all of those share one user id across Telegram)."""
+    message = update.effective_message
+    if update.callback_query is None and message is not None and message.sender_chat is not None:
+        return message.sender_chat.id
+    user = update.effective_user
+    return user.id if user is not None else None

@@ -56,7 +56,9 @@ def answer_keyboard(page: AnswerPage, key: str | None) -> InlineKeyboardMarkup |
     if hits:
         rows.append(
             [
-                InlineKeyboardButton(messages.FULL_TEXT_BUTTON.format(number=n), callback_data=article_data(h.article_id))
+                InlineKeyboardButton(
+                    messages.FULL_TEXT_BUTTON.format(number=n), callback_data=article_data(h.article_id)
+                )
                 for n, h in enumerate(hits, start=page.first_number)
             ]
         )

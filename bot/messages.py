@@ -91,7 +91,9 @@ def answer_heading(answer: Answer, first_number: int) -> str:
     if answer.relaxed:
         return RELAXED.format(label=answer.filters.label, count=count)
     if first_number > 1:
-        return FOUND_PAGE.format(question=shorten(answer.question, 30), first=first_number, last=first_number + count - 1)
+        return FOUND_PAGE.format(
+            question=shorten(answer.question, 30), first=first_number, last=first_number + count - 1
+        )
     return FOUND.format(count=count)
 
 
@@ -124,7 +126,9 @@ def stats(stats: ArchiveStats) -> str:
         return EMPTY_ARCHIVE
     first = stats.first.isoformat() if stats.first else "-"
     latest = stats.latest.isoformat() if stats.latest else "-"
-    return f"档案：{stats.issues} 期简报，{stats.articles} 篇文章，{stats.passages} 个段落；最早 {first}，最新 {latest}。"
+    return (
+        f"档案：{stats.issues} 期简报，{stats.articles} 篇文章，{stats.passages} 个段落；最早 {first}，最新 {latest}。"
+    )
 
 
 def ingest_line(report: IngestReport) -> str:

@@ -19,8 +19,6 @@ MESSAGE_LIMIT = 4096
 TITLE_CHARS = 200
 SOURCE_CHARS = 100
 BLOCK_SEPARATOR = "\n\n"
-# Room kept for the "(2/3)" line that continuation messages start with.
-PART_HEADER_ROOM = TITLE_CHARS // 2 + 32
 
 _TAG = re.compile(r"<[^>]*>")
 
@@ -68,18 +66,21 @@ def answer_message(page: AnswerPage) -> str:
             return escape(messages.NO_MORE.format(question=messages.shorten(answer.question, 30)))
         return escape(messages.no_answer(answer))
     blocks = [escape(messages.answer_heading(answer, page.first_number))]
-    blocks += [hit_block(number, hit) for number, hit in enumerate(answer.hits, start=page.first_number)]
+    blocks += [hit_block(hit, number) for number, hit in enumerate(answer.hits, start=page.first_number)]
     while len(blocks) > 2 and visible_length(BLOCK_SEPARATOR.join(blocks)) > MESSAGE_LIMIT:
         blocks.pop()
     return BLOCK_SEPARATOR.join(blocks)
 
 
-def hit_block(number: int, hit: Hit) -> str:
-    """Title, the excerpt with the question's terms in bold, and where it was published."""
+def hit_block(hit: Hit, number: int | None = None) -> str:
+    """Title (numbered within a list), the excerpt with the question's terms in bold, and where it
+    was published."""
     title = escape(one_line(hit.title, TITLE_CHARS))
+    if number is not None:
+        title = f"{number}. {title}"
     source = one_line(hit.source, SOURCE_CHARS) if hit.source else None
     return (
-        f"<b>{number}. {title}</b>\n"
+        f"<b>{title}</b>\n"
         f"<blockquote>{emphasise(hit.excerpt, hit.marks)}</blockquote>\n"
         f"<i>{escape(messages.citation(hit.issue, source))}</i>"
     )
@@ -102,22 +103,28 @@ def issue_messages(issue: StoredIssue) -> list[str]:
 
 
 def article_messages(view: ArticleView) -> list[str]:
-    """The whole article, split at paragraphs (or sentences) over as many messages as it needs."""
+    """The whole article, split at paragraphs (or sentences) over as many messages as it needs.
+
+    Messages after the first start with a short title and "(2/3)"; room for that line is kept in
+    every message, measured as Telegram measures it.
+    """
     article = view.article
+    short_title = escape(one_line(article.title, TITLE_CHARS // 2))
+
+    def continuation(part: int, parts: int) -> str:
+        return f"<b>{short_title}</b>{escape(messages.FULL_TEXT_PART.format(part=part, parts=parts))}{BLOCK_SEPARATOR}"
+
+    limit = MESSAGE_LIMIT - visible_length(continuation(99999, 99999))
     blocks = [f"<b>{escape(one_line(article.title, TITLE_CHARS))}</b>"]
     for paragraph in article.text.splitlines():
         if paragraph.strip():
-            blocks += [escape(piece) for piece in split_plain(paragraph.strip(), MESSAGE_LIMIT - PART_HEADER_ROOM)]
+            blocks += [escape(piece) for piece in split_plain(paragraph.strip(), limit)]
     source = one_line(article.source, SOURCE_CHARS) if article.source else None
     blocks.append(f"<i>{escape(messages.citation(view.ref, source))}</i>")
-    parts = pack(blocks, limit=MESSAGE_LIMIT - PART_HEADER_ROOM)
+    parts = pack(blocks, limit=limit)
     if len(parts) == 1:
         return parts
-    short_title = escape(one_line(article.title, TITLE_CHARS // 2))
-    return [
-        (part if i == 1 else f"<b>{short_title}</b>" + escape(messages.FULL_TEXT_PART.format(part=i, parts=len(parts))) + "\n\n" + part)
-        for i, part in enumerate(parts, start=1)
-    ]
+    return [part if i == 1 else continuation(i, len(parts)) + part for i, part in enumerate(parts, start=1)]
 
 
 def notice_message(text: str) -> str:

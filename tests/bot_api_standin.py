@@ -1260,8 +1260,12 @@ class BotApiStandIn:
             self._store_user_message(message, "", [], None)
             return copy.deepcopy(message)
 
-    def push_callback(self, chat_id: int, user_id: int, message_id: int, data: str) -> str:
-        """A press on a button of a bot's message; returns the callback query id."""
+    def push_callback(self, chat_id: int, user_id: int, message_id: int, data: str, *, old: bool = False) -> str:
+        """A press on a button of a bot's message; returns the callback query id.
+
+        old: the message is too old for Telegram to include, so it arrives as an
+        InaccessibleMessage (chat, message_id and date 0 only).
+        """
         with self._changed:
             stored = self._messages.get((chat_id, message_id))
             if stored is None or stored.deleted or not stored.from_bot:
@@ -1281,7 +1285,11 @@ class BotApiStandIn:
             query = {
                 "id": query_id,
                 "from": self._user(user_id),
-                "message": copy.deepcopy(stored.message),
+                "message": (
+                    {"chat": copy.deepcopy(chat), "message_id": message_id, "date": 0}
+                    if old
+                    else copy.deepcopy(stored.message)
+                ),
                 "chat_instance": str(abs(chat_id) * 7 + 1),
                 "data": data,
             }

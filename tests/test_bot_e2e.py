@@ -31,19 +31,26 @@ LONG_PARAGRAPH = "西城区组织志愿者开展背街小巷楼门院治理，�
 
 def bot_env(standin: BotApiStandIn, db: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("ARCHIVE_DB", "TELEGRAM_BOT_TOKEN")}
-    return env | {
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": standin.base_url,
-        "ARCHIVE_DB": str(db),
-        "ADMIN_IDS": f"{ADMIN}, 1002",
-    } | extra
+    return (
+        env
+        | {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_BASE_URL": standin.base_url,
+            "ARCHIVE_DB": str(db),
+            "ADMIN_IDS": f"{ADMIN}, 1002",
+        }
+        | extra
+    )
 
 
 def start_bot(standin: BotApiStandIn, db: Path, log: Path, *args: str, **extra: str) -> subprocess.Popen:
     mark = standin.mark()
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "run_bot.py"), "serve", *args],
-        cwd=ROOT, env=bot_env(standin, db, **extra), stdout=subprocess.DEVNULL, stderr=log.open("w"),
+        cwd=ROOT,
+        env=bot_env(standin, db, **extra),
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
     )
     try:
         ready = standin.wait_for("setMyCommands", after=mark, timeout=60)
@@ -64,13 +71,18 @@ def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("bot")
     long_issue = folder / "long.txt"
     long_issue.write_text(
-        bulletin("西城区深化背街小巷文明创建\n\n" + "\n\n".join([LONG_PARAGRAPH] * 4) + "\n\n（西城区文明办）", header=LONG_HEADER),
+        bulletin(
+            "西城区深化背街小巷文明创建\n\n" + "\n\n".join([LONG_PARAGRAPH] * 4) + "\n\n（西城区文明办）",
+            header=LONG_HEADER,
+        ),
         encoding="utf-8",
     )
     db = folder / "archive.db"
     result = subprocess.run(
         [sys.executable, str(ROOT / "run_bot.py"), "ingest", "--db", str(db), str(SAMPLE_ARCHIVE), str(long_issue)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return db
@@ -176,7 +188,9 @@ def test_more_results_turns_the_page_in_place(standin: BotApiStandIn, bot, chat:
     assert_nothing_rejected(standin)
 
 
-def test_a_page_turn_after_the_question_expired_says_so(standin: BotApiStandIn, bot, chat: int, archive_db: Path) -> None:
+def test_a_page_turn_after_the_question_expired_says_so(
+    standin: BotApiStandIn, bot, chat: int, archive_db: Path
+) -> None:
     first = say(standin, chat, MANY_HITS)
     with sqlite3.connect(archive_db) as db:
         db.execute("UPDATE saved_questions SET saved_at = saved_at - 8 * 24 * 3600")
@@ -185,6 +199,31 @@ def test_a_page_turn_after_the_question_expired_says_so(standin: BotApiStandIn, 
     answered = standin.wait_for("answerCallbackQuery", after=mark)
     assert "过期" in answered.params["text"] and answered.params["show_alert"] is True
     assert not [c for c in standin.calls("editMessageText") if c.index >= mark]
+
+
+def test_buttons_on_messages_too_old_to_arrive_whole_still_work(standin: BotApiStandIn, bot, chat: int) -> None:
+    first = say(standin, chat, MANY_HITS)
+    message_id = first.result["message_id"]
+    mark = standin.mark()
+    standin.push_callback(chat, chat, message_id, button(first, "全文 1")["callback_data"], old=True)
+    article = standin.wait_for("sendMessage", lambda p: p["chat_id"] == chat, after=mark)
+    assert plain(article).startswith(plain(first).split("\n")[2][3:13])
+    mark = standin.mark()
+    standin.push_callback(chat, chat, message_id, button(first, "更多结果")["callback_data"], old=True)
+    edit = standin.wait_for("editMessageText", lambda p: p["message_id"] == message_id, after=mark)
+    assert "第 4–" in plain(edit)
+    assert_nothing_rejected(standin)
+
+
+def test_a_failure_after_a_button_was_answered_is_apologised_for_in_the_chat(
+    standin: BotApiStandIn, bot, chat: int
+) -> None:
+    answer = say(standin, chat, QUESTION)
+    standin.fail_next("sendMessage", error_code=400, description="Bad Request: message thread not found")
+    mark = standin.mark()
+    standin.push_callback(chat, chat, answer.result["message_id"], button(answer, "全文 1")["callback_data"])
+    apology = standin.wait_for("sendMessage", lambda p: p["chat_id"] == chat, after=mark)
+    assert "抱歉" in plain(apology)
 
 
 def test_full_text_button_sends_the_whole_article(standin: BotApiStandIn, bot, chat: int, archive_db: Path) -> None:
@@ -239,7 +278,9 @@ def test_no_answer_says_so_with_a_hint(standin: BotApiStandIn, bot, chat: int) -
     ],
     ids=["html", "fts5", "sql", "4000-chars", "emoji-bidi", "closing-tags"],
 )
-def test_hostile_text_gets_a_normal_reply_and_never_a_bad_request(standin: BotApiStandIn, bot, chat: int, hostile: str) -> None:
+def test_hostile_text_gets_a_normal_reply_and_never_a_bad_request(
+    standin: BotApiStandIn, bot, chat: int, hostile: str
+) -> None:
     reply = say(standin, chat, hostile)
     assert reply.ok and plain(reply).strip()
     assert "Traceback" not in plain(reply)
@@ -273,7 +314,9 @@ def test_issue_opens_by_total_or_by_year_and_number(standin: BotApiStandIn, bot,
     assert "总第2202期" in plain(say(standin, chat, f"/issue {argument}"))
 
 
-def test_issue_without_a_number_gives_usage_and_an_unknown_one_names_the_nearest(standin: BotApiStandIn, bot, chat: int) -> None:
+def test_issue_without_a_number_gives_usage_and_an_unknown_one_names_the_nearest(
+    standin: BotApiStandIn, bot, chat: int
+) -> None:
     assert "用法" in plain(say(standin, chat, "/issue"))
     text = plain(say(standin, chat, "/issue 2199"))
     assert "没有总第2199期" in text and "总第2202期" in text
@@ -293,10 +336,18 @@ def test_in_groups_the_bot_answers_ask_replies_and_mentions_only(standin: BotApi
     ask = say(standin, group, f"/ask {QUESTION}", user_id=member, chat_type="supergroup")
     assert CITATION_2202 in plain(ask)
     assert ask.params["reply_parameters"]["message_id"] > 0, "answers quote the question in groups"
-    mention = say(standin, group, f"@{standin.bot_user['username']} 背街小巷整治", user_id=member, chat_type="supergroup")
+    mention = say(
+        standin, group, f"@{standin.bot_user['username']} 背街小巷整治", user_id=member, chat_type="supergroup"
+    )
     assert "背街小巷" in plain(mention)
-    follow = say(standin, group, "驻京部队怎样参加创建？", user_id=member, chat_type="supergroup",
-                 reply_to_message_id=mention.result["message_id"])
+    follow = say(
+        standin,
+        group,
+        "驻京部队怎样参加创建？",
+        user_id=member,
+        chat_type="supergroup",
+        reply_to_message_id=mention.result["message_id"],
+    )
     assert "驻京部队" in plain(follow)
     mark = standin.mark()
     standin.push_message(group, "大家中午吃什么", user_id=member, chat_type="supergroup")
@@ -319,6 +370,7 @@ def test_inline_query_lists_hits_that_are_sent_with_their_citation(standin: BotA
     assert all(r["title"] and r["description"] for r in results)
     content = results[0]["input_message_content"]
     assert content["parse_mode"].upper() == "HTML" and "——《首都精神文明建设情况简报》" in content["message_text"]
+    assert content["message_text"].startswith(f"<b>{results[0]['title'][:10]}"), "the hit's title heads the message"
     assert_nothing_rejected(standin)
 
 
@@ -380,7 +432,9 @@ def test_a_429_from_telegram_is_waited_out_and_retried(standin: BotApiStandIn, b
     assert any(c.injected and c.error_code == 429 for c in standin.calls("sendMessage"))
 
 
-def test_a_failed_update_gets_an_apology_and_the_bot_keeps_serving(standin: BotApiStandIn, bot, chat: int, bot_log: Path) -> None:
+def test_a_failed_update_gets_an_apology_and_the_bot_keeps_serving(
+    standin: BotApiStandIn, bot, chat: int, bot_log: Path
+) -> None:
     standin.fail_next("sendMessage", error_code=400, description="Bad Request: message thread not found")
     apology = say(standin, chat, QUESTION)
     assert "抱歉" in plain(apology)
@@ -414,7 +468,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_webhook_mode_registers_its_url_and_answers_updates_that_carry_the_secret(archive_db: Path, tmp_path: Path) -> None:
+def test_webhook_mode_registers_its_url_and_answers_updates_that_carry_the_secret(
+    archive_db: Path, tmp_path: Path
+) -> None:
     port = free_port()
     url = "https://bot.example.test/bulletin"  # public URL for Telegram; a proxy forwards to the port
     local = f"http://127.0.0.1:{port}/bulletin"
@@ -422,8 +478,10 @@ def test_webhook_mode_registers_its_url_and_answers_updates_that_carry_the_secre
         mark = own.mark()
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "run_bot.py"), "serve", "--webhook-url", url, "--webhook-port", str(port)],
-            cwd=ROOT, env=bot_env(own, archive_db, TELEGRAM_WEBHOOK_SECRET="s3cret-hook"),
-            stdout=subprocess.DEVNULL, stderr=(tmp_path / "bot.log").open("w"),
+            cwd=ROOT,
+            env=bot_env(own, archive_db, TELEGRAM_WEBHOOK_SECRET="s3cret-hook"),
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / "bot.log").open("w"),
         )
         try:
             registered = own.wait_for("setWebhook", after=mark, timeout=60)
@@ -433,12 +491,26 @@ def test_webhook_mode_registers_its_url_and_answers_updates_that_carry_the_secre
             forged = httpx.post(local, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}, timeout=10)
             assert forged.status_code == 403
             mark = own.mark()
-            delivered = httpx.post(local, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-hook"}, timeout=10)
+            delivered = httpx.post(
+                local, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-hook"}, timeout=10
+            )
             assert delivered.status_code == 200
             reply = own.wait_for("sendMessage", lambda p: p["chat_id"] == 4004, after=mark)
             assert CITATION_2202 in plain(reply)
         finally:
             assert stop_bot(process) == 0
+
+
+def test_a_token_telegram_refuses_is_one_line_exit_2_and_never_printed(archive_db: Path, tmp_path: Path) -> None:
+    wrong = "999:wrong-SECRET-token"
+    with BotApiStandIn(TOKEN) as own:
+        env = bot_env(own, archive_db, TELEGRAM_BOT_TOKEN=wrong)
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "run_bot.py"), "serve"], env=env, capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "令牌" in result.stderr
+    assert "wrong-SECRET" not in result.stderr + result.stdout
 
 
 def test_serve_without_a_token_says_so_in_one_line_and_exits_2(tmp_path: Path) -> None:

@@ -64,13 +64,18 @@ def test_callback_data_round_trips_and_rejects_what_the_bot_never_made(data, exp
     assert parse_callback(data) == expected
 
 
-def test_callback_data_fits_telegrams_64_bytes() -> None:
-    assert len(page_data("x" * 12, 4).encode()) <= 64
+def test_callback_data_fits_telegrams_64_bytes(empty_archive) -> None:
+    key = empty_archive.save_question("背街小巷" * 250)
+    data = page_data(key, conversation.MAX_PAGES - 1)
+    assert len(data.encode()) <= 64 and parse_callback(data) == PageRequest(key, conversation.MAX_PAGES - 1)
     assert len(article_data(10**12 - 1).encode()) <= 64
 
 
 def test_api_file_url_sits_beside_the_method_url() -> None:
-    assert BotSettings(token="t", api_base_url="http://127.0.0.1:8081/bot").api_file_url == "http://127.0.0.1:8081/file/bot"
+    assert (
+        BotSettings(token="t", api_base_url="http://127.0.0.1:8081/bot").api_file_url
+        == "http://127.0.0.1:8081/file/bot"
+    )
     assert BotSettings(token="t").api_file_url is None
     assert "t0ken" not in repr(BotSettings(token="t0ken", webhook_secret="s3cret"))
 

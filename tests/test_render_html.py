@@ -33,7 +33,9 @@ def telegram(html: str) -> tuple[str, list[dict]]:
 
 
 def hit(title: str = "标题", excerpt: str = "摘录", source: str | None = "丰台区文明办", marks=()) -> Hit:
-    return Hit(issue=REF, article_id=1, title=title, source=source, excerpt=excerpt, score=1.0, terms=(), marks=tuple(marks))
+    return Hit(
+        issue=REF, article_id=1, title=title, source=source, excerpt=excerpt, score=1.0, terms=(), marks=tuple(marks)
+    )
 
 
 def squeeze(text: str) -> str:
@@ -59,7 +61,9 @@ def test_emphasis_keeps_the_text_and_bolds_exactly_the_marked_spans(text: str, s
 @settings(max_examples=150)
 @given(question=TEXT, titles=st.lists(TEXT, min_size=1, max_size=5), excerpt=TEXT, source=st.none() | TEXT)
 def test_any_answer_renders_to_one_valid_message(question: str, titles: list[str], excerpt: str, source) -> None:
-    hits = tuple(hit(title=t, excerpt=excerpt, source=source, marks=((0, 2),) if len(excerpt) > 2 else ()) for t in titles)
+    hits = tuple(
+        hit(title=t, excerpt=excerpt, source=source, marks=((0, 2),) if len(excerpt) > 2 else ()) for t in titles
+    )
     html = answer_message(AnswerPage(Answer(question=question, hits=hits)))
     plain, _ = telegram(html)
     assert utf16_length(plain) <= MESSAGE_LIMIT
@@ -108,3 +112,11 @@ def test_split_plain_respects_the_limit_and_keeps_every_character(text: str, lim
     pieces = split_plain(text, limit)
     assert all(utf16_length(p) <= limit for p in pieces)
     assert squeeze("".join(pieces)) == squeeze(text)
+
+
+def test_continuation_headers_fit_even_when_every_title_character_counts_twice() -> None:
+    title = "𠮷" * 150  # outside the Basic Multilingual Plane: two UTF-16 units each
+    text = "\n".join(["丰台区𠮷开展文明创建。" * 400] * 3)
+    article = StoredArticle(id=1, position=0, title=title, source="丰台区文明办", text=text)
+    parts = [telegram(html)[0] for html in article_messages(ArticleView(article, REF))]
+    assert len(parts) > 2 and all(utf16_length(p) <= MESSAGE_LIMIT for p in parts)
