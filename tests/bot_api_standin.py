@@ -1,8 +1,8 @@
 """A local stand-in for the Telegram Bot API, for tests that drive the real python-telegram-bot.
 
 The stand-in serves HTTP on 127.0.0.1 and answers the Bot API methods a bot like ours uses,
-checking requests the way Telegram does: HTML / MarkdownV2 / Markdown parsing with Telegram's
-error messages and byte offsets, the 4096 UTF-16 unit limit, inline keyboard rules, one answer
+checking requests the way Telegram does: HTML parsing with Telegram's error messages and byte
+offsets (the only parse mode it knows), the 4096 UTF-16 unit limit, inline keyboard rules, one answer
 per callback or inline query, command lists, file sizes.  Every request is recorded, so a test
 can assert both on what the bot sent and on what Telegram would have refused.
 
@@ -39,8 +39,6 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from email import policy
-from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -49,11 +47,8 @@ __all__ = [
     "BotApiError",
     "BotApiStandIn",
     "Call",
-    "Upload",
     "format_text",
     "parse_html",
-    "parse_markdown",
-    "parse_markdown_v2",
     "utf16_len",
 ]
 
@@ -103,8 +98,8 @@ class _Abandoned(Exception):
 
 
 # --------------------------------------------------------------------------------------------
-# Text: UTF-16 length and Telegram's three markups, ported from TDLib's MessageEntity.cpp.
-# The parsers walk UTF-8 bytes so that error offsets match Telegram's "at byte offset N".
+# Text: UTF-16 length and Telegram's HTML markup, ported from TDLib's MessageEntity.cpp.
+# The parser walks UTF-8 bytes so that error offsets match Telegram's "at byte offset N".
 
 
 def utf16_len(text: str) -> int:
@@ -130,9 +125,7 @@ _DIGIT = frozenset(b"0123456789")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _ALNUM = _ALPHA | _DIGIT
 _NAMED_REFERENCES = {b"lt": 0x3C, b"gt": 0x3E, b"amp": 0x26, b"quot": 0x22}
-_HTML_TAGS = frozenset(
-    "a b strong i em s strike del u ins tg-spoiler tg-emoji span pre code blockquote".split()
-)
+_HTML_TAGS = frozenset("a b strong i em s strike del u ins tg-spoiler tg-emoji span pre code blockquote".split())
 _TRIM = " \t\n\r\x0b\x0c"
 
 
@@ -349,9 +342,7 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
             raise _parse_error(f"Unclosed end tag at byte offset {begin}")
         tag, argument, offset, position = nested[-1]
         if end_tag and end_tag != tag:
-            raise _parse_error(
-                f'Unmatched end tag at byte offset {begin}, expected "</{tag}>", found "</{end_tag}>"'
-            )
+            raise _parse_error(f'Unmatched end tag at byte offset {begin}, expected "</{tag}>", found "</{end_tag}>"')
         if utf16 > offset:
             linked = result[position:].decode("utf-8", "surrogatepass")
             _close_html_entity(entities, tag, argument, offset, utf16 - offset, linked)
@@ -367,312 +358,6 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
             "Text contains invalid Unicode characters after decoding HTML entities, "
             "check for unmatched surrogate code units"
         )
-    return result.decode("utf-8", "surrogatepass"), _sorted(entities)
-
-
-_MARKDOWN_V2_RESERVED = b"_*[]()~`>#+-=|{}.!\n"
-_ENTITY_NAMES = {
-    "bold": "Bold",
-    "italic": "Italic",
-    "underline": "Underline",
-    "strikethrough": "Strikethrough",
-    "spoiler": "Spoiler",
-    "text_link": "TextUrl",
-    "code": "Code",
-    "pre": "Pre",
-    "pre_code": "PreCode",
-    "custom_emoji": "CustomEmoji",
-    "blockquote": "BlockQuote",
-}
-_CUSTOM_EMOJI_URL = re.compile(r"tg://emoji\?id=(\d{1,19})")
-
-
-@dataclass
-class _Open:
-    kind: str
-    argument: str
-    offset: int  # UTF-16 offset in the result
-    byte_offset: int  # where the markup began in the source
-    position: int  # byte position in the result
-
-
-def _reserved_error(c: int) -> BotApiError:
-    return _parse_error(f"Character '{chr(c)}' is reserved and must be escaped with the preceding '\\'")
-
-
-def _unfinished(entity: _Open) -> BotApiError:
-    name = _ENTITY_NAMES[entity.kind]
-    return _parse_error(f"Can't find end of {name} entity at byte offset {entity.byte_offset}")
-
-
-def _skip_pre_language(text: _Bytes, i: int) -> tuple[str, int]:
-    """After an opening ```: (language, index of the first content byte)."""
-    language = ""
-    end = i
-    while text[end] not in _SPACE and text[end] != ord("`"):
-        end += 1
-    if i != end and end < text.size and text[end] != ord("`"):
-        language = text.data[i:end].decode("utf-8", "surrogatepass")
-        i = end
-    if text[i] in (ord("\n"), ord("\r")):
-        if text[i + 1] in (ord("\n"), ord("\r")) and text[i] != text[i + 1]:
-            i += 2
-        else:
-            i += 1
-    return language, i
-
-
-def _read_markdown_v2_url(text: _Bytes, i: int) -> tuple[str, int]:
-    """Reads up to the closing ')' with backslash escapes; i ends at the ')' or the end."""
-    url = bytearray()
-    while i < text.size and text[i] != ord(")"):
-        if text[i] == ord("\\") and 0 < text[i + 1] <= 126:
-            url.append(text[i + 1])
-            i += 2
-            continue
-        url.append(text[i])
-        i += 1
-    return url.decode("utf-8", "surrogatepass"), i
-
-
-def parse_markdown_v2(source: str) -> tuple[str, list[dict]]:
-    """Telegram's MarkdownV2: (plain text, entities), or BotApiError with Telegram's description."""
-    text = _Bytes(source)
-    result = bytearray()
-    entities: list[dict] = []
-    nested: list[_Open] = []
-    utf16 = 0
-    have_blockquote = False
-    can_start_blockquote = True
-    i = -1
-    while True:
-        i += 1
-        if i >= text.size:
-            break
-        c = text[i]
-        if c == ord("\\") and 0 < text[i + 1] <= 126:
-            i += 1
-            utf16 += 1
-            result.append(text[i])
-            if text[i] != ord("\r"):
-                can_start_blockquote = text[i] == ord("\n")
-            continue
-        reserved = _MARKDOWN_V2_RESERVED
-        if nested and nested[-1].kind in ("code", "pre", "pre_code"):
-            reserved = b"`"
-        if c not in reserved:
-            if c & 0xC0 != 0x80:
-                utf16 += _units(c)
-                if c != ord("\r"):
-                    can_start_blockquote = False
-            result.append(c)
-            continue
-
-        top = nested[-1].kind if nested else None
-        if top is None:
-            is_end = False
-        elif have_blockquote and c == ord("\n") and (i + 1 == text.size or text[i + 1] != ord(">")):
-            is_end = True
-        else:
-            is_end = {
-                "bold": c == ord("*"),
-                "italic": c == ord("_") and text[i + 1] != ord("_"),
-                "code": c == ord("`"),
-                "pre": c == ord("`") and text[i + 1] == ord("`") and text[i + 2] == ord("`"),
-                "pre_code": c == ord("`") and text[i + 1] == ord("`") and text[i + 2] == ord("`"),
-                "text_link": c == ord("]"),
-                "underline": c == ord("_") and text[i + 1] == ord("_"),
-                "strikethrough": c == ord("~"),
-                "spoiler": c == ord("|") and text[i + 1] == ord("|"),
-                "custom_emoji": c == ord("]"),
-                "blockquote": False,
-            }[top]
-
-        if not is_end:
-            kind: str | None
-            argument = ""
-            byte_offset = i
-            if c == ord("_"):
-                if text[i + 1] == ord("_"):
-                    kind = "underline"
-                    i += 1
-                else:
-                    kind = "italic"
-            elif c == ord("*"):
-                kind = "bold"
-            elif c == ord("~"):
-                kind = "strikethrough"
-            elif c == ord("|"):
-                if text[i + 1] != ord("|"):
-                    raise _reserved_error(c)
-                i += 1
-                kind = "spoiler"
-            elif c == ord("["):
-                kind = "text_link"
-            elif c == ord("`"):
-                if text[i + 1] == ord("`") and text[i + 2] == ord("`"):
-                    argument, i = _skip_pre_language(text, i + 3)
-                    kind = "pre_code" if argument else "pre"
-                    i -= 1
-                else:
-                    kind = "code"
-            elif c == ord("!"):
-                if text[i + 1] != ord("["):
-                    raise _reserved_error(c)
-                i += 1
-                kind = "custom_emoji"
-            elif c == ord("\n"):
-                utf16 += 1
-                result.append(c)
-                can_start_blockquote = True
-                kind = None
-            elif c == ord(">"):
-                if not can_start_blockquote:
-                    raise _reserved_error(c)
-                if have_blockquote:
-                    kind = None
-                else:
-                    kind = "blockquote"
-                    have_blockquote = True
-            else:
-                raise _reserved_error(c)
-            if kind is not None:
-                nested.append(_Open(kind, argument, utf16, byte_offset, len(result)))
-            continue
-
-        kind = nested[-1].kind
-        if c == ord("\n") and kind != "blockquote":
-            opened = nested[-1]
-            spoiler_just_opened = opened.byte_offset == i - 2 or (
-                opened.byte_offset == i - 3 and result and result[-1] == ord("\r")
-            )
-            if kind != "spoiler" or not spoiler_just_opened:
-                raise _unfinished(opened)
-            nested.pop()
-            if nested[-1].kind != "blockquote":
-                raise _unfinished(nested[-1])
-            kind = "expandable_blockquote"
-        opened = nested[-1]
-        argument = opened.argument
-        skip = utf16 == opened.offset
-        extra: dict[str, Any] = {}
-        if kind in ("underline", "spoiler"):
-            i += 1
-        elif kind in ("pre", "pre_code"):
-            i += 2
-        elif kind == "text_link":
-            if text[i + 1] != ord("("):
-                url = result[opened.position :].decode("utf-8", "surrogatepass")
-            else:
-                url_begin = i + 2
-                url, i = _read_markdown_v2_url(text, url_begin)
-                if text[i] != ord(")"):
-                    raise _parse_error(f"Can't find end of a URL at byte offset {url_begin}")
-            if url:
-                extra["url"] = url
-            else:
-                skip = True
-        elif kind == "custom_emoji":
-            if text[i + 1] != ord("("):
-                raise _parse_error("Custom emoji entity must contain a tg://emoji URL")
-            url_begin = i + 2
-            url, i = _read_markdown_v2_url(text, url_begin)
-            if text[i] != ord(")"):
-                raise _parse_error(f"Can't find end of a custom emoji URL at byte offset {url_begin}")
-            match = _CUSTOM_EMOJI_URL.fullmatch(url)
-            if not match or int(match.group(1)) == 0:
-                raise _parse_error("Invalid custom emoji URL specified")
-            extra["custom_emoji_id"] = match.group(1)
-        elif kind in ("blockquote", "expandable_blockquote"):
-            have_blockquote = False
-            result.append(c)
-            can_start_blockquote = True
-            utf16 += 1
-            skip = False
-        if not skip:
-            length = utf16 - opened.offset
-            if kind == "pre_code":
-                entities.append(_entity("pre", opened.offset, length, language=argument))
-            else:
-                entities.append(_entity(kind, opened.offset, length, **extra))
-        nested.pop()
-
-    if have_blockquote:
-        kind = "blockquote"
-        if nested[-1].kind == "spoiler" and nested[-1].byte_offset == text.size - 2:
-            nested.pop()
-            kind = "expandable_blockquote"
-        if nested[-1].kind == "blockquote":
-            opened = nested.pop()
-            if utf16 != opened.offset:
-                entities.append(_entity(kind, opened.offset, utf16 - opened.offset))
-    if nested:
-        raise _unfinished(nested[-1])
-    return result.decode("utf-8", "surrogatepass"), _sorted(entities)
-
-
-def parse_markdown(source: str) -> tuple[str, list[dict]]:
-    """Telegram's legacy Markdown: (plain text, entities), or BotApiError."""
-    text = _Bytes(source)
-    result = bytearray()
-    entities: list[dict] = []
-    utf16 = 0
-    i = -1
-    while True:
-        i += 1
-        if i >= text.size:
-            break
-        c = text[i]
-        if c == ord("\\") and text[i + 1] in b"_*`[" and text[i + 1] != 0:
-            i += 1
-            result.append(text[i])
-            utf16 += 1
-            continue
-        if c not in b"_*`[":
-            utf16 += _units(c)
-            result.append(c)
-            continue
-        begin = i
-        end_character = ord("]") if c == ord("[") else c
-        is_pre = False
-        language = ""
-        i += 1
-        if c == ord("`") and text[i] == ord("`") and text[i + 1] == ord("`"):
-            is_pre = True
-            language, i = _skip_pre_language(text, i + 2)
-        offset = utf16
-        while i < text.size and (
-            text[i] != end_character or (is_pre and not (text[i + 1] == ord("`") and text[i + 2] == ord("`")))
-        ):
-            utf16 += _units(text[i])
-            result.append(text[i])
-            i += 1
-        if i == text.size:
-            raise _parse_error(f"Can't find end of the entity starting at byte offset {begin}")
-        if offset != utf16:
-            length = utf16 - offset
-            if c == ord("_"):
-                entities.append(_entity("italic", offset, length))
-            elif c == ord("*"):
-                entities.append(_entity("bold", offset, length))
-            elif c == ord("["):
-                if text[i + 1] != ord("("):
-                    url = text.data[begin + 1 : i].decode("utf-8", "surrogatepass")
-                else:
-                    i += 2
-                    url_begin = i
-                    while i < text.size and text[i] != ord(")"):
-                        i += 1
-                    url = text.data[url_begin:i].decode("utf-8", "surrogatepass")
-                if url:
-                    entities.append(_entity("text_link", offset, length, url=url))
-            elif is_pre:
-                extra = {"language": language} if language else {}
-                entities.append(_entity("pre", offset, length, **extra))
-            else:
-                entities.append(_entity("code", offset, length))
-        if is_pre:
-            i += 2
     return result.decode("utf-8", "surrogatepass"), _sorted(entities)
 
 
@@ -707,16 +392,13 @@ def format_text(
     """What Telegram makes of a text it is asked to send: (plain text, entities).
 
     Raises BotApiError as Telegram would: a markup error, an empty text, or more than
-    ``limit`` UTF-16 code units once markup is removed and whitespace trimmed.
+    ``limit`` UTF-16 code units once markup is removed and whitespace trimmed.  Only HTML
+    is parsed; any other parse_mode (MarkdownV2 and Markdown included) is refused as unsupported.
     """
     raw = "" if text is None else text if isinstance(text, str) else str(text)
     mode = (parse_mode or "").strip().lower()
     if mode == "html":
         plain, found = parse_html(raw)
-    elif mode == "markdownv2":
-        plain, found = parse_markdown_v2(raw)
-    elif mode == "markdown":
-        plain, found = parse_markdown(raw)
     elif mode == "":
         plain, found = raw, _explicit_entities(entities, raw)
     else:
@@ -797,10 +479,9 @@ def _user_entities(text: str) -> list[dict]:
 # Requests: PTB posts form fields, JSON-encoding every value that is not a string.
 
 _STRING_FIELDS = frozenset(
-    """text caption query data callback_query_id inline_query_id next_offset description
-    short_description title url file_id language_code parse_mode action name message_text
-    inline_message_id secret_token business_connection_id message_effect_id emoji
-    switch_pm_text switch_pm_parameter result_id ip_address""".split()
+    """text query data callback_query_id inline_query_id next_offset title url file_id language_code
+    parse_mode action name message_text inline_message_id secret_token business_connection_id
+    message_effect_id emoji switch_pm_text switch_pm_parameter result_id ip_address""".split()
 )
 _INTEGER_FIELDS = frozenset(
     """chat_id message_id from_chat_id user_id offset limit timeout cache_time
@@ -808,15 +489,6 @@ _INTEGER_FIELDS = frozenset(
     height sender_chat_id direct_messages_topic_id""".split()
 )
 _INTEGER = re.compile(r"-?\d+")
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A file part of a multipart request."""
-
-    file_name: str | None
-    content: bytes
-    content_type: str | None
 
 
 def _coerce(key: str, value: Any, from_text: bool) -> Any:
@@ -840,7 +512,6 @@ def _coerce(key: str, value: Any, from_text: bool) -> Any:
 def _parse_request(content_type: str, body: bytes, query: str) -> dict:
     fields: list[tuple[str, Any, bool]] = [(k, v, True) for k, v in parse_qsl(query, keep_blank_values=True)]
     kind = content_type.split(";", 1)[0].strip().lower()
-    uploads: dict[str, Upload] = {}
     if body:
         if kind == "application/json":
             try:
@@ -850,29 +521,9 @@ def _parse_request(content_type: str, body: bytes, query: str) -> dict:
             if not isinstance(data, dict):
                 raise _bad("can't parse JSON object")
             fields += [(k, v, False) for k, v in data.items()]
-        elif kind == "multipart/form-data":
-            head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
-            message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
-            for part in message.iter_parts():
-                name = part.get_param("name", header="content-disposition")
-                if not name:
-                    continue
-                payload = part.get_payload(decode=True) or b""
-                file_name = part.get_filename()
-                if file_name is not None:
-                    uploads[name] = Upload(file_name, payload, part.get_content_type())
-                else:
-                    charset = part.get_content_charset() or "utf-8"
-                    fields.append((name, payload.decode(charset, "replace"), True))
         else:
             fields += [(k, v, True) for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)]
-    params: dict[str, Any] = {key: _coerce(key, value, from_text) for key, value, from_text in fields}
-    for name, upload in uploads.items():
-        params.setdefault(name, upload)
-    for key, value in list(params.items()):
-        if isinstance(value, str) and value.startswith("attach://") and value[9:] in uploads:
-            params[key] = uploads[value[9:]]
-    return params
+    return {key: _coerce(key, value, from_text) for key, value, from_text in fields}
 
 
 # --------------------------------------------------------------------------------------------
@@ -910,7 +561,7 @@ def _short(value: Any, limit: int = 160) -> str:
 class _Stored:
     message: dict
     from_bot: bool
-    raw: str | None = None  # the text or caption exactly as the bot sent it
+    raw: str | None = None  # the text exactly as the bot sent it
     parse_mode: str | None = None
     deleted: bool = False
 
@@ -1099,8 +750,6 @@ class BotApiStandIn:
         self._next_file = 1
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._last_commands: tuple[list[dict], dict | None, str | None] = ([], None, None)
-        self._texts: dict[str, str] = {}
-        self._menu_buttons: dict[int | None, dict] = {}
         self._failures: dict[str, list[_Failure]] = {}
         self._not_delivered: list[dict] = []
         self._stopping = False
@@ -1115,22 +764,13 @@ class BotApiStandIn:
                 "deleteWebhook": self._delete_webhook,
                 "getWebhookInfo": self._get_webhook_info,
                 "sendMessage": self._send_message,
-                "sendDocument": self._send_document,
                 "editMessageText": self._edit_message_text,
-                "editMessageCaption": self._edit_message_caption,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "deleteMessage": self._delete_message,
                 "answerCallbackQuery": self._answer_callback_query,
                 "answerInlineQuery": self._answer_inline_query,
                 "setMyCommands": self._set_my_commands,
                 "getMyCommands": self._get_my_commands,
-                "deleteMyCommands": self._delete_my_commands,
-                "setMyDescription": self._text_setter("description", 512),
-                "getMyDescription": self._text_getter("description"),
-                "setMyShortDescription": self._text_setter("short_description", 120),
-                "getMyShortDescription": self._text_getter("short_description"),
-                "setChatMenuButton": self._set_chat_menu_button,
-                "getChatMenuButton": self._get_chat_menu_button,
                 "getFile": self._get_file,
                 "sendChatAction": self._send_chat_action,
             }.items()
@@ -1242,7 +882,9 @@ class BotApiStandIn:
             self._store_user_message(message, caption or "", entities, None)
             return copy.deepcopy(message)
 
-    def push_sticker(self, chat_id: int, user_id: int | None = None, emoji: str = "👍", chat_type: str = "private") -> dict:
+    def push_sticker(
+        self, chat_id: int, user_id: int | None = None, emoji: str = "👍", chat_type: str = "private"
+    ) -> dict:
         """A user's sticker: a message with no text at all."""
         with self._changed:
             chat, user = self._chat_and_user(chat_id, user_id, chat_type)
@@ -1363,8 +1005,8 @@ class BotApiStandIn:
     def messages(self, chat_id: int) -> list[dict]:
         """The bot's messages in a chat as they stand now, in send order.
 
-        Each is the Message Telegram would return, plus "html" (the text or caption exactly
-        as sent) and "parse_mode".
+        Each is the Message Telegram would return, plus "html" (the text exactly as sent)
+        and "parse_mode".
         """
         with self._lock:
             out = []
@@ -1758,48 +1400,6 @@ class BotApiStandIn:
             body["entities"] = entities
         return self._new_bot_message(chat, params, body, _raw(params.get("text")), markup)
 
-    def _send_document(self, params: dict) -> dict:
-        caption, entities = format_text(
-            params.get("caption"),
-            params.get("parse_mode"),
-            params.get("caption_entities"),
-            limit=MAX_CAPTION_UTF16,
-            allow_empty=True,
-            what="message caption",
-        )
-        markup = _check_reply_markup(params.get("reply_markup"), inline_only=False)
-        chat = self._chat(params)
-        document = params.get("document")
-        if isinstance(document, Upload):
-            name = document.file_name or "document"
-            stored = self._new_file(name, document.content)
-            mime = document.content_type or "application/octet-stream"
-        elif isinstance(document, str) and document in self._files:
-            stored = self._files[document]
-            name, mime = stored.file_path.rsplit("/", 1)[-1], "application/octet-stream"
-        elif isinstance(document, str) and document.startswith(("http://", "https://")):
-            name = document.rsplit("/", 1)[-1] or "document"
-            stored = self._new_file(name, b"")
-            mime = "application/octet-stream"
-        elif document in (None, ""):
-            raise _bad("there is no document in the request")
-        else:
-            raise _bad("wrong remote file identifier specified: can't unserialize it")
-        body: dict = {
-            "document": {
-                "file_name": name,
-                "mime_type": mime,
-                "file_id": stored.file_id,
-                "file_unique_id": stored.file_unique_id,
-                "file_size": stored.size,
-            }
-        }
-        if caption:
-            body["caption"] = caption
-            if entities:
-                body["caption_entities"] = entities
-        return self._new_bot_message(chat, params, body, _raw(params.get("caption")), markup)
-
     def _editable(self, params: dict) -> _Stored:
         stored = self._stored(params, "message to edit not found")
         if not stored.from_bot:
@@ -1823,32 +1423,6 @@ class BotApiStandIn:
         _set_or_drop(message, "reply_markup", markup)
         message["edit_date"] = int(time.time())
         stored.raw, stored.parse_mode = _raw(params.get("text")), params.get("parse_mode") or None
-        return copy.deepcopy(message)
-
-    def _edit_message_caption(self, params: dict) -> dict | bool:
-        caption, entities = format_text(
-            params.get("caption"),
-            params.get("parse_mode"),
-            params.get("caption_entities"),
-            limit=MAX_CAPTION_UTF16,
-            allow_empty=True,
-            what="message caption",
-        )
-        markup = _check_reply_markup(params.get("reply_markup"), inline_only=True)
-        if params.get("inline_message_id"):
-            return True
-        stored = self._editable(params)
-        message = stored.message
-        if "text" in message:
-            raise _bad("there is no caption in the message to edit")
-        current = (message.get("caption", ""), message.get("caption_entities", []), message.get("reply_markup"))
-        if (caption, entities, markup) == current:
-            raise _bad(_NOT_MODIFIED)
-        _set_or_drop(message, "caption", caption or None)
-        _set_or_drop(message, "caption_entities", entities or None)
-        _set_or_drop(message, "reply_markup", markup)
-        message["edit_date"] = int(time.time())
-        stored.raw, stored.parse_mode = _raw(params.get("caption")), params.get("parse_mode") or None
         return copy.deepcopy(message)
 
     def _edit_message_reply_markup(self, params: dict) -> dict | bool:
@@ -1938,10 +1512,6 @@ class BotApiStandIn:
     def _get_my_commands(self, params: dict) -> list[dict]:
         return copy.deepcopy(self._commands.get(self._commands_key(params), []))
 
-    def _delete_my_commands(self, params: dict) -> bool:
-        self._commands.pop(self._commands_key(params), None)
-        return True
-
     @staticmethod
     def _commands_key(params: dict) -> tuple[str, str]:
         scope = params.get("scope") or {"type": "default"}
@@ -1953,38 +1523,6 @@ class BotApiStandIn:
         if language and not re.fullmatch(r"[a-z]{2}", str(language)):
             raise _bad("LANG_CODE_INVALID")
         return json.dumps(scope, sort_keys=True), str(language)
-
-    def _text_setter(self, field_name: str, limit: int) -> Callable[[dict], bool]:
-        def setter(params: dict) -> bool:
-            value = params.get(field_name) or ""
-            if len(str(value)) > limit:
-                raise _bad(f"{field_name} is too long")
-            self._texts[f"{field_name}:{params.get('language_code') or ''}"] = str(value)
-            return True
-
-        return setter
-
-    def _text_getter(self, field_name: str) -> Callable[[dict], dict]:
-        def getter(params: dict) -> dict:
-            return {field_name: self._texts.get(f"{field_name}:{params.get('language_code') or ''}", "")}
-
-        return getter
-
-    def _set_chat_menu_button(self, params: dict) -> bool:
-        chat_id = params.get("chat_id")
-        if chat_id is not None:
-            chat_id = self._chat(params)["id"]
-        button = params.get("menu_button") or {"type": "default"}
-        if not isinstance(button, dict) or button.get("type") not in ("default", "commands", "web_app"):
-            raise _bad("can't parse MenuButton JSON object")
-        self._menu_buttons[chat_id] = button
-        return True
-
-    def _get_chat_menu_button(self, params: dict) -> dict:
-        chat_id = params.get("chat_id")
-        if chat_id is not None:
-            chat_id = self._chat(params)["id"]
-        return copy.deepcopy(self._menu_buttons.get(chat_id) or self._menu_buttons.get(None) or {"type": "commands"})
 
     # ---------------------------------------------------------------- files
 
