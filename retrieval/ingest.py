@@ -17,7 +17,7 @@ from .store import ArticleRecord, IngestStatus, PassageRecord, Store
 from .tokenize import Tokenizer
 
 # Bump when parsing, chunking or tokenizing changes, so re-ingesting rebuilds stored issues.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 BULLETIN_SUFFIXES = (".txt",)
 
 

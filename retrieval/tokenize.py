@@ -62,10 +62,21 @@ class Tokenizer:
         out: list[str] = []
         for word in segmenter.cut(self.normalize(text), HMM=False):
             for piece in _WORD_PIECES.findall(word):
+                if piece in self.stopwords:
+                    continue  # nor its parts: 哪一年 is a question word, its 一年 no topic
                 for term in self._with_subwords(piece, segmenter.FREQ):
                     if term not in self.stopwords:
                         out.append(term)
         return out
+
+    def phrases(self, text: str) -> list[tuple[str, str]]:
+        """Each pair of adjacent content words (深化文明城区创建的三年行动计划 -> (深化, 文明城区创建),
+        (三年, 行动计划)); a stop word or punctuation between two words breaks the pair."""
+        words: list[str | None] = []
+        for word in self._segmenter().cut(self.normalize(text), HMM=False):
+            pieces = _WORD_PIECES.findall(word) or [None]  # punctuation: a break
+            words.extend(None if p is None or p in self.stopwords else p for p in pieces)
+        return list(dict.fromkeys((a, b) for a, b in zip(words, words[1:]) if a and b))
 
     @staticmethod
     def _with_subwords(word: str, freq: dict[str, int]) -> list[str]:
@@ -77,10 +88,7 @@ class Tokenizer:
         if len(word) <= 2:
             return [word]
         subwords = [
-            word[i : i + n]
-            for n in range(2, len(word))
-            for i in range(len(word) - n + 1)
-            if freq.get(word[i : i + n])
+            word[i : i + n] for n in range(2, len(word)) for i in range(len(word) - n + 1) if freq.get(word[i : i + n])
         ]
         return subwords + [word]
 
