@@ -1,0 +1,1 @@
+"""Commands that measure the project: retrieval quality now, speed later."""

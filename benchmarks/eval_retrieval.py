@@ -1,0 +1,269 @@
+"""Retrieval quality on a passage set: the project's ranking and plain-BM25 peers, side by side.
+
+    python -m benchmarks.eval_retrieval --passages P.jsonl --queries Q.jsonl [--json]
+
+Passages are {"id", "title", "text"}; queries {"qid", "question", "gold": [passage ids]}. A query
+with an empty gold list is one the archive cannot answer: the project should return nothing.
+The project's side indexes the passages exactly as the archive does (parse-free: each passage is an
+article, chunked, tokenized and stored in a temporary SQLite database) and ranks with the archive's
+own code. Peers see the same titles and texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import jieba
+from rank_bm25 import BM25Okapi
+
+from retrieval import answer as answering
+from retrieval.ingest import prepare_articles
+from retrieval.models import Article, Footer, Issue, IssueRef
+from retrieval.store import Store
+from retrieval.tokenize import Tokenizer
+
+DEPTH = 10
+_PUNCTUATION = re.compile(r"^[\W_]+$")
+
+
+class EvalDataError(Exception):
+    """A passages or queries file that cannot be read as the evaluator expects."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Query:
+    qid: str
+    question: str
+    gold: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Recall at 1 and 5 and MRR at 10 over the answerable queries."""
+
+    r1: float
+    r5: float
+    mrr10: float
+    n: int
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"R@1": round(self.r1, 4), "R@5": round(self.r5, 4), "MRR@10": round(self.mrr10, 4), "n": self.n}
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """How the project treats queries the passages cannot answer, and those they can."""
+
+    unanswerable: int
+    silent: int
+    """Unanswerable queries that got no hits (the right outcome)."""
+    answerable_silent: int
+    """Answerable queries that wrongly got no hits."""
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def read_jsonl(path: Path, keys: tuple[str, ...]) -> list[dict]:
+    if not path.is_file():
+        raise EvalDataError(f"{path}: no such file")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EvalDataError(f"{path}:{number}: not JSON ({exc.msg})") from None
+        missing = [k for k in keys if k not in row]
+        if missing:
+            raise EvalDataError(f"{path}:{number}: missing {', '.join(missing)}")
+        rows.append(row)
+    if not rows:
+        raise EvalDataError(f"{path}: no rows")
+    return rows
+
+
+def read_passages(path: Path) -> list[Passage]:
+    passages = [
+        Passage(str(r["id"]), str(r["title"]), str(r["text"])) for r in read_jsonl(path, ("id", "title", "text"))
+    ]
+    if len({p.id for p in passages}) != len(passages):
+        raise EvalDataError(f"{path}: passage ids repeat")
+    return passages
+
+
+def read_queries(path: Path, passage_ids: set[str]) -> list[Query]:
+    queries = [
+        Query(str(r["qid"]), str(r["question"]), tuple(map(str, r["gold"])))
+        for r in read_jsonl(path, ("qid", "question", "gold"))
+    ]
+    unknown = sorted({g for q in queries for g in q.gold} - passage_ids)
+    if unknown:
+        raise EvalDataError(f"{path}: gold ids not among the passages: {', '.join(unknown[:5])}")
+    return queries
+
+
+# --- scoring ------------------------------------------------------------------------
+
+
+def score(rankings: list[list[str]], queries: list[Query]) -> Scores:
+    """R@1, R@5 and MRR@10 over the queries that have gold passages."""
+    r1 = r5 = mrr = 0.0
+    n = 0
+    for ranking, query in zip(rankings, queries):
+        if not query.gold:
+            continue
+        n += 1
+        rank = next((i for i, pid in enumerate(ranking[:DEPTH], start=1) if pid in query.gold), None)
+        if rank is not None:
+            r1 += rank == 1
+            r5 += rank <= 5
+            mrr += 1 / rank
+    return Scores(r1 / n, r5 / n, mrr / n, n) if n else Scores(0.0, 0.0, 0.0, 0)
+
+
+def abstention(rankings: list[list[str]], queries: list[Query]) -> Abstention:
+    return Abstention(
+        unanswerable=sum(not q.gold for q in queries),
+        silent=sum(not q.gold and not r for r, q in zip(rankings, queries)),
+        answerable_silent=sum(bool(q.gold) and not r for r, q in zip(rankings, queries)),
+    )
+
+
+# --- the project and its peers ----------------------------------------------------------
+
+
+def project_rankings(passages: list[Passage], queries: list[Query], tokenizer: Tokenizer) -> list[list[str]]:
+    """Index the passages as archive articles in a temporary database, then rank with the archive's code."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "eval.db")
+        try:
+            ids = _index(store, tokenizer, passages)
+            return [[ids[a] for a in answering.rank(store, tokenizer, q.question, DEPTH)] for q in queries]
+        finally:
+            store.close()
+
+
+def _index(store: Store, tokenizer: Tokenizer, passages: list[Passage]) -> dict[int, str]:
+    """One stored issue holding every passage as an article; returns article id -> passage id."""
+    ref = IssueRef(total=1, number=1, year=2000, date=dt.date(2000, 1, 1), issuer="eval")
+    articles = tuple(Article(title=p.title, source=None, paragraphs=tuple(_paragraphs(p.text))) for p in passages)
+    issue = Issue(ref=ref, articles=articles)
+    store.save_issue(ref, Footer(), prepare_articles(issue, tokenizer), content_hash="eval", source_file="eval")
+    stored = store.issue(1).articles
+    return {article.id: passages[article.position].id for article in stored}
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()] or [text]
+
+
+def naive_rankings(passages: list[Passage], queries: list[Query]) -> list[list[str]]:
+    """The design every Chinese search bot starts from: jieba.lcut, punctuation out, BM25Okapi defaults."""
+
+    def tokens(text: str) -> list[str]:
+        return [t for t in jieba.lcut(text) if t.strip() and not _PUNCTUATION.match(t)]
+
+    bm25 = BM25Okapi([tokens(f"{p.title} {p.text}") or [""] for p in passages])
+    return [_top(bm25.get_scores(tokens(q.question) or [""]), passages) for q in queries]
+
+
+def bm25s_rankings(passages: list[Passage], queries: list[Query], tokenizer: Tokenizer) -> list[list[str]]:
+    """bm25s (Lucene's BM25) over the project's own tokens: the ranking function alone, swapped."""
+    import bm25s
+
+    retriever = bm25s.BM25(method="lucene")
+    retriever.index([tokenizer.tokens(f"{p.title} {p.text}") or [""] for p in passages], show_progress=False)
+    rankings = []
+    for query in queries:
+        terms = [t for t in tokenizer.tokens(query.question) if t in retriever.vocab_dict]
+        rankings.append(_top(retriever.get_scores(terms), passages) if terms else [])
+    return rankings
+
+
+def _top(scores: Iterable[float], passages: list[Passage]) -> list[str]:
+    ordered = sorted(enumerate(scores), key=lambda pair: -pair[1])[:DEPTH]
+    return [passages[i].id for i, s in ordered if s > 0]
+
+
+# --- command line -------------------------------------------------------------------------
+
+
+PEERS: dict[str, Callable[[list[Passage], list[Query], Tokenizer], list[list[str]]]] = {
+    "jieba+BM25Okapi (rank-bm25)": lambda p, q, t: naive_rankings(p, q),
+    "project tokens+bm25s lucene": bm25s_rankings,
+}
+
+
+def evaluate(passages: list[Passage], queries: list[Query], tokenizer: Tokenizer) -> dict:
+    started = time.perf_counter()
+    project = project_rankings(passages, queries, tokenizer)
+    seconds = time.perf_counter() - started
+    quiet = abstention(project, queries)
+    return {
+        "project": score(project, queries).as_dict()
+        | {
+            "no_answer": {
+                "unanswerable": quiet.unanswerable,
+                "silent": quiet.silent,
+                "answerable_but_silent": quiet.answerable_silent,
+            },
+            "seconds": round(seconds, 2),
+        },
+        "peers": {name: score(run(passages, queries, tokenizer), queries).as_dict() for name, run in PEERS.items()},
+    }
+
+
+def table(report: dict) -> str:
+    rows = [("project", report["project"])] + list(report["peers"].items())
+    lines = [f"{'pipeline':<32} {'R@1':>7} {'R@5':>7} {'MRR@10':>7} {'n':>6}"]
+    lines += [f"{name:<32} {s['R@1']:>7.4f} {s['R@5']:>7.4f} {s['MRR@10']:>7.4f} {s['n']:>6}" for name, s in rows]
+    quiet = report["project"]["no_answer"]
+    if quiet["unanswerable"]:
+        lines.append(
+            f"project no answer: {quiet['silent']} of {quiet['unanswerable']} unanswerable queries got no hits"
+        )
+    lines.append(f"project: {quiet['answerable_but_silent']} answerable queries got no hits")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.eval_retrieval", description=__doc__.split("\n")[0])
+    parser.add_argument("--passages", required=True, type=Path, help="JSONL of {id, title, text}")
+    parser.add_argument("--queries", required=True, type=Path, help="JSONL of {qid, question, gold: [ids]}")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    args = parser.parse_args(argv)
+    try:
+        passages = read_passages(args.passages)
+        queries = read_queries(args.queries, {p.id for p in passages})
+    except EvalDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    import logging
+
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    jieba.setLogLevel(logging.WARNING)
+    report = evaluate(passages, queries, Tokenizer())
+    print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else table(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
