@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import re
 import sys
 import tempfile
@@ -256,10 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     except EvalDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    import logging
-
-    logging.getLogger("jieba").setLevel(logging.WARNING)
-    jieba.setLogLevel(logging.WARNING)
+    jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not part of the report
     report = evaluate(passages, queries, Tokenizer())
     print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else table(report))
     return 0
