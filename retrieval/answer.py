@@ -45,7 +45,8 @@ class Query:
 
     @classmethod
     def of(cls, tokenizer: Tokenizer, text: str) -> "Query":
-        return cls(list(dict.fromkeys(tokenizer.tokens(text))), tokenizer.phrases(text))
+        terms, phrases = tokenizer.terms_and_phrases(text)
+        return cls(list(dict.fromkeys(terms)), phrases)
 
 
 def answer(store: Store, tokenizer: Tokenizer, question: str, limit: int = 3, offset: int = 0) -> Answer:
@@ -120,9 +121,10 @@ def _hits(
 def _ranked(store: Store, query: Query, filters: Filters, limit: int, offset: int) -> tuple[list[Candidate], list[str]]:
     """The best passage of each of the best articles, skipping offset; and the terms searched,
     rarest first. Nothing when no passage holds enough of the question."""
-    idf = _idf(store, query.terms)
+    df = store.document_frequencies(query.terms)
+    idf = _idf(store.passage_count(), df, query.terms)
     terms = sorted(query.terms, key=lambda t: -idf[t])[:MAX_TERMS]
-    weights = _weights(store, terms, idf)
+    weights = _weights(terms, idf, df)
     wanted = limit + offset
     candidates = store.search(terms, filters, limit=wanted * CANDIDATES_PER_HIT)
     coverage = {c.passage_id: _coverage(c.tokens, weights) for c in candidates}
@@ -134,18 +136,16 @@ def _ranked(store: Store, query: Query, filters: Filters, limit: int, offset: in
     return [c for c in ranked if coverage[c.passage_id] >= HIT_COVERAGE][offset:wanted], terms
 
 
-def _idf(store: Store, terms: list[str]) -> dict[str, float]:
-    """BM25's IDF; a term the archive never uses gets the highest value, so it weighs on coverage."""
-    n = store.passage_count()
-    df = store.document_frequencies(terms)
+def _idf(n: int, df: dict[str, int], terms: list[str]) -> dict[str, float]:
+    """BM25's IDF over n passages; a term the archive never uses gets the highest value, so it
+    weighs on coverage."""
     return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in terms}
 
 
-def _weights(store: Store, terms: list[str], idf: dict[str, float]) -> dict[str, float]:
+def _weights(terms: list[str], idf: dict[str, float], df: dict[str, int]) -> dict[str, float]:
     """The IDF each term weighs with in coverage. A compound no passage holds (主要职责) is left out
     when its parts (职责) are searched too: they carry its meaning, and it would only hide that
     the passage answers. An unknown word on its own (足球) keeps its full weight."""
-    df = store.document_frequencies(terms)
     return {t: idf[t] for t in terms if df.get(t, 0) or not any(o != t and o in t for o in terms)}
 
 

@@ -58,25 +58,38 @@ class Tokenizer:
 
     def tokens(self, text: str) -> list[str]:
         """Terms of text with their sub-words, in order, with repeats (BM25 needs term frequencies)."""
-        segmenter = self._segmenter()
-        out: list[str] = []
-        for word in segmenter.cut(self.normalize(text), HMM=False):
-            for piece in _WORD_PIECES.findall(word):
-                if piece in self.stopwords:
-                    continue  # nor its parts: 哪一年 is a question word, its 一年 no topic
-                for term in self._with_subwords(piece, segmenter.FREQ):
-                    if term not in self.stopwords:
-                        out.append(term)
-        return out
+        return self._terms(self._words(text))
 
     def phrases(self, text: str) -> list[tuple[str, str]]:
         """Each pair of adjacent content words (深化文明城区创建的三年行动计划 -> (深化, 文明城区创建),
         (三年, 行动计划)); a stop word or punctuation between two words breaks the pair."""
+        return self._pairs(self._words(text))
+
+    def terms_and_phrases(self, text: str) -> tuple[list[str], list[tuple[str, str]]]:
+        """tokens() and phrases() of a question, from one segmentation."""
+        words = self._words(text)
+        return self._terms(words), self._pairs(words)
+
+    def _words(self, text: str) -> list[str | None]:
+        """jieba's words of the normalized text, split into letter-and-digit pieces; None where
+        punctuation stood."""
         words: list[str | None] = []
         for word in self._segmenter().cut(self.normalize(text), HMM=False):
-            pieces = _WORD_PIECES.findall(word) or [None]  # punctuation: a break
-            words.extend(None if p is None or p in self.stopwords else p for p in pieces)
-        return list(dict.fromkeys((a, b) for a, b in zip(words, words[1:]) if a and b))
+            words.extend(_WORD_PIECES.findall(word) or [None])
+        return words
+
+    def _terms(self, words: list[str | None]) -> list[str]:
+        freq = self._segmenter().FREQ
+        out: list[str] = []
+        for word in words:
+            if word is None or word in self.stopwords:
+                continue  # nor its parts: 哪一年 is a question word, its 一年 no topic
+            out.extend(term for term in self._with_subwords(word, freq) if term not in self.stopwords)
+        return out
+
+    def _pairs(self, words: list[str | None]) -> list[tuple[str, str]]:
+        content = [None if w is None or w in self.stopwords else w for w in words]
+        return list(dict.fromkeys((a, b) for a, b in zip(content, content[1:]) if a and b))
 
     @staticmethod
     def _with_subwords(word: str, freq: dict[str, int]) -> list[str]:
