@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from contextlib import contextmanager
+from typing import Iterator
 from urllib.parse import urlparse
 
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
@@ -107,21 +109,13 @@ def check_token(settings: BotSettings) -> str:
         async with Bot(settings.token, **urls) as bot:
             return bot.username
 
-    try:
+    with _start_errors():
         return asyncio.run(who_am_i())
-    except InvalidToken:
-        raise BotStartError(
-            "Telegram 不接受这个令牌。请检查 TELEGRAM_BOT_TOKEN 是否与 @BotFather 给出的一致。"
-        ) from None
-    except NetworkError as exc:
-        raise BotStartError(
-            f"无法连接 Telegram Bot API（{exc}）。请检查网络，或 TELEGRAM_API_BASE_URL 的设置。"
-        ) from None
 
 
 def run(app: Application, settings: BotSettings) -> None:
     """Long polling by default, a webhook when a public URL is set; both stop cleanly on SIGINT/SIGTERM."""
-    try:
+    with _start_errors():
         if settings.webhook_url:
             app.run_webhook(
                 listen=settings.webhook_listen,
@@ -134,6 +128,13 @@ def run(app: Application, settings: BotSettings) -> None:
             )
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+@contextmanager
+def _start_errors() -> Iterator[None]:
+    """Telegram's refusals at start-up, as one BotStartError line saying what to check."""
+    try:
+        yield
     except InvalidToken:
         raise BotStartError(
             "Telegram 不接受这个令牌。请检查 TELEGRAM_BOT_TOKEN 是否与 @BotFather 给出的一致。"
