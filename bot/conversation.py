@@ -94,6 +94,12 @@ def stats(archive: Archive) -> StatsView:
     return StatsView(archive.stats())
 
 
+def start(archive: Archive, argument: str) -> IssueView | Notice:
+    """/start: the help text, or the issue a deep link names (t.me/<bot>?start=issue_2202)."""
+    number = deep_link_issue(argument)
+    return issue(archive, number) if number is not None else Notice(messages.HELP)
+
+
 def respond(archive: Archive, line: str) -> Reply | None:
     """A line typed in the console: a command or a question (None for a blank line)."""
     text = line.strip()
@@ -111,6 +117,6 @@ def respond(archive: Archive, line: str) -> Reply | None:
         return stats(archive)
     if command == "/ask":
         return ask(archive, argument) if argument.strip() else Notice(messages.ASK_USAGE)
-    if command == "/start" and (number := deep_link_issue(argument)) is not None:
-        return issue(archive, number)
+    if command == "/start":
+        return start(archive, argument)
     return Notice(messages.HELP)

@@ -86,7 +86,7 @@ class Handlers:
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start, and deep links such as t.me/<bot>?start=issue_2202."""
         argument = " ".join(context.args or [])
-        reply = await self.worker.run(conversation.respond, f"/start {argument}")
+        reply = await self.worker.run(conversation.start, argument)
         await self._reply(update, context, reply)
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
