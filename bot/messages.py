@@ -104,6 +104,13 @@ def unknown_issue(what: str, nearest: tuple[int, ...]) -> str:
     return text
 
 
+def no_hits(answer: Answer, first_number: int) -> str:
+    """What a page without hits says: no answer at all, or, past the first page, no more."""
+    if first_number > 1:
+        return NO_MORE.format(question=shorten(answer.question, 30))
+    return no_answer(answer)
+
+
 def no_answer(answer: Answer) -> str:
     """Why there are no hits, and what to try instead."""
     filters = answer.filters

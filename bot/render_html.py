@@ -62,9 +62,7 @@ def answer_message(page: AnswerPage) -> str:
     """One message (it is edited in place when paging); hits that would not fit are dropped whole."""
     answer = page.answer
     if not answer.hits:
-        if page.page > 0:
-            return escape(messages.NO_MORE.format(question=messages.shorten(answer.question, 30)))
-        return escape(messages.no_answer(answer))
+        return escape(messages.no_hits(answer, page.first_number))
     blocks = [escape(messages.answer_heading(answer, page.first_number))]
     blocks += [hit_block(hit, number) for number, hit in enumerate(answer.hits, start=page.first_number)]
     while len(blocks) > 2 and visible_length(BLOCK_SEPARATOR.join(blocks)) > MESSAGE_LIMIT:

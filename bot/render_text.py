@@ -27,9 +27,7 @@ def render_answer(answer: Answer) -> str:
 def render_page(page: AnswerPage) -> str:
     answer = page.answer
     if not answer.hits:
-        if page.page > 0:
-            return messages.NO_MORE.format(question=messages.shorten(answer.question, 30))
-        return messages.no_answer(answer)
+        return messages.no_hits(answer, page.first_number)
     blocks = [messages.answer_heading(answer, page.first_number)]
     for number, hit in enumerate(answer.hits, start=page.first_number):
         blocks.append(f"{number}. {hit.title}\n{hit.excerpt}\n{messages.citation(hit.issue, hit.source)}")
