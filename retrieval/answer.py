@@ -10,7 +10,8 @@ from .excerpt import make_excerpt
 from .filters import extract_filters
 from .highlight import term_spans
 from .models import Answer, Filters, Hit, NoAnswer
-from .store import Candidate, Store
+from .postings import impact
+from .store import Candidate, Store, TermStats
 from .tokenize import Tokenizer
 
 MAX_QUESTION_CHARS = 1000
@@ -23,7 +24,12 @@ HIT_COVERAGE = 0.2
 # Exponent of the coverage factor: 1 is Lucene's coordination factor; 0.5 punishes a missing
 # rare word less, which measured better on both evaluation sets.
 COVERAGE_WEIGHT = 0.5
-CANDIDATES_PER_HIT = 6
+# Passages scored exactly for each hit asked for; the term index proposes them.
+CANDIDATES_PER_HIT = 10
+# Postings read per question, shared among its terms (each list is read best first).
+POSTINGS_BUDGET = 8000
+# A question limited to this many passages (one issue, a month) scores all of them.
+SCAN_PASSAGES = 300
 TITLE_BONUS = 1.0
 # Raise for each pair of the question's adjacent words that a passage holds side by side.
 PHRASE_BONUS = 0.5
@@ -89,19 +95,20 @@ def rank(store: Store, tokenizer: Tokenizer, question: str, limit: int = 10) -> 
     query = Query.of(tokenizer, rest if filters.names_issue else question)
     if not query.terms:
         return []
-    page, _ = _ranked(store, query, Filters(), limit, 0)
-    return [c.article_id for c in page]
+    return [c.article_id for c in _ranked(store, query, Filters(), limit, 0).page]
 
 
 def _hits(
     store: Store, tokenizer: Tokenizer, query: Query, filters: Filters, limit: int, offset: int
 ) -> tuple[Hit, ...]:
-    page, terms = _ranked(store, query, filters, limit, offset)
+    ranked = _ranked(store, query, filters, limit, offset)
+    page, terms, scores = ranked.page, ranked.terms, ranked.scores
+    weights = {t: ranked.idf[t] for t in terms}
     refs = store.refs(c.issue_total for c in page)
     articles = store.articles(c.article_id for c in page)
     hits = []
     for c in page:
-        excerpt = make_excerpt(c.text, terms, tokenizer.tokens)
+        excerpt = make_excerpt(c.text, weights, tokenizer.normalize)
         found = tuple(t for t in terms if t in c.tokens)
         hits.append(
             Hit(
@@ -110,7 +117,7 @@ def _hits(
                 title=articles[c.article_id][0],
                 source=articles[c.article_id][1],
                 excerpt=excerpt,
-                score=round(c.score, 4),
+                score=round(scores[c.passage_id], 4),
                 terms=found,
                 marks=term_spans(excerpt, found, tokenizer),
             )
@@ -118,28 +125,51 @@ def _hits(
     return tuple(hits)
 
 
-def _ranked(store: Store, query: Query, filters: Filters, limit: int, offset: int) -> tuple[list[Candidate], list[str]]:
-    """The best passage of each of the best articles, skipping offset; and the terms searched,
-    rarest first. Nothing when no passage holds enough of the question."""
-    df = store.document_frequencies(query.terms)
-    idf = _idf(store.passage_count(), df, query.terms)
+@dataclass(frozen=True)
+class Ranked:
+    """A page of candidates, best first, their scores, and the terms searched, rarest first."""
+
+    page: list[Candidate]
+    scores: dict[int, float]
+    terms: list[str]
+    idf: dict[str, float]
+
+
+def _ranked(store: Store, query: Query, filters: Filters, limit: int, offset: int) -> Ranked:
+    """The best passage of each of the best articles, skipping offset. Nothing when no passage
+    holds enough of the question.
+
+    The term index proposes candidates from the best postings of each term; each is then scored
+    exactly: BM25 over all the question's terms, times how much of the question it holds.
+    """
+    stats = store.term_stats(query.terms)
+    idf = _idf(stats.passages, stats.df, query.terms)
     terms = sorted(query.terms, key=lambda t: -idf[t])[:MAX_TERMS]
-    weights = _weights(terms, idf, df)
+    weights = _weights(terms, idf, stats.df)
     wanted = limit + offset
-    candidates = store.search(terms, filters, limit=wanted * CANDIDATES_PER_HIT)
+    held = {t: (idf[t], weights.get(t, 0.0)) for t in terms if stats.df.get(t)}
+    ids = store.best_passages(held, wanted * CANDIDATES_PER_HIT, POSTINGS_BUDGET, filters, SCAN_PASSAGES)
+    candidates = store.candidates(ids, terms)
     coverage = {c.passage_id: _coverage(c.tokens, weights) for c in candidates}
-    ranked = _best_per_article(
-        sorted(candidates, key=lambda c: -_final_score(c, coverage[c.passage_id], weights, query.phrases))
-    )
+    scores = {
+        c.passage_id: _final_score(c, _bm25(c, idf, stats), coverage[c.passage_id], weights, query.phrases)
+        for c in candidates
+    }
+    ranked = _best_per_article(sorted(candidates, key=lambda c: (-scores[c.passage_id], c.passage_id)))
     if not ranked or max(coverage[c.passage_id] for c in ranked) < ANSWER_COVERAGE:
-        return [], terms
-    return [c for c in ranked if coverage[c.passage_id] >= HIT_COVERAGE][offset:wanted], terms
+        return Ranked([], {}, terms, idf)
+    page = [c for c in ranked if coverage[c.passage_id] >= HIT_COVERAGE][offset:wanted]
+    return Ranked(page, scores, terms, idf)
 
 
 def _idf(n: int, df: dict[str, int], terms: list[str]) -> dict[str, float]:
     """BM25's IDF over n passages; a term the archive never uses gets the highest value, so it
     weighs on coverage."""
     return {t: math.log(1 + (n - df.get(t, 0) + 0.5) / (df.get(t, 0) + 0.5)) for t in terms}
+
+
+def _bm25(candidate: Candidate, idf: dict[str, float], stats: TermStats) -> float:
+    return sum(idf[t] * impact(tf, candidate.length, stats.average_length) for t, tf in candidate.counts.items())
 
 
 def _weights(terms: list[str], idf: dict[str, float], df: dict[str, int]) -> dict[str, float]:
@@ -156,14 +186,14 @@ def _coverage(tokens: frozenset[str], idf: dict[str, float]) -> float:
 
 
 def _final_score(
-    candidate: Candidate, coverage: float, weights: dict[str, float], phrases: list[tuple[str, str]]
+    candidate: Candidate, bm25: float, coverage: float, weights: dict[str, float], phrases: list[tuple[str, str]]
 ) -> float:
     """BM25 times a softened coordination factor (how much of the question the passage holds),
     raised when the article's heading names what the question asks about, and when the passage
     holds the question's words side by side."""
     title = 1 + TITLE_BONUS * _coverage(candidate.title_tokens, weights)
     phrase = 1 + PHRASE_BONUS * _phrase_share(candidate.text, phrases, weights)
-    return candidate.score * coverage**COVERAGE_WEIGHT * title * phrase
+    return bm25 * coverage**COVERAGE_WEIGHT * title * phrase
 
 
 def _phrase_share(text: str, phrases: list[tuple[str, str]], weights: dict[str, float]) -> float:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from rank_bm25 import BM25Plus
-
+from .postings import impact
 from .text import split_sentences
 
 MIN_CHARS = 120
@@ -15,20 +14,19 @@ ELLIPSIS = "…"
 
 def make_excerpt(
     passage: str,
-    query_terms: list[str],
-    tokenize: Callable[[str], list[str]],
+    weights: dict[str, float],
+    normalize: Callable[[str], str],
     min_chars: int = MIN_CHARS,
     max_chars: int = MAX_CHARS,
 ) -> str:
-    """The best sentence by BM25 (BM25Plus: its IDF stays positive on a corpus of a few sentences),
-    grown with neighbouring sentences up to max_chars; ellipses mark text left out."""
+    """The best sentence by BM25 over the question's terms (weighted by their archive IDF), grown
+    with neighbouring sentences up to max_chars; ellipses mark text left out."""
     text = "".join(line.strip() for line in passage.splitlines())
     sentences = split_sentences(text)
     if len(text) <= max_chars or not sentences:
         return text[:max_chars] + (ELLIPSIS if len(text) > max_chars else "")
-    raw = BM25Plus([tokenize(s) or [""] for s in sentences]).get_scores(query_terms or [""])
-    # BM25Plus gives every sentence a floor (its delta); only what rises above it is relevance.
-    scores = [float(x) - float(min(raw)) for x in raw]
+    scores = sentence_scores([normalize(s) for s in sentences], weights)
+    query_terms = list(weights)
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     first = last = best
     size = len(sentences[best])
@@ -58,3 +56,10 @@ def _window(text: str, query_terms: list[str], width: int) -> str:
     centre = min(positions) if positions else 0
     start = max(0, min(centre - width // 3, len(text) - width))
     return text[start : start + width]
+
+
+def sentence_scores(sentences: list[str], weights: dict[str, float]) -> list[float]:
+    """BM25 of each (normalised) sentence. Terms are counted as substrings, which is what the
+    tokenizer's sub-words amount to (文明 in 精神文明), so no sentence is segmented again."""
+    average = sum(map(len, sentences)) / len(sentences)
+    return [sum(w * impact(tf, len(s), average) for t, w in weights.items() if (tf := s.count(t))) for s in sentences]

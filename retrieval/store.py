@@ -1,4 +1,4 @@
-"""The only module that touches SQLite: schema, ingest, lookups and the FTS5 index."""
+"""The only module that touches SQLite: schema, ingest, lookups and the term index."""
 
 from __future__ import annotations
 
@@ -10,15 +10,19 @@ from enum import Enum
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import sqlite_utils
 
+from . import postings
 from .errors import ArchiveError, UnknownArticle, UnknownIssue
 from .models import ArchiveStats, Filters, Footer, IssueRef, StoredArticle, StoredIssue
 
-# Weights of the FTS columns (title_tokens, tokens) in bm25().
-TITLE_WEIGHT = 1.0
-BODY_WEIGHT = 1.0
-FTS_TOKENIZER = "unicode61 remove_diacritics 0"
+# 1: FTS5 index. 2: the term index (capped, impact-ordered posting lists, see postings.py).
+SCHEMA_VERSION = 2
+# SQLite's default limit on host parameters is 999 before 3.32; stay under it.
+_CHUNK = 900
+# Passages folded into the term index at a time when an older file is migrated.
+_REINDEX_BATCH = 5000
 
 
 class IngestStatus(Enum):
@@ -45,6 +49,17 @@ class ArticleRecord:
 
 
 @dataclass(frozen=True)
+class IssueRecord:
+    """An issue ready to store."""
+
+    ref: IssueRef
+    footer: Footer
+    articles: tuple[ArticleRecord, ...]
+    content_hash: str
+    source_file: str
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A passage the index matched, with what ranking and excerpts need."""
 
@@ -53,9 +68,22 @@ class Candidate:
     issue_total: int
     text: str
     title_tokens: frozenset[str]
+    """The searched terms the article's title holds."""
     tokens: frozenset[str]
-    """Title and passage tokens together."""
-    score: float
+    """The searched terms title and passage hold."""
+    counts: dict[str, int]
+    """How often each searched term occurs in title and passage."""
+    length: int
+    """Tokens in title and passage: BM25's document length."""
+
+
+@dataclass(frozen=True)
+class TermStats:
+    """What BM25 needs of the archive: passages, their mean length, and each term's frequency."""
+
+    passages: int
+    average_length: float
+    df: dict[str, int]
 
 
 class Store:
@@ -88,57 +116,81 @@ class Store:
             " (key TEXT PRIMARY KEY, question TEXT NOT NULL, saved_at REAL NOT NULL)"
         )
         self.db.execute("CREATE INDEX IF NOT EXISTS idx_saved_questions_saved_at ON saved_questions(saved_at)")
-        if self.db["issues"].exists():
-            return
+        if not self.db["issues"].exists():
+            with self.db.atomic():
+                self._create_archive_tables()
+                self._create_term_index()
+        elif self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            self._migrate_to_term_index()
+
+    def _create_archive_tables(self) -> None:
+        self.db["issues"].create(
+            {
+                "total": int,
+                "number": int,
+                "year": int,
+                "month": int,
+                "date": str,
+                "issuer": str,
+                "footer": str,
+                "content_hash": str,
+                "source_file": str,
+                "ingested_at": str,
+            },
+            pk="total",
+            not_null={"number", "year", "month", "date", "issuer", "content_hash"},
+        )
+        self.db["articles"].create(
+            {"id": int, "issue_total": int, "position": int, "title": str, "source": str, "text": str},
+            pk="id",
+            foreign_keys=[("issue_total", "issues", "total")],
+            not_null={"issue_total", "position", "title", "text"},
+        )
+        self.db["passages"].create(
+            {
+                "id": int,
+                "article_id": int,
+                "issue_total": int,
+                "position": int,
+                "text": str,
+                "title_tokens": str,
+                "tokens": str,
+            },
+            pk="id",
+            foreign_keys=[("article_id", "articles", "id"), ("issue_total", "issues", "total")],
+            not_null={"article_id", "issue_total", "position", "text", "tokens"},
+        )
+        self.db["issues"].create_index(["date"])
+        self.db["issues"].create_index(["year", "number"])
+        self.db["articles"].create_index(["issue_total", "position"], unique=True)
+        self.db["passages"].create_index(["article_id"])
+        self.db["passages"].create_index(["issue_total"])
+        self.db["passages"].enable_counts()
+
+    def _create_term_index(self) -> None:
+        # The posting list is the last column: reading df and floor never loads it.
+        self.db.execute(
+            "CREATE TABLE terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, floor REAL NOT NULL,"
+            " postings BLOB NOT NULL) WITHOUT ROWID"
+        )
+        self.db.execute("CREATE TABLE index_totals (id INTEGER PRIMARY KEY CHECK (id = 0), tokens INTEGER NOT NULL)")
+        self.db.execute("INSERT INTO index_totals VALUES (0, 0)")
+        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _migrate_to_term_index(self) -> None:
+        """A file from before the term index: drop FTS5, index the stored passage tokens."""
         with self.db.atomic():
-            self.db["issues"].create(
-                {
-                    "total": int,
-                    "number": int,
-                    "year": int,
-                    "month": int,
-                    "date": str,
-                    "issuer": str,
-                    "footer": str,
-                    "content_hash": str,
-                    "source_file": str,
-                    "ingested_at": str,
-                },
-                pk="total",
-                not_null={"number", "year", "month", "date", "issuer", "content_hash"},
-            )
-            self.db["articles"].create(
-                {"id": int, "issue_total": int, "position": int, "title": str, "source": str, "text": str},
-                pk="id",
-                foreign_keys=[("issue_total", "issues", "total")],
-                not_null={"issue_total", "position", "title", "text"},
-            )
-            self.db["passages"].create(
-                {
-                    "id": int,
-                    "article_id": int,
-                    "issue_total": int,
-                    "position": int,
-                    "text": str,
-                    "title_tokens": str,
-                    "tokens": str,
-                },
-                pk="id",
-                foreign_keys=[("article_id", "articles", "id"), ("issue_total", "issues", "total")],
-                not_null={"article_id", "issue_total", "position", "text", "tokens"},
-            )
-            self.db["issues"].create_index(["date"])
-            self.db["issues"].create_index(["year", "number"])
-            self.db["articles"].create_index(["issue_total", "position"], unique=True)
-            self.db["passages"].create_index(["article_id"])
-            self.db["passages"].create_index(["issue_total"])
-            self.db["passages"].enable_fts(["title_tokens", "tokens"], create_triggers=True, tokenize=FTS_TOKENIZER)
-            self.db.execute(
-                "INSERT INTO passages_fts(passages_fts, rank) VALUES ('rank', ?)",
-                [f"bm25({TITLE_WEIGHT}, {BODY_WEIGHT})"],
-            )
-            self.db.execute("CREATE VIRTUAL TABLE passages_fts_vocab USING fts5vocab(passages_fts, row)")
-            self.db["passages"].enable_counts()
+            for trigger in ("passages_ai", "passages_ad", "passages_au"):
+                self.db.execute(f"DROP TRIGGER IF EXISTS [{trigger}]")
+            self.db.execute("DROP TABLE IF EXISTS passages_fts_vocab")
+            self.db.execute("DROP TABLE IF EXISTS passages_fts")
+            self._create_term_index()
+            last = 0
+            while rows := self.db.execute(
+                "SELECT id, title_tokens, tokens FROM passages WHERE id > ? ORDER BY id LIMIT ?", [last, _REINDEX_BATCH]
+            ).fetchall():
+                self._update_term_index(added=[(pid, _joined(title, body)) for pid, title, body in rows], removed=[])
+                last = rows[-1][0]
 
     # --- writing ----------------------------------------------------------
 
@@ -155,28 +207,52 @@ class Store:
         source_file: str,
     ) -> IngestStatus:
         """Store one issue in one transaction; same hash is a no-op, a new hash replaces the old version."""
-        old_hash = self.content_hash(ref.total)
-        if old_hash == content_hash:
-            return IngestStatus.UNCHANGED
+        return self.save_issues([IssueRecord(ref, footer, tuple(articles), content_hash, source_file)])[0]
+
+    def save_issues(self, issues: list[IssueRecord]) -> list[IngestStatus]:
+        """Store issues in one transaction, the term index with them: all are stored, or none.
+
+        An issue whose hash is already held is a no-op; a new hash replaces the old version.
+        """
+        statuses: list[IngestStatus] = []
+        added: list[tuple[int, list[str]]] = []
+        removed: list[tuple[int, list[str]]] = []
         with self.db.atomic():
-            if old_hash is not None:
-                self._delete_issue(ref.total)
-            self.db["issues"].insert(
-                {
-                    "total": ref.total,
-                    "number": ref.number,
-                    "year": ref.year,
-                    "month": ref.date.month,
-                    "date": ref.date.isoformat(),
-                    "issuer": ref.issuer,
-                    "footer": json.dumps(vars(footer), ensure_ascii=False),
-                    "content_hash": content_hash,
-                    "source_file": source_file,
-                    "ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                }
-            )
-            for position, article in enumerate(articles):
-                article_id = self.db["articles"].insert(
+            for issue in issues:
+                old_hash = self.content_hash(issue.ref.total)
+                if old_hash == issue.content_hash:
+                    statuses.append(IngestStatus.UNCHANGED)
+                    continue
+                if old_hash is not None:
+                    removed += self._passage_tokens(issue.ref.total)
+                    self._delete_issue(issue.ref.total)
+                self._insert_issue(issue)
+                added += self._passage_tokens(issue.ref.total)
+                statuses.append(IngestStatus.ADDED if old_hash is None else IngestStatus.REPLACED)
+            if added or removed:
+                self._update_term_index(added, removed)
+        return statuses
+
+    def _insert_issue(self, issue: IssueRecord) -> None:
+        ref = issue.ref
+        self.db["issues"].insert(
+            {
+                "total": ref.total,
+                "number": ref.number,
+                "year": ref.year,
+                "month": ref.date.month,
+                "date": ref.date.isoformat(),
+                "issuer": ref.issuer,
+                "footer": json.dumps(vars(issue.footer), ensure_ascii=False),
+                "content_hash": issue.content_hash,
+                "source_file": issue.source_file,
+                "ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            }
+        )
+        for position, article in enumerate(issue.articles):
+            article_id = (
+                self.db["articles"]
+                .insert(
                     {
                         "issue_total": ref.total,
                         "position": position,
@@ -184,24 +260,84 @@ class Store:
                         "source": article.source,
                         "text": article.text,
                     }
-                ).last_pk
-                self.db["passages"].insert_all(
-                    {
-                        "article_id": article_id,
-                        "issue_total": ref.total,
-                        "position": index,
-                        "text": passage.text,
-                        "title_tokens": article.title_tokens,
-                        "tokens": passage.tokens,
-                    }
-                    for index, passage in enumerate(article.passages)
                 )
-        return IngestStatus.ADDED if old_hash is None else IngestStatus.REPLACED
+                .last_pk
+            )
+            self.db["passages"].insert_all(
+                {
+                    "article_id": article_id,
+                    "issue_total": ref.total,
+                    "position": index,
+                    "text": passage.text,
+                    "title_tokens": article.title_tokens,
+                    "tokens": passage.tokens,
+                }
+                for index, passage in enumerate(article.passages)
+            )
+
+    def _passage_tokens(self, total: int) -> list[tuple[int, list[str]]]:
+        rows = self.db.execute("SELECT id, title_tokens, tokens FROM passages WHERE issue_total = ?", [total])
+        return [(pid, _joined(title, body)) for pid, title, body in rows]
 
     def _delete_issue(self, total: int) -> None:
         self.db.execute("DELETE FROM passages WHERE issue_total = ?", [total])
         self.db.execute("DELETE FROM articles WHERE issue_total = ?", [total])
         self.db.execute("DELETE FROM issues WHERE total = ?", [total])
+
+    def _update_term_index(self, added: list[tuple[int, list[str]]], removed: list[tuple[int, list[str]]]) -> None:
+        """Fold passages into, and out of, the terms' df and posting lists.
+
+        A full list whose floor no new impact beats only has its df changed: for a common term
+        that is most passages, and its list is never read.
+        """
+        tokens = self.db.execute("SELECT tokens FROM index_totals").fetchone()[0]
+        tokens += sum(len(t) for _, t in added) - sum(len(t) for _, t in removed)
+        self.db.execute("UPDATE index_totals SET tokens = ?", [tokens])
+        count = self.passage_count()
+        average = tokens / count if count else 0.0
+        df_change: dict[str, int] = {}
+        new: dict[str, list[tuple[int, float]]] = {}
+        gone: dict[str, set[int]] = {}
+        for passage_id, passage in added:
+            for term, value in postings.passage_impacts(passage, average).items():
+                new.setdefault(term, []).append((passage_id, value))
+                df_change[term] = df_change.get(term, 0) + 1
+        for passage_id, passage in removed:
+            for term in set(passage):
+                gone.setdefault(term, set()).add(passage_id)
+                df_change[term] = df_change.get(term, 0) - 1
+        held = {
+            term: (df, floor, size)
+            for chunk in _chunks(list(df_change))
+            for term, df, floor, size in self.db.execute(
+                f"SELECT term, df, floor, length(postings) FROM terms WHERE term IN ({_marks(chunk)})", chunk
+            )
+        }
+        to_read = [
+            t
+            for t in df_change
+            if t in held and (t in gone or held[t][1] == 0 or max(v for _, v in new.get(t, [(0, 0.0)])) > held[t][1])
+        ]
+        lists = {
+            term: blob
+            for chunk in _chunks(to_read)
+            for term, blob in self.db.execute(
+                f"SELECT term, postings FROM terms WHERE term IN ({_marks(chunk)})", chunk
+            )
+        }
+        upserts, df_only, deletes = [], [], []
+        for term, change in df_change.items():
+            df = held.get(term, (0, 0.0, 0))[0] + change
+            if df <= 0:
+                deletes.append((term,))
+            elif term in lists or term not in held:
+                blob, floor = postings.merge(lists.get(term), new.get(term, []), gone.get(term, set()))
+                upserts.append((term, df, floor, blob))
+            else:
+                df_only.append((df, term))
+        self.db.conn.executemany("DELETE FROM terms WHERE term = ?", deletes)
+        self.db.conn.executemany("UPDATE terms SET df = ? WHERE term = ?", df_only)
+        self.db.conn.executemany("INSERT OR REPLACE INTO terms VALUES (?, ?, ?, ?)", upserts)
 
     # --- reading ----------------------------------------------------------
 
@@ -261,9 +397,7 @@ class Store:
         if not totals:
             return {}
         marks = ",".join("?" * len(totals))
-        rows = self.db.execute(
-            f"SELECT total, number, year, date, issuer FROM issues WHERE total IN ({marks})", totals
-        )
+        rows = self.db.execute(f"SELECT total, number, year, date, issuer FROM issues WHERE total IN ({marks})", totals)
         return {r[0]: _ref(r) for r in rows}
 
     def articles(self, ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
@@ -310,52 +444,76 @@ class Store:
 
     # --- search -----------------------------------------------------------
 
-    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+    def term_stats(self, terms: Iterable[str]) -> TermStats:
         terms = list(set(terms))
-        if not terms:
-            return {}
-        marks = ",".join("?" * len(terms))
-        rows = self.db.execute(f"SELECT term, doc FROM passages_fts_vocab WHERE term IN ({marks})", terms)
-        return {term: doc for term, doc in rows}
+        df = {
+            term: n
+            for chunk in _chunks(terms)
+            for term, n in self.db.execute(f"SELECT term, df FROM terms WHERE term IN ({_marks(chunk)})", chunk)
+        }
+        count = self.passage_count()
+        tokens = self.db.execute("SELECT tokens FROM index_totals").fetchone()[0]
+        return TermStats(passages=count, average_length=tokens / count if count else 0.0, df=df)
 
-    def search(self, terms: Iterable[str], filters: Filters, limit: int) -> list[Candidate]:
-        """Passages matching any term, best BM25 first. Terms are quoted, so no FTS5 syntax gets through."""
-        match = " OR ".join('"' + term.replace('"', '""') + '"' for term in dict.fromkeys(terms))
-        if not match:
-            return []
-        sql = "SELECT rowid, -rank FROM passages_fts WHERE passages_fts MATCH ?"
-        params: list[object] = [match]
+    def best_passages(
+        self, weights: dict[str, tuple[float, float]], want: int, budget: int, filters: Filters, scan: int
+    ) -> list[int]:
+        """Ids of the passages the terms' posting lists rank best (postings.best_passages), best
+        first; `weights` holds each term's IDF and coverage weight.
+
+        With filters, only passages of the matching issues count; when they are no more than
+        `scan`, all of them are returned, for the caller to score every one.
+        """
+        allowed = None
         if filters.active:
-            where, filter_params = _filter_sql(filters)
-            sql += (
-                " AND rowid IN (SELECT p.id FROM passages p JOIN issues i ON i.total = p.issue_total"
-                f" WHERE {where})"
+            where, params = _filter_sql(filters)
+            ids = [
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT id FROM passages WHERE issue_total IN (SELECT total FROM issues WHERE {where}) ORDER BY id",
+                    params,
+                )
+            ]
+            if len(ids) <= scan:
+                return ids
+            allowed = np.array(ids, dtype=np.int32)
+        terms = list(weights)
+        lists = [
+            (*weights[term], blob)
+            for chunk in _chunks(terms)
+            for term, blob in self.db.execute(
+                f"SELECT term, postings FROM terms WHERE term IN ({_marks(chunk)})", chunk
             )
-            params += filter_params
-        sql += " ORDER BY rank LIMIT ?"
-        params.append(limit)
-        ranked = self.db.execute(sql, params).fetchall()
-        if not ranked:
-            return []
-        scores = dict(ranked)
-        marks = ",".join("?" * len(scores))
-        rows = self.db.execute(
-            f"SELECT id, article_id, issue_total, text, title_tokens, tokens FROM passages WHERE id IN ({marks})",
-            list(scores),
-        )
+        ]
+        return postings.best_passages(lists, want, budget, allowed)
+
+    def candidates(self, ids: list[int], terms: Iterable[str]) -> list[Candidate]:
+        """The passages with these ids, in that order, with what they hold of the given terms."""
+        terms = list(dict.fromkeys(terms))
         by_id = {}
-        for passage_id, article_id, issue_total, text, title_tokens, tokens in rows:
-            title = frozenset(title_tokens.split())
-            by_id[passage_id] = Candidate(
-                passage_id=passage_id,
-                article_id=article_id,
-                issue_total=issue_total,
-                text=text,
-                title_tokens=title,
-                tokens=title | frozenset(tokens.split()),
-                score=scores[passage_id],
+        for chunk in _chunks(ids):
+            rows = self.db.execute(
+                "SELECT id, article_id, issue_total, text, title_tokens, tokens FROM passages"
+                f" WHERE id IN ({_marks(chunk)})",
+                chunk,
             )
-        return [by_id[pid] for pid, _ in ranked if pid in by_id]
+            for passage_id, article_id, issue_total, text, title_tokens, tokens in rows:
+                # Counted in the space-separated strings: no list of a passage's tokens is built.
+                title = f" {title_tokens or ''} "
+                body = f" {tokens} "
+                in_title = {t: n for t in terms if (n := title.count(f" {t} "))}
+                counts = {t: n for t in terms if (n := in_title.get(t, 0) + body.count(f" {t} "))}
+                by_id[passage_id] = Candidate(
+                    passage_id=passage_id,
+                    article_id=article_id,
+                    issue_total=issue_total,
+                    text=text,
+                    title_tokens=frozenset(in_title),
+                    tokens=frozenset(counts),
+                    counts=counts,
+                    length=_token_count(title_tokens) + _token_count(tokens),
+                )
+        return [by_id[i] for i in ids if i in by_id]
 
 
 def _ref(row: tuple) -> IssueRef:
@@ -380,3 +538,20 @@ def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
         clauses.append("CAST(substr(date, 9, 2) AS INTEGER) = ?")
         params.append(filters.day)
     return (" AND ".join(clauses) or "1"), params
+
+
+def _joined(title_tokens: str | None, tokens: str) -> list[str]:
+    """A passage as the index sees it: its article's title tokens, then its own."""
+    return (title_tokens or "").split() + tokens.split()
+
+
+def _token_count(tokens: str | None) -> int:
+    return tokens.count(" ") + 1 if tokens else 0
+
+
+def _chunks(items: list, size: int = _CHUNK) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _marks(items: list) -> str:
+    return ",".join("?" * len(items))

@@ -46,11 +46,11 @@ def test_passages_never_lose_text_or_exceed_the_maximum(paragraphs: list[str]) -
 def test_excerpt_is_120_to_200_characters_around_the_best_sentence(tokenizer: Tokenizer) -> None:
     filler = "全市各区持续开展公共文明引导行动,推动形成文明风尚。"
     passage = filler * 4 + "丰台区建立通报约谈机制,对排名靠后的单位进行约谈。" + filler * 4
-    excerpt = make_excerpt(passage, tokenizer.tokens("约谈机制"), tokenizer.tokens)
+    excerpt = make_excerpt(passage, dict.fromkeys(tokenizer.tokens("约谈机制"), 1.0), tokenizer.normalize)
     assert "建立通报约谈机制" in excerpt
     assert 120 <= len(excerpt.strip("…")) <= 200
     assert excerpt.startswith("…") and excerpt.endswith("…")
 
 
 def test_excerpt_of_a_short_passage_is_the_passage(tokenizer: Tokenizer) -> None:
-    assert make_excerpt("丰台区建立通报约谈机制。", ["约谈"], tokenizer.tokens) == "丰台区建立通报约谈机制。"
+    assert make_excerpt("丰台区建立通报约谈机制。", {"约谈": 1.0}, tokenizer.normalize) == "丰台区建立通报约谈机制。"
