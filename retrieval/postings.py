@@ -10,6 +10,7 @@ archive grows.
 
 from __future__ import annotations
 
+import struct
 from collections import Counter
 
 import numpy as np
@@ -19,6 +20,9 @@ K1 = 1.2
 B = 0.75
 TOP_POSTINGS = 1000
 POSTING = np.dtype([("id", "<i4"), ("impact", "<f4")])
+_PAIR = struct.Struct("<if")
+# Lists up to this long are merged in plain Python.
+SHORT_LIST = 64
 
 
 def impact(tf: int, length: int, average_length: float) -> float:
@@ -34,7 +38,7 @@ def passage_impacts(tokens: list[str], average_length: float) -> dict[str, float
 
 def pack(postings: list[tuple[int, float]]) -> bytes:
     """Interleaved little-endian (int32 id, float32 impact) pairs, so a prefix is the best postings."""
-    return np.array(postings, dtype=POSTING).tobytes()
+    return b"".join(_PAIR.pack(*p) for p in postings)
 
 
 def unpack(blob: bytes) -> np.ndarray:
@@ -45,11 +49,16 @@ def merge(blob: bytes | None, added: list[tuple[int, float]], removed: set[int])
     """A term's list with passages added and removed, best TOP_POSTINGS kept; and its floor, the
     lowest impact kept once the list is full (0 while it is not), below which a new passage can
     be skipped without reading the list."""
-    old = unpack(blob) if blob else np.empty(0, dtype=POSTING)
+    blob = (blob or b"") + pack(added)
+    if len(blob) <= 8 * SHORT_LIST:
+        # Most terms are rare and their lists short: plain Python beats numpy's cost per call.
+        pairs = sorted((p for p in _PAIR.iter_unpack(blob) if p[0] not in removed), key=lambda p: (-p[1], p[0]))
+        kept = pairs[:TOP_POSTINGS]
+        floor = kept[-1][1] if len(kept) == TOP_POSTINGS else 0.0
+        return b"".join(_PAIR.pack(*p) for p in kept), floor
+    both = unpack(blob)
     if removed:
-        old = old[~np.isin(old["id"], np.fromiter(removed, dtype=np.int32, count=len(removed)))]
-    new = np.array(added, dtype=POSTING) if added else np.empty(0, dtype=POSTING)
-    both = np.concatenate([old, new])
+        both = both[~np.isin(both["id"], np.fromiter(removed, dtype=np.int32, count=len(removed)))]
     # Best impact first; among equals, the older passage first, so lists are deterministic.
     kept = both[np.lexsort((both["id"], -both["impact"]))][:TOP_POSTINGS]
     floor = float(kept["impact"][-1]) if len(kept) == TOP_POSTINGS else 0.0

@@ -32,6 +32,8 @@ class Tokenizer:
             if not path.is_file():
                 raise MissingResource(f"缺少数据文件 {path}，请从代码仓库恢复它。")
         self._user_dict = user_dict
+        self.files = (user_dict, stopwords)
+        """What the tokenizer was built from: another process builds the same one from it."""
         self.stopwords = frozenset(
             line.strip()
             for line in stopwords.read_text(encoding="utf-8").splitlines()
