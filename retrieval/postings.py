@@ -49,16 +49,18 @@ def merge(blob: bytes | None, added: list[tuple[int, float]], removed: set[int])
     """A term's list with passages added and removed, best TOP_POSTINGS kept; and its floor, the
     lowest impact kept once the list is full (0 while it is not), below which a new passage can
     be skipped without reading the list."""
-    blob = (blob or b"") + pack(added)
-    if len(blob) <= 8 * SHORT_LIST:
+    # Removals apply to the old list only: a new passage may reuse a removed passage's id.
+    if len(blob or b"") + 8 * len(added) <= 8 * SHORT_LIST:
         # Most terms are rare and their lists short: plain Python beats numpy's cost per call.
-        pairs = sorted((p for p in _PAIR.iter_unpack(blob) if p[0] not in removed), key=lambda p: (-p[1], p[0]))
+        old = [p for p in _PAIR.iter_unpack(blob or b"") if p[0] not in removed]
+        pairs = sorted(old + list(_PAIR.iter_unpack(pack(added))), key=lambda p: (-p[1], p[0]))
         kept = pairs[:TOP_POSTINGS]
         floor = kept[-1][1] if len(kept) == TOP_POSTINGS else 0.0
         return b"".join(_PAIR.pack(*p) for p in kept), floor
-    both = unpack(blob)
+    old = unpack(blob or b"")
     if removed:
-        both = both[~np.isin(both["id"], np.fromiter(removed, dtype=np.int32, count=len(removed)))]
+        old = old[~np.isin(old["id"], np.fromiter(removed, dtype=np.int32, count=len(removed)))]
+    both = np.concatenate([old, unpack(pack(added))])
     # Best impact first; among equals, the older passage first, so lists are deterministic.
     kept = both[np.lexsort((both["id"], -both["impact"]))][:TOP_POSTINGS]
     floor = float(kept["impact"][-1]) if len(kept) == TOP_POSTINGS else 0.0
