@@ -9,8 +9,11 @@ import logging
 import os
 import sqlite3
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable
+
+from tqdm import tqdm
 
 from bot import messages
 from bot.commands import find_issue, parse_issue_query
@@ -20,6 +23,7 @@ from bot.render_text import render_answer, render_issue
 from bot.settings import BotSettings, Settings
 from retrieval.archive import Archive
 from retrieval.errors import ArchiveError, UnknownIssue
+from retrieval.ingest import bulletin_files
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DB = ROOT / "data" / "archive.db"
@@ -55,12 +59,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    failed = 0
-    with Archive(settings.db_path) as archive:
-        for report in archive.ingest(Path(p) for p in args.paths):
-            print(messages.ingest_line(report), flush=True)
-            failed += not report.ok
-    return 1 if failed else 0
+    """One line per file on stdout; a progress bar (when stderr is a terminal) and a summary on stderr."""
+    paths = [Path(p) for p in args.paths]
+    reports = []
+    started = time.perf_counter()
+    with (
+        Archive(settings.db_path) as archive,
+        tqdm(total=len(bulletin_files(paths)), desc="导入", unit="个文件", file=sys.stderr, disable=None) as bar,
+    ):
+        for report in archive.ingest(paths):
+            bar.write(messages.ingest_line(report), file=sys.stdout)
+            bar.update()
+            reports.append(report)
+    print(messages.ingest_summary(reports, time.perf_counter() - started), file=sys.stderr)
+    return 0 if all(r.ok for r in reports) else 1
 
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
@@ -165,11 +177,13 @@ def bot_settings_from(args: argparse.Namespace, env: os._Environ[str] | dict[str
     for key, flag, name, low in (
         ("questions_per_minute", args.questions_per_minute, "QUESTIONS_PER_MINUTE", 1),
         ("webhook_port", args.webhook_port, "WEBHOOK_PORT", 1),
+        ("send_rate", args.send_rate, "TELEGRAM_SEND_RATE", 0),
     ):
         text = pick(flag, name)
         if text is not None:
             if not text.isdigit() or int(text) < low:
-                raise ValueError(f"{name} 应是正整数，而不是“{text}”。")
+                kind = "正整数" if low else "非负整数"
+                raise ValueError(f"{name} 应是{kind}，而不是“{text}”。")
             numbers[key] = int(text)
     return BotSettings(
         token=token,
@@ -267,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--api-base-url", metavar="URL", help="Bot API server (env TELEGRAM_API_BASE_URL)")
     p.add_argument("--admin-ids", metavar="IDS", help="comma-separated admin user ids (env ADMIN_IDS)")
     p.add_argument("--questions-per-minute", metavar="N", help="per-user question limit (env QUESTIONS_PER_MINUTE)")
+    p.add_argument(
+        "--send-rate", metavar="N", help="messages sent per second at most, 0 for no limit (env TELEGRAM_SEND_RATE)"
+    )
     p.add_argument(
         "--webhook-url", metavar="URL", help="public HTTPS URL; webhook instead of polling (env TELEGRAM_WEBHOOK_URL)"
     )

@@ -63,7 +63,7 @@ def build_application(settings: BotSettings, archive: Archive) -> Application:
                 allow_sending_without_reply=True,
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=SEND_RETRIES))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=SEND_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(on_start)
         .post_shutdown(on_stop)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from retrieval.ingest import IngestReport
 from retrieval.models import BULLETIN_TITLE, Answer, ArchiveStats, IssueRef, NoAnswer
@@ -148,6 +149,17 @@ def ingest_line(report: IngestReport) -> str:
         return f"{report.name}: 未变化 {what}"
     verb = "已导入" if report.status is IngestStatus.ADDED else "已更新"
     return f"{report.name}: {verb} {what}，{report.articles} 篇文章，{report.passages} 个段落"
+
+
+def ingest_summary(reports: list[IngestReport], seconds: float) -> str:
+    """The last line of an ingest run: what happened to how many files, and how fast."""
+    count = Counter(r.status if r.ok else None for r in reports)
+    chars = sum(r.chars for r in reports if r.ok and r.status is not IngestStatus.UNCHANGED)
+    speed = f"，每秒 {chars / seconds / 10_000:.1f} 万字" if chars and seconds > 0 else ""
+    return (
+        f"共 {len(reports)} 个文件：新增 {count[IngestStatus.ADDED]}，更新 {count[IngestStatus.REPLACED]}，"
+        f"未变化 {count[IngestStatus.UNCHANGED]}，未导入 {count[None]}；用时 {seconds:.1f} 秒{speed}。"
+    )
 
 
 def shorten(text: str, limit: int) -> str:

@@ -26,6 +26,9 @@ class BotSettings:
     """A Bot API server other than Telegram's, e.g. http://127.0.0.1:8081/bot."""
     admin_ids: frozenset[int] = frozenset()
     questions_per_minute: int = 10
+    send_rate: int = 30
+    """Messages per second across all chats: Telegram's limit for bots. 0 leaves sending
+    unthrottled, for a Bot API server that sets no such limit (a local stand-in)."""
     webhook_url: str | None = None
     """Receive updates by webhook at this public URL instead of long polling."""
     webhook_listen: str = "127.0.0.1"

@@ -39,6 +39,8 @@ class IngestReport:
     ref: IssueRef | None = None
     articles: int = 0
     passages: int = 0
+    chars: int = 0
+    """Characters of the bulletin's text."""
     error: str | None = None
 
     @property
@@ -77,17 +79,19 @@ class Prepared:
     name: str
     record: IssueRecord
     passages: int
+    chars: int
 
 
 def prepare_bytes(tokenizer: Tokenizer, data: bytes, name: str) -> Prepared | IngestReport:
     """Decode, parse, chunk and tokenize one file: the CPU-bound part of ingest, no database."""
     try:
-        issue = parse_bulletin(decode_bulletin(data))
+        text = decode_bulletin(data)
+        issue = parse_bulletin(text)
         articles = tuple(prepare_articles(issue, tokenizer))
     except ArchiveError as exc:
         return IngestReport(name=name, error=str(exc))
     record = IssueRecord(issue.ref, issue.footer, articles, issue_hash(issue), name)
-    return Prepared(name=name, record=record, passages=sum(len(a.passages) for a in articles))
+    return Prepared(name=name, record=record, passages=sum(len(a.passages) for a in articles), chars=len(text))
 
 
 def prepare_file(tokenizer: Tokenizer, path: Path) -> Prepared | IngestReport:
@@ -157,7 +161,14 @@ def _store_batch(store: Store, batch: list[Prepared | IngestReport]) -> list[Ing
 
 def _stored(ready: list[Prepared], statuses: list[IngestStatus]) -> list[IngestReport]:
     return [
-        IngestReport(name=p.name, status=status, ref=p.record.ref, articles=len(p.record.articles), passages=p.passages)
+        IngestReport(
+            name=p.name,
+            status=status,
+            ref=p.record.ref,
+            articles=len(p.record.articles),
+            passages=p.passages,
+            chars=p.chars,
+        )
         for p, status in zip(ready, statuses)
     ]
 

@@ -520,3 +520,17 @@ def test_serve_without_a_token_says_so_in_one_line_and_exits_2(tmp_path: Path) -
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize("rate", ["fast", "-5", "2.5"])
+def test_a_send_rate_that_is_not_a_whole_number_is_one_line_and_exit_2(tmp_path: Path, rate: str) -> None:
+    env = {k: v for k, v in os.environ.items()} | {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_SEND_RATE": rate,
+        "ARCHIVE_DB": str(tmp_path / "a.db"),
+    }
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run_bot.py"), "serve"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "TELEGRAM_SEND_RATE" in result.stderr and "非负整数" in result.stderr

@@ -20,7 +20,12 @@ def run(*args: str, cwd: Path = ROOT, env: dict | None = None, stdin: str | None
     environment = {k: v for k, v in os.environ.items() if k != "ARCHIVE_DB"} | (env or {})
     return subprocess.run(
         [sys.executable, str(script or ROOT / "run_bot.py"), *args],
-        cwd=cwd, env=environment, input=stdin, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -40,8 +45,11 @@ def test_ingest_prints_one_line_per_file_and_reingest_is_unchanged(tmp_path: Pat
     assert len(lines) == 2
     assert "已导入 总第2202期（2022年第10期，2022-04-29），3 篇文章" in lines[0]
     assert "已导入 总第2126期（2020年第17期，2020-04-24），2 篇文章" in lines[1]
+    assert first.stderr.strip().splitlines()[-1].startswith("共 2 个文件：新增 2，更新 0，未变化 0，未导入 0；用时")
+    assert "万字" in first.stderr  # the speed, in characters a second
     again = run("ingest", str(SAMPLE_ARCHIVE), "--db", path)
     assert again.returncode == 0
+    assert "共 2 个文件：新增 0，更新 0，未变化 2，未导入 0" in again.stderr
     assert [line.split(": ", 1)[1].split(" ")[0] for line in again.stdout.strip().splitlines()] == ["未变化", "未变化"]
 
 
@@ -105,10 +113,16 @@ def test_hostile_questions_never_print_a_traceback(db: str, question: str) -> No
 def test_issue_2202_json_has_three_articles_with_sources(db: str) -> None:
     data = json.loads(run("issue", "2202", "--json", "--db", db).stdout)
     assert {k: data[k] for k in ("total", "number", "year", "date", "issuer")} == {
-        "total": 2202, "number": 10, "year": 2022, "date": "2022-04-29", "issuer": "首都精神文明办",
+        "total": 2202,
+        "number": 10,
+        "year": 2022,
+        "date": "2022-04-29",
+        "issuer": "首都精神文明办",
     }
     assert [a["source"] for a in data["articles"]] == [
-        "中央军委政治工作部群众工作局", "精神文明综合协调处、精神文明创建活动指导处", "丰台区文明办",
+        "中央军委政治工作部群众工作局",
+        "精神文明综合协调处、精神文明创建活动指导处",
+        "丰台区文明办",
     ]
     assert all(set(a) == {"title", "source", "text"} for a in data["articles"])
 
