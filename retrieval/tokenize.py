@@ -52,7 +52,8 @@ class Tokenizer:
         NFKC can turn one character into several (㎡ -> m2); traditional-to-simplified keeps the
         length in practice, and when it does not, it is skipped rather than misalign the text.
         """
-        pieces = [unicodedata.normalize("NFKC", ch).casefold() for ch in text]
+        # Unified ideographs are their own NFKC form and case fold: most of a passage skips both.
+        pieces = [ch if "\u4e00" <= ch <= "\u9fff" else unicodedata.normalize("NFKC", ch).casefold() for ch in text]
         origin = [i for i, piece in enumerate(pieces) for _ in piece]
         folded = "".join(pieces)
         simplified = self._converter.convert(folded)

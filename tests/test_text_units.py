@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+import unicodedata
+
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.chunk import MAX_CHARS, MIN_CHARS, chunk_paragraphs
 from retrieval.excerpt import make_excerpt
 from retrieval.tokenize import Tokenizer
+
+# Normalisation needs no jieba dictionary: one tokenizer for the property below, built at import.
+ALIGNING_TOKENIZER = Tokenizer()
 
 
 def test_tokens_fold_width_case_and_traditional_script(tokenizer: Tokenizer) -> None:
@@ -54,3 +59,16 @@ def test_excerpt_is_120_to_200_characters_around_the_best_sentence(tokenizer: To
 
 def test_excerpt_of_a_short_passage_is_the_passage(tokenizer: Tokenizer) -> None:
     assert make_excerpt("丰台区建立通报约谈机制。", {"约谈": 1.0}, tokenizer.normalize) == "丰台区建立通报约谈机制。"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFFFF, blacklist_categories=("Cs",)), max_size=60))
+def test_aligned_normalisation_folds_each_character_as_a_whole_normalisation_would(text: str) -> None:
+    tokenizer = ALIGNING_TOKENIZER
+    folded, origin = tokenizer.normalize_aligned(text)
+    pieces = [unicodedata.normalize("NFKC", ch).casefold() for ch in text]
+    assert len(folded) == len(origin) == sum(map(len, pieces))
+    assert origin == [i for i, piece in enumerate(pieces) for _ in piece]
+    expected = "".join(pieces)
+    simplified = tokenizer._converter.convert(expected)
+    assert folded == (simplified if len(simplified) == len(expected) else expected)
