@@ -29,7 +29,7 @@ from pathlib import Path
 
 import jieba
 
-SYNTH_VERSION = 2
+SYNTH_VERSION = 3
 DEFAULT_SEED = 2202
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARCHIVE = ROOT / "data" / "raw"
@@ -172,10 +172,10 @@ def _sentence(vocabulary: Vocabulary, rng: random.Random) -> str:
 
 def make_questions(vocabulary: Vocabulary, seed: int, issues: int, count: int) -> list[dict]:
     """Questions made of words from one sentence of a random article (with that article as the
-    expected answer), then the domain set's real questions, cycled to make up the count."""
+    expected answer), then up to a fifth of the count from the domain set's real questions."""
     rng = random.Random(f"{seed}:questions")
     real = [json.loads(line)["question"] for line in DOMAIN_QUERIES.read_text(encoding="utf-8").splitlines() if line]
-    synthetic_count = max(0, count - len(real))
+    synthetic_count = count - min(len(real), count // 5)
     questions = []
     for _ in range(synthetic_count):
         total = rng.randint(1, issues)

@@ -1,0 +1,81 @@
+"""What a serving process spends on each question, run in a process of its own:
+
+    python -m benchmarks.serving --db DB --questions QUESTIONS.jsonl [--add BULLETIN]
+
+The server path is everything the bot does between an update and its reply: the question through
+the conversation (tokenise, retrieve, excerpt), the question saved behind its "more" button when
+there is a next page, the HTML and the buttons rendered. Retrieval alone is Archive.ask. Prints
+one JSON object: times in milliseconds, hit@3 on the questions that name their article, the time
+to add one issue with the tokenizer already loaded, and the process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from bot import conversation
+from bot.keyboards import answer_keyboard
+from bot.render_html import answer_message, notice_message
+from retrieval.archive import Archive
+
+from .stats import rss_mb, summary
+
+
+def serve_question(archive: Archive, question: str) -> conversation.AnswerPage | conversation.Notice:
+    reply = conversation.ask(archive, question)
+    if isinstance(reply, conversation.AnswerPage):
+        key = archive.save_question(reply.answer.question) if reply.has_more else None
+        answer_message(reply)
+        answer_keyboard(reply, key)
+    else:
+        notice_message(reply.text)
+    return reply
+
+
+def measure(db: Path, questions: list[dict], add: Path | None) -> dict:
+    with Archive(db) as archive:
+        archive.tokenizer.tokens("预热")  # the bot loads jieba at start-up, before any question
+        server, retrieval, hits, judged = [], [], 0, 0
+        for q in questions:
+            started = time.perf_counter()
+            reply = serve_question(archive, q["question"])
+            server.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            archive.ask(q["question"])
+            retrieval.append((time.perf_counter() - started) * 1000)
+            if q.get("total") is not None:
+                judged += 1
+                found = reply.answer.hits[:3] if isinstance(reply, conversation.AnswerPage) else ()
+                hits += any(h.issue.total == q["total"] for h in found)
+        result = {
+            "server_ms": summary(server),
+            "retrieval_ms": summary(retrieval),
+            "hit_at_3": hits / judged if judged else None,
+            "questions": len(questions),
+        }
+        if add is not None:
+            started = time.perf_counter()
+            reports = list(archive.ingest([add]))
+            result["add_one_issue_s"] = time.perf_counter() - started
+            result["add_one_issue_ok"] = all(r.ok for r in reports)
+    result["peak_rss_mb"] = rss_mb("self", "VmHWM")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.serving", description=__doc__.split("\n")[0])
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, required=True, help="JSONL of {question, total}")
+    parser.add_argument("--add", type=Path, help="a bulletin to add after the questions, timed")
+    args = parser.parse_args(argv)
+    questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line]
+    print(json.dumps(measure(args.db, questions, args.add)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

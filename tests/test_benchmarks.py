@@ -1,0 +1,91 @@
+"""The benchmark commands at smoke size: synthetic bulletins, the whole run, the plot.
+
+Speed itself is measured by the benchmarks, never asserted here."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from benchmarks import synth
+from retrieval.parse import parse_bulletin
+
+
+def test_synthetic_bulletins_are_deterministic_and_parse_as_real_ones(tmp_path: Path) -> None:
+    assert synth.write_archive(tmp_path / "a", issues=6, questions=10)
+    assert not synth.write_archive(tmp_path / "a", issues=6, questions=10)  # already there: reused
+    synth.write_archive(tmp_path / "b", issues=6, questions=10)
+    synth.write_archive(tmp_path / "c", issues=6, questions=10, seed=7)
+    files = sorted((tmp_path / "a").glob("*.txt"))
+    assert len(files) == 6
+    assert [f.read_bytes() for f in files] == [f.read_bytes() for f in sorted((tmp_path / "b").glob("*.txt"))]
+    assert [f.read_bytes() for f in files] != [f.read_bytes() for f in sorted((tmp_path / "c").glob("*.txt"))]
+    for total, path in enumerate(files, start=1):
+        issue = parse_bulletin(path.read_text(encoding="utf-8"))
+        assert issue.ref.total == total
+        assert 3 <= len(issue.articles) <= 5
+        assert all(a.source and a.paragraphs and a.title[:2] in "".join(synth.DISTRICTS) for a in issue.articles)
+        assert issue.footer.editor
+    questions = synth.read_questions(tmp_path / "a")
+    assert len(questions) == 10
+    for q in questions:
+        if q["total"] is not None:
+            article = parse_bulletin(files[q["total"] - 1].read_text(encoding="utf-8")).articles[q["position"]]
+            assert q["question"].rstrip("？")[:2] in article.text + article.title
+
+
+def test_a_changed_generator_or_size_rewrites_the_folder(tmp_path: Path) -> None:
+    synth.write_archive(tmp_path, issues=4, questions=5)
+    synth.write_archive(tmp_path, issues=3, questions=5)
+    assert len(list(tmp_path.glob("*.txt"))) == 3
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    work = tmp_path_factory.mktemp("bench")
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench", "--issues", "12", "--questions", "30", "--load", "40",
+         "--users", "10", "--json", "--work", str(work)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_benchmark_run_reports_every_figure_the_targets_need(smoke: dict) -> None:
+    assert smoke["issues"] == 12 and smoke["passages"] > 12 and smoke["characters"] > 12 * 1000
+    assert smoke["ingest"]["chars_per_s"] > 0 and smoke["ingest"]["db_mb"] > 0
+    assert smoke["add_one_issue_s"]["serving_process"] > 0 and smoke["project"]["add_one_issue_ok"]
+    assert smoke["cold_ask_s"]["median"] > 0
+    for times in (smoke["project"]["server_ms"], smoke["peers"]["naive"]["question_ms"]):
+        assert 0 < times["p50"] <= times["p99"] <= times["max"]
+    assert smoke["peers"]["bm25s"]["passages"] == smoke["passages"]
+    assert smoke["project"]["questions"] == 30
+    assert set(smoke["speedup_over_naive"]) == {"p50", "p99"}
+    bot = smoke["bot"]
+    assert (bot["questions"], bot["answers"], bot["errors"]) == (40, 40, 0)
+    assert bot["answers_per_s"] > 0 and bot["bot_peak_rss_mb"] > 0
+
+
+def test_the_table_and_the_plot_come_from_the_json(smoke: dict, tmp_path: Path) -> None:
+    from benchmarks.bench import table
+
+    text = table(smoke)
+    assert "naive: rank-bm25 BM25Okapi" in text and "bm25s" in text and "answers/s" in text
+    bigger = json.loads(json.dumps(smoke)) | {"issues": 120, "passages": smoke["passages"] * 10}
+    paths = []
+    for name, result in (("small", smoke), ("big", bigger)):
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(result), encoding="utf-8")
+    out = tmp_path / "plot.png"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.plot", *map(str, paths), "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
