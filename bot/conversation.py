@@ -6,7 +6,7 @@ it into Telegram HTML or terminal text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from retrieval.archive import Archive
 from retrieval.errors import UnknownArticle, UnknownIssue
@@ -63,9 +63,8 @@ def ask(archive: Archive, question: str, page: int = 0) -> AnswerPage | Notice:
     if is_small_talk(question):
         return Notice(messages.HELP)
     page = max(0, min(page, MAX_PAGES - 1))
-    answer = archive.ask(question, limit=PER_PAGE + 1, offset=page * PER_PAGE)
-    has_more = len(answer.hits) > PER_PAGE and page + 1 < MAX_PAGES
-    return AnswerPage(replace(answer, hits=answer.hits[:PER_PAGE]), page=page, has_more=has_more)
+    answer = archive.ask(question, limit=PER_PAGE, offset=page * PER_PAGE)
+    return AnswerPage(answer, page=page, has_more=answer.more and page + 1 < MAX_PAGES)
 
 
 def issue(archive: Archive, argument: str) -> IssueView | Notice:

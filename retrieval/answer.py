@@ -68,13 +68,13 @@ def answer(store: Store, tokenizer: Tokenizer, question: str, limit: int = 3, of
     if not query.terms:
         return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.EMPTY_QUESTION)
     in_range = not filters.active or store.count_issues(filters) > 0
-    hits = _hits(store, tokenizer, query, filters, limit, offset) if in_range else ()
+    hits, more = _hits(store, tokenizer, query, filters, limit, offset) if in_range else ((), False)
     if hits:
-        return Answer(question=question, hits=hits, filters=filters)
+        return Answer(question=question, hits=hits, filters=filters, more=more)
     if filters.active and not filters.names_issue:
-        hits = _hits(store, tokenizer, Query.of(tokenizer, question), Filters(), limit, offset)
+        hits, more = _hits(store, tokenizer, Query.of(tokenizer, question), Filters(), limit, offset)
         if hits:
-            return Answer(question=question, hits=hits, filters=filters, relaxed=True)
+            return Answer(question=question, hits=hits, filters=filters, relaxed=True, more=more)
     if not in_range:
         stats = store.stats()
         held = (stats.first, stats.latest) if stats.first and stats.latest else None
@@ -100,7 +100,8 @@ def rank(store: Store, tokenizer: Tokenizer, question: str, limit: int = 10) -> 
 
 def _hits(
     store: Store, tokenizer: Tokenizer, query: Query, filters: Filters, limit: int, offset: int
-) -> tuple[Hit, ...]:
+) -> tuple[tuple[Hit, ...], bool]:
+    """The page of hits, and whether more follow it."""
     ranked = _ranked(store, query, filters, limit, offset)
     page, terms, scores = ranked.page, ranked.terms, ranked.scores
     weights = {t: ranked.idf[t] for t in terms}
@@ -122,7 +123,7 @@ def _hits(
                 marks=term_spans(excerpt, found, tokenizer),
             )
         )
-    return tuple(hits)
+    return tuple(hits), ranked.more
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,8 @@ class Ranked:
     """A page of candidates, best first, their scores, and the terms searched, rarest first."""
 
     page: list[Candidate]
+    more: bool
+    """Candidates good enough to show follow the page."""
     scores: dict[int, float]
     terms: list[str]
     idf: dict[str, float]
@@ -157,9 +160,9 @@ def _ranked(store: Store, query: Query, filters: Filters, limit: int, offset: in
     }
     ranked = _best_per_article(sorted(candidates, key=lambda c: (-scores[c.passage_id], c.passage_id)))
     if not ranked or max(coverage[c.passage_id] for c in ranked) < ANSWER_COVERAGE:
-        return Ranked([], {}, terms, idf)
-    page = [c for c in ranked if coverage[c.passage_id] >= HIT_COVERAGE][offset:wanted]
-    return Ranked(page, scores, terms, idf)
+        return Ranked([], False, {}, terms, idf)
+    shown = [c for c in ranked if coverage[c.passage_id] >= HIT_COVERAGE]
+    return Ranked(shown[offset:wanted], len(shown) > wanted, scores, terms, idf)
 
 
 def _idf(n: int, df: dict[str, int], terms: list[str]) -> dict[str, float]:

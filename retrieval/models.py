@@ -126,6 +126,8 @@ class Answer:
     """First and latest issue dates held, when the filters fall outside them."""
     relaxed: bool = False
     """The named year or month held nothing relevant, so the hits come from the whole archive."""
+    more: bool = False
+    """Further hits follow the ones asked for."""
 
 
 @dataclass(frozen=True)
