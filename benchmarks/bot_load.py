@@ -79,13 +79,16 @@ def run_load(db: Path, questions: list[str], users: int, count: int, per_burst: 
         errors = [
             line for line in log.read_text(encoding="utf-8").splitlines() if "ERROR" in line or "Traceback" in line
         ]
+        rejected = standin.rejected()
         return {
             "users": users,
             "questions": len(asked),
             "answers": len(latencies),
             "answers_per_s": len(latencies) / elapsed,
             "latency_ms": summary([x * 1000 for x in latencies]),
-            "errors": len(standin.rejected()) + len(errors) + (len(asked) - len(latencies)),
+            "errors": len(rejected) + len(errors) + (len(asked) - len(latencies)),
+            "error_samples": [repr(c) for c in rejected[:3]] + errors[:3],
+            "log": log.read_text(encoding="utf-8") if errors else "",
             "start_up_s": start_up,
             "bot_peak_rss_mb": peak,
         }

@@ -614,6 +614,9 @@ _QUERY_INVALID = "query is too old and response timeout expired or query ID is i
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops connections when a bot opens dozens at once, which
+    # Telegram's servers never do: the client sees a reset, or waits a second for a SYN retry.
+    request_queue_size = 256
 
     def __init__(self, standin: BotApiStandIn):
         self.standin = standin
