@@ -44,13 +44,15 @@ def measure(db: Path, questions: list[dict], add: Path | None) -> dict:
             started = time.perf_counter()
             reply = serve_question(archive, q["question"])
             server.append((time.perf_counter() - started) * 1000)
-            started = time.perf_counter()
-            archive.ask(q["question"])
-            retrieval.append((time.perf_counter() - started) * 1000)
             if q.get("total") is not None:
                 judged += 1
                 found = reply.answer.hits[:3] if isinstance(reply, conversation.AnswerPage) else ()
                 hits += any(h.issue.total == q["total"] for h in found)
+        # A pass of its own, so no question finds its pages cached by its own server-path run.
+        for q in questions:
+            started = time.perf_counter()
+            archive.ask(q["question"])
+            retrieval.append((time.perf_counter() - started) * 1000)
         result = {
             "server_ms": summary(server),
             "retrieval_ms": summary(retrieval),
