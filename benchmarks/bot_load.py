@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from .stats import rss_mb, summary
+from .synth import read_questions_file
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "777000:bench-token"
@@ -120,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=1000, help="questions in all")
     parser.add_argument("--per-burst", type=int, default=2, help="questions each user sends in one burst")
     args = parser.parse_args(argv)
-    lines = args.questions.read_text(encoding="utf-8").splitlines()
-    questions = [json.loads(line)["question"] for line in lines if line]
+    questions = [q["question"] for q in read_questions_file(args.questions)]
     print(json.dumps(run_load(args.db, questions, args.users, args.count, args.per_burst)))
     return 0
 

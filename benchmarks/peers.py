@@ -26,6 +26,7 @@ import numpy as np
 from retrieval.tokenize import Tokenizer
 
 from .stats import rss_mb, summary
+from .synth import read_questions_file
 
 DEPTH = 10
 PEERS = ("naive", "bm25s")
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, required=True, help="JSONL of {question, total}")
     parser.add_argument("--peer", choices=PEERS, required=True)
     args = parser.parse_args(argv)
-    questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line]
+    questions = read_questions_file(args.questions)
     print(json.dumps(measure(args.db, questions, args.peer)))
     return 0
 

@@ -23,6 +23,7 @@ from bot.render_html import answer_message, notice_message
 from retrieval.archive import Archive
 
 from .stats import rss_mb, summary
+from .synth import read_questions_file
 
 
 def serve_question(archive: Archive, question: str) -> conversation.AnswerPage | conversation.Notice:
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, required=True, help="JSONL of {question, total}")
     parser.add_argument("--add", type=Path, help="a bulletin to add after the questions, timed")
     args = parser.parse_args(argv)
-    questions = [json.loads(line) for line in args.questions.read_text(encoding="utf-8").splitlines() if line]
+    questions = read_questions_file(args.questions)
     print(json.dumps(measure(args.db, questions, args.add)))
     return 0
 

@@ -217,8 +217,12 @@ def write_archive(out: Path, issues: int, seed: int = DEFAULT_SEED, questions: i
 def read_questions(out: Path) -> list[dict]:
     """The questions written with an archive: {question, total, position}, total and position
     naming the article a question was drawn from (None for the domain set's real questions)."""
-    lines = (out / QUESTIONS).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line]
+    return read_questions_file(out / QUESTIONS)
+
+
+def read_questions_file(path: Path) -> list[dict]:
+    """A questions file, one JSON object a line."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
 def _read_manifest(out: Path) -> dict | None:
