@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 import sqlite_utils
@@ -306,28 +306,17 @@ class Store:
             for term in set(passage):
                 gone.setdefault(term, set()).add(passage_id)
                 df_change[term] = df_change.get(term, 0) - 1
-        held = {
-            term: (df, floor, size)
-            for chunk in _chunks(list(df_change))
-            for term, df, floor, size in self.db.execute(
-                f"SELECT term, df, floor, length(postings) FROM terms WHERE term IN ({_marks(chunk)})", chunk
-            )
-        }
-        to_read = [
-            t
-            for t in df_change
-            if t in held and (t in gone or held[t][1] == 0 or max(v for _, v in new.get(t, [(0, 0.0)])) > held[t][1])
-        ]
-        lists = {
-            term: blob
-            for chunk in _chunks(to_read)
-            for term, blob in self.db.execute(
-                f"SELECT term, postings FROM terms WHERE term IN ({_marks(chunk)})", chunk
-            )
-        }
+        held = {term: (df, floor) for term, df, floor in self._by_term("df, floor", df_change)}
+
+        def list_changes(term: str) -> bool:
+            """Passages leave the list, or it has room, or a new passage beats its floor."""
+            floor = held[term][1]
+            return term in gone or floor == 0 or any(v > floor for _, v in new.get(term, []))
+
+        lists = dict(self._by_term("postings", [t for t in df_change if t in held and list_changes(t)]))
         upserts, df_only, deletes = [], [], []
         for term, change in df_change.items():
-            df = held.get(term, (0, 0.0, 0))[0] + change
+            df = held.get(term, (0, 0.0))[0] + change
             if df <= 0:
                 deletes.append((term,))
             elif term in lists or term not in held:
@@ -444,13 +433,14 @@ class Store:
 
     # --- search -----------------------------------------------------------
 
+    def _by_term(self, columns: str, terms: Iterable[str]) -> Iterator[tuple]:
+        """(term, *columns) of each held term in the term index, a chunk of terms per query."""
+        for chunk in _chunks(list(terms)):
+            yield from self.db.execute(f"SELECT term, {columns} FROM terms WHERE term IN ({_marks(chunk)})", chunk)
+
     def term_stats(self, terms: Iterable[str]) -> TermStats:
         terms = list(set(terms))
-        df = {
-            term: n
-            for chunk in _chunks(terms)
-            for term, n in self.db.execute(f"SELECT term, df FROM terms WHERE term IN ({_marks(chunk)})", chunk)
-        }
+        df = dict(self._by_term("df", terms))
         count = self.passage_count()
         tokens = self.db.execute("SELECT tokens FROM index_totals").fetchone()[0]
         return TermStats(passages=count, average_length=tokens / count if count else 0.0, df=df)
@@ -477,14 +467,7 @@ class Store:
             if len(ids) <= scan:
                 return ids
             allowed = np.array(ids, dtype=np.int32)
-        terms = list(weights)
-        lists = [
-            (*weights[term], blob)
-            for chunk in _chunks(terms)
-            for term, blob in self.db.execute(
-                f"SELECT term, postings FROM terms WHERE term IN ({_marks(chunk)})", chunk
-            )
-        ]
+        lists = [(*weights[term], blob) for term, blob in self._by_term("postings", list(weights))]
         return postings.best_passages(lists, want, budget, allowed)
 
     def candidates(self, ids: list[int], terms: Iterable[str]) -> list[Candidate]:
