@@ -121,6 +121,7 @@ def _hits(
                 score=round(scores[c.passage_id], 4),
                 terms=found,
                 marks=term_spans(excerpt, found, tokenizer),
+                page=c.page_at(max(0, c.text.find(excerpt.strip("…")[:20]))),
             )
         )
     return tuple(hits), ranked.more

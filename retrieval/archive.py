@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import answer as answering
-from .errors import UnknownIssue
-from .ingest import IngestReport, ingest_bytes, ingest_paths
-from .models import Answer, ArchiveStats, IssueRef, StoredArticle, StoredIssue
+from .errors import MissingSourceFile, UnknownIssue
+from .ingest import IngestReport, PageProgress, ingest_bytes, ingest_paths
+from .models import Answer, ArchiveStats, IssueRef, SourceFile, StoredArticle, StoredIssue
+from .readers import Progress
 from .store import Store
 from .tokenize import Tokenizer
 
@@ -74,8 +75,22 @@ class Archive:
     def is_empty(self) -> bool:
         return self.store.latest_total() is None
 
-    def ingest(self, paths: Iterable[Path]) -> Iterator[IngestReport]:
-        return ingest_paths(self.store, self.tokenizer, paths)
+    def ingest(self, paths: Iterable[Path], on_page: PageProgress | None = None) -> Iterator[IngestReport]:
+        """Ingest files and folders of bulletins; on_page(name, done, total) follows a file's pages."""
+        return ingest_paths(self.store, self.tokenizer, paths, on_page)
 
-    def ingest_bytes(self, data: bytes, name: str) -> IngestReport:
-        return ingest_bytes(self.store, self.tokenizer, data, name)
+    def ingest_bytes(self, data: bytes, name: str, progress: Progress | None = None) -> IngestReport:
+        """Ingest one file's bytes; progress(done, total) follows its pages (OCR above all)."""
+        return ingest_bytes(self.store, self.tokenizer, data, name, progress)
+
+    def source_file(self, total: int) -> tuple[SourceFile, bytes]:
+        """The original file an issue was read from. Raises UnknownIssue when the issue is not
+        held, MissingSourceFile when it was stored without its file."""
+        file = self.store.issue_file(total)
+        if file is None:
+            self.store.issue(total)  # raises UnknownIssue, naming the nearest issues
+            raise MissingSourceFile(f"总第{total}期导入时没有保存原文件；请重新导入该期的 PDF 或 Word 文件。")
+        data = self.store.file_bytes(file.sha256)
+        if data is None:
+            raise MissingSourceFile(f"总第{total}期的原文件已不在档案中；请重新导入。")
+        return file, data

@@ -11,15 +11,26 @@ MAX_CHARS = 400
 # At a paragraph end, a passage this long is a good place to stop.
 PARAGRAPH_CUT_CHARS = 250
 
-_Unit = tuple[str, bool]  # a sentence, and whether it ends its paragraph
+_Unit = tuple[str, bool, int]  # a sentence, whether it ends its paragraph, its offset in the text
 
 
 def chunk_paragraphs(paragraphs: tuple[str, ...] | list[str]) -> list[str]:
     """Pack whole sentences into passages; a sentence is cut only when it alone exceeds MAX_CHARS."""
+    return [text for _, text in chunk_with_offsets(paragraphs)]
+
+
+def chunk_with_offsets(paragraphs: tuple[str, ...] | list[str]) -> list[tuple[int, str]]:
+    """chunk_paragraphs, each passage with the offset where it starts in "\\n".join(paragraphs)."""
     units: list[_Unit] = []
+    base = 0
     for paragraph in paragraphs:
         pieces = [p for s in split_sentences(paragraph) for p in _split_long(s)]
-        units.extend((piece, i == len(pieces) - 1) for i, piece in enumerate(pieces))
+        cursor = 0
+        for i, piece in enumerate(pieces):
+            cursor = paragraph.find(piece, cursor)
+            units.append((piece, i == len(pieces) - 1, base + max(cursor, 0)))
+            cursor += len(piece)
+        base += len(paragraph) + 1
 
     groups: list[list[_Unit]] = []
     current: list[_Unit] = []
@@ -36,15 +47,21 @@ def chunk_paragraphs(paragraphs: tuple[str, ...] | list[str]) -> list[str]:
         groups.append(current)
     if len(groups) > 1 and _size(groups[-1]) < MIN_CHARS:
         groups[-2:] = _rebalance(groups[-2] + groups[-1])
-    return [_join(group) for group in groups]
+    return [(_start(group), _join(group)) for group in groups]
 
 
 def _size(units: list[_Unit]) -> int:
-    return sum(len(text) for text, _ in units)
+    return sum(len(text) for text, _, _ in units)
 
 
 def _join(units: list[_Unit]) -> str:
-    return "".join(text + ("\n" if end else "") for text, end in units).strip()
+    return "".join(text + ("\n" if end else "") for text, end, _ in units).strip()
+
+
+def _start(units: list[_Unit]) -> int:
+    """Where the passage's first visible character is."""
+    text, _, offset = units[0]
+    return offset + len(text) - len(text.lstrip())
 
 
 def _rebalance(units: list[_Unit]) -> list[list[_Unit]]:

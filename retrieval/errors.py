@@ -30,3 +30,27 @@ class MissingResource(ArchiveError):
 
 class UnknownArticle(ArchiveError):
     """No article with that id is held (its issue was replaced or removed)."""
+
+
+class UnsupportedFormat(UnreadableFile):
+    """The bytes are no format the archive reads (PDF, DOCX, HTML, text)."""
+
+
+class DamagedFile(UnreadableFile):
+    """A PDF or DOCX that is corrupt or truncated."""
+
+
+class EncryptedPdf(UnreadableFile):
+    """A PDF protected by a password."""
+
+
+class TooManyPages(UnreadableFile):
+    """A PDF over the page cap: not one issue of the bulletin."""
+
+
+class OcrUnavailable(UnreadableFile):
+    """A page needs OCR and the OCR extra is not installed."""
+
+
+class MissingSourceFile(ArchiveError):
+    """The issue is held, but not the file it was read from."""

@@ -1,4 +1,4 @@
-"""Files -> stored issues: read, decode, parse, chunk, tokenize, save. One report per file."""
+"""Files -> stored issues: read (any format), parse, chunk, tokenize, save. One report per file."""
 
 from __future__ import annotations
 
@@ -8,23 +8,27 @@ import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
-from .chunk import chunk_paragraphs
-from .decode import decode_bulletin, ensure_size
+from .chunk import chunk_with_offsets
+from .decode import ensure_size
 from .errors import ArchiveError
-from .models import Issue, IssueRef
+from .models import Article, Issue, IssueRef, SourceFile
 from .parse import parse_bulletin
-from .store import ArticleRecord, IngestStatus, IssueRecord, PassageRecord, Store
+from .readers import Progress, read_document
+from .store import ArticleRecord, FileRecord, IngestStatus, IssueRecord, PassageRecord, SaveResult, Store
 from .tokenize import Tokenizer
 
 # Bump when parsing, chunking or tokenizing changes, so re-ingesting rebuilds stored issues.
-PIPELINE_VERSION = 2
-BULLETIN_SUFFIXES = (".txt",)
+PIPELINE_VERSION = 3
+# What a folder is searched for; a file named on the command line is read whatever its name.
+BULLETIN_SUFFIXES = (".txt", ".pdf", ".docx", ".html", ".htm", ".shtml")
 # Issues stored per transaction: the term index is updated once per batch.
 BATCH_ISSUES = 500
+# ...and at most about this many bytes of source files, which are stored with them.
+BATCH_BYTES = 256 * 1024 * 1024
 # From this many files, parsing and tokenizing run in worker processes.
 PARALLEL_FROM = 64
 PREPARED_AHEAD = 2 * BATCH_ISSUES
@@ -42,6 +46,12 @@ class IngestReport:
     chars: int = 0
     """Characters of the bulletin's text."""
     error: str | None = None
+    format: str | None = None
+    """The format read from the file's bytes: "pdf", "docx", "html" or "txt"."""
+    pages: int | None = None
+    ocr_pages: int = 0
+    previous_format: str | None = None
+    """For a replaced or kept issue: the format of the source held before."""
 
     @property
     def ok(self) -> bool:
@@ -56,10 +66,7 @@ def issue_hash(issue: Issue) -> str:
 def prepare_articles(issue: Issue, tokenizer: Tokenizer) -> list[ArticleRecord]:
     records = []
     for article in issue.articles:
-        passages = tuple(
-            PassageRecord(text=text, tokens=" ".join(tokenizer.tokens(text)))
-            for text in chunk_paragraphs(article.paragraphs)
-        )
+        passages = tuple(_passages(article, tokenizer))
         records.append(
             ArticleRecord(
                 title=article.title,
@@ -67,9 +74,21 @@ def prepare_articles(issue: Issue, tokenizer: Tokenizer) -> list[ArticleRecord]:
                 text=article.text,
                 title_tokens=" ".join(tokenizer.tokens(article.title)),
                 passages=passages,
+                page=passages[0].page if passages else article.page_at(0),
             )
         )
     return records
+
+
+def _passages(article: Article, tokenizer: Tokenizer) -> Iterator[PassageRecord]:
+    for start, text in chunk_with_offsets(article.paragraphs):
+        end = start + len(text)
+        yield PassageRecord(
+            text=text,
+            tokens=" ".join(tokenizer.tokens(text)),
+            page=article.page_at(start),
+            page_breaks=tuple((o - start, p) for o, p in article.page_marks if start < o < end),
+        )
 
 
 @dataclass(frozen=True)
@@ -82,19 +101,46 @@ class Prepared:
     chars: int
 
 
-def prepare_bytes(tokenizer: Tokenizer, data: bytes, name: str) -> Prepared | IngestReport:
-    """Decode, parse, chunk and tokenize one file: the CPU-bound part of ingest, no database."""
+# sha256 of the files issues are read from now -> (issue, format): the same bytes again are
+# reported unchanged without being read (OCR above all).
+Known = dict[str, tuple[IssueRef, str]]
+# Called as on_page(file name, pages done, pages in all) while a file's pages are read.
+PageProgress = Callable[[str, int, int], None]
+
+
+def prepare_bytes(
+    tokenizer: Tokenizer, data: bytes, name: str, known: Known | None = None, progress: Progress | None = None
+) -> Prepared | IngestReport:
+    """Read, parse, chunk and tokenize one file: the CPU-bound part of ingest, no database."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if known and sha256 in known:
+        ref, fmt = known[sha256]
+        return IngestReport(name=name, status=IngestStatus.UNCHANGED, ref=ref, format=fmt)
     try:
-        text = decode_bulletin(data)
-        issue = parse_bulletin(text)
+        ensure_size(len(data))
+        document = read_document(data, progress)
+        issue = parse_bulletin(document.text, document.page_starts)
         articles = tuple(prepare_articles(issue, tokenizer))
     except ArchiveError as exc:
         return IngestReport(name=name, error=str(exc))
-    record = IssueRecord(issue.ref, issue.footer, articles, issue_hash(issue), name)
-    return Prepared(name=name, record=record, passages=sum(len(a.passages) for a in articles), chars=len(text))
+    meta = SourceFile(
+        sha256=sha256,
+        name=Path(name).name,
+        format=document.format,
+        size=len(data),
+        pages=document.pages,
+        ocr_pages=document.ocr_pages,
+        ocr_confidence=document.ocr_confidence,
+    )
+    record = IssueRecord(issue.ref, issue.footer, articles, issue_hash(issue), name, FileRecord(meta, data))
+    return Prepared(
+        name=name, record=record, passages=sum(len(a.passages) for a in articles), chars=len(document.text)
+    )
 
 
-def prepare_file(tokenizer: Tokenizer, path: Path) -> Prepared | IngestReport:
+def prepare_file(
+    tokenizer: Tokenizer, path: Path, known: Known | None = None, progress: Progress | None = None
+) -> Prepared | IngestReport:
     name = str(path)
     if not path.exists():
         return IngestReport(name=name, error="文件不存在，请检查路径。")
@@ -105,90 +151,131 @@ def prepare_file(tokenizer: Tokenizer, path: Path) -> Prepared | IngestReport:
         return IngestReport(name=name, error=str(exc))
     except OSError as exc:
         return IngestReport(name=name, error=f"无法读取文件（{exc.strerror}），请检查权限。")
-    return prepare_bytes(tokenizer, data, name)
+    return prepare_bytes(tokenizer, data, name, known, progress)
 
 
-def ingest_bytes(store: Store, tokenizer: Tokenizer, data: bytes, name: str) -> IngestReport:
+def ingest_bytes(
+    store: Store, tokenizer: Tokenizer, data: bytes, name: str, progress: Progress | None = None
+) -> IngestReport:
     """Ingest one file's content. Refusals come back as a report, never half-written."""
-    prepared = prepare_bytes(tokenizer, data, name)
+    prepared = prepare_bytes(tokenizer, data, name, store.source_files(), progress)
     if isinstance(prepared, IngestReport):
         return prepared
     return _stored([prepared], store.save_issues([prepared.record]))[0]
 
 
 def bulletin_files(paths: Iterable[Path]) -> list[Path | IngestReport]:
-    """The files to ingest, in a stable order: files as given, the .txt files under folders; a
-    folder with none is a refusal."""
+    """The files to ingest, in a stable order: files as given, the bulletin files under folders
+    (.txt, .pdf, .docx, .html); a folder with none is a refusal."""
     found: list[Path | IngestReport] = []
     for path in paths:
         if not path.is_dir():
             found.append(path)
             continue
         files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in BULLETIN_SUFFIXES)
-        found += files or [IngestReport(name=str(path), error="文件夹里没有 .txt 简报文件。")]
+        found += files or [
+            IngestReport(name=str(path), error="文件夹里没有简报文件（.pdf、.docx、.html 或 .txt），请检查路径。")
+        ]
     return found
 
 
-def ingest_paths(store: Store, tokenizer: Tokenizer, paths: Iterable[Path]) -> Iterator[IngestReport]:
+def ingest_paths(
+    store: Store, tokenizer: Tokenizer, paths: Iterable[Path], on_page: PageProgress | None = None
+) -> Iterator[IngestReport]:
     """Ingest files, and the bulletin files found under folders, one report per file in order.
 
-    Files are stored in transactions of up to BATCH_ISSUES issues, so the term index is updated
-    once per batch, not once per issue. A large run parses and tokenizes in worker processes
-    while this one writes.
+    Files are stored in transactions of up to BATCH_ISSUES issues (or BATCH_BYTES of source
+    files), so the term index is updated once per batch, not once per issue. A large run parses
+    and tokenizes in worker processes while this one writes.
     """
     entries = bulletin_files(paths)
     files = [e for e in entries if isinstance(e, Path)]
-    with _preparer(tokenizer, files) as prepared:
+    with _preparer(tokenizer, files, store.source_files(), on_page) as prepared:
         batch: list[Prepared | IngestReport] = []
         totals: set[int] = set()
+        size = 0
         for entry in entries:
             item = entry if isinstance(entry, IngestReport) else next(prepared)
             if isinstance(item, Prepared):
                 # A second version of an issue waits for the first to be stored: it replaces it.
-                if item.record.ref.total in totals or len(totals) >= BATCH_ISSUES:
+                if item.record.ref.total in totals or len(totals) >= BATCH_ISSUES or size >= BATCH_BYTES:
                     yield from _store_batch(store, batch)
-                    batch, totals = [], set()
+                    batch, totals, size = [], set(), 0
                 totals.add(item.record.ref.total)
+                size += item.record.file.meta.size if item.record.file else 0
             batch.append(item)
         yield from _store_batch(store, batch)
 
 
 def _store_batch(store: Store, batch: list[Prepared | IngestReport]) -> list[IngestReport]:
-    ready = [b for b in batch if isinstance(b, Prepared)]
+    ready = []
+    for index, item in enumerate(batch):
+        if isinstance(item, Prepared):
+            loaded = _with_file_bytes(item)
+            batch[index] = loaded
+            if isinstance(loaded, Prepared):
+                ready.append(loaded)
     stored = iter(_stored(ready, store.save_issues([p.record for p in ready])))
     return [next(stored) if isinstance(b, Prepared) else b for b in batch]
 
 
-def _stored(ready: list[Prepared], statuses: list[IngestStatus]) -> list[IngestReport]:
+def _with_file_bytes(item: Prepared) -> Prepared | IngestReport:
+    """Worker processes send no file bytes back (they would cross the pipe twice): read them
+    here, and refuse a file that changed since it was parsed."""
+    file = item.record.file
+    if file is None or file.data is not None:
+        return item
+    try:
+        data = Path(item.name).read_bytes()
+    except OSError as exc:
+        return IngestReport(name=item.name, error=f"无法读取文件（{exc.strerror}），请检查权限。")
+    if hashlib.sha256(data).hexdigest() != file.meta.sha256:
+        return IngestReport(name=item.name, error="文件在导入过程中被改动，请重新导入。")
+    return replace(item, record=replace(item.record, file=FileRecord(file.meta, data)))
+
+
+def _stored(ready: list[Prepared], results: list[SaveResult]) -> list[IngestReport]:
     return [
         IngestReport(
             name=p.name,
-            status=status,
+            status=result.status,
             ref=p.record.ref,
             articles=len(p.record.articles),
             passages=p.passages,
             chars=p.chars,
+            format=p.record.format,
+            pages=p.record.file.meta.pages if p.record.file else None,
+            ocr_pages=p.record.file.meta.ocr_pages if p.record.file else 0,
+            previous_format=result.previous_format,
         )
-        for p, status in zip(ready, statuses)
+        for p, result in zip(ready, results)
     ]
 
 
 @contextmanager
-def _preparer(tokenizer: Tokenizer, files: list[Path]) -> Iterator[Iterator[Prepared | IngestReport]]:
+def _preparer(
+    tokenizer: Tokenizer, files: list[Path], known: Known, on_page: PageProgress | None
+) -> Iterator[Iterator[Prepared | IngestReport]]:
     """prepare_file over the files in order: here for a few, in worker processes (one per core)
     for many, at most PREPARED_AHEAD files ahead of the writer so memory stays bounded."""
     workers = os.cpu_count() or 1
     if len(files) < PARALLEL_FROM or workers < 2:
-        yield (prepare_file(tokenizer, p) for p in files)
+        yield (prepare_file(tokenizer, p, known, _pages_of(p, on_page)) for p in files)
         return
     with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(tokenizer.files,)) as pool:
-        yield _ahead(pool, files)
+        yield _ahead(pool, files, known)
 
 
-def _ahead(pool: ProcessPoolExecutor, files: list[Path]) -> Iterator[Prepared | IngestReport]:
+def _pages_of(path: Path, on_page: PageProgress | None) -> Progress | None:
+    if on_page is None:
+        return None
+    return lambda done, total: on_page(str(path), done, total)
+
+
+def _ahead(pool: ProcessPoolExecutor, files: list[Path], known: Known) -> Iterator[Prepared | IngestReport]:
     pending: deque[Future[Prepared | IngestReport]] = deque()
     for path in files:
-        pending.append(pool.submit(_prepare_in_worker, path))
+        pending.append(pool.submit(_prepare_in_worker, path, known))
         if len(pending) > PREPARED_AHEAD:
             yield pending.popleft().result()
     while pending:
@@ -203,5 +290,9 @@ def _start_worker(files: tuple[Path, Path]) -> None:
     _worker_tokenizer = Tokenizer(*files)
 
 
-def _prepare_in_worker(path: Path) -> Prepared | IngestReport:
-    return prepare_file(_worker_tokenizer or Tokenizer(), path)
+def _prepare_in_worker(path: Path, known: Known) -> Prepared | IngestReport:
+    prepared = prepare_file(_worker_tokenizer or Tokenizer(), path, known)
+    if isinstance(prepared, Prepared) and prepared.record.file is not None:
+        file = FileRecord(prepared.record.file.meta)  # the writer reads the bytes itself
+        return replace(prepared, record=replace(prepared.record, file=file))
+    return prepared

@@ -28,10 +28,21 @@ class Article:
     title: str
     source: str | None
     paragraphs: tuple[str, ...]
+    page_marks: tuple[tuple[int, int], ...] = ()
+    """(offset in `text`, page) where each page of the article begins; empty without pages."""
 
     @property
     def text(self) -> str:
         return "\n".join(self.paragraphs)
+
+    def page_at(self, offset: int) -> int | None:
+        """The page the character at offset of `text` is on; None when the source has no pages."""
+        page = None
+        for start, number in self.page_marks:
+            if start > offset:
+                break
+            page = number
+        return page if page is not None or not self.page_marks else self.page_marks[0][1]
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,26 @@ class StoredArticle:
     title: str
     source: str | None
     text: str
+    page: int | None = None
+    """The page of the source file the article starts on; None when the source has no pages."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """The file an issue was read from, kept so it can be sent back."""
+
+    sha256: str
+    name: str
+    format: str
+    """"pdf", "docx", "html" or "txt"."""
+    size: int
+    pages: int | None
+    ocr_pages: int = 0
+    ocr_confidence: float | None = None
+
+    @property
+    def ocr(self) -> bool:
+        return self.ocr_pages > 0
 
 
 @dataclass(frozen=True)
@@ -70,6 +101,7 @@ class StoredIssue:
     ref: IssueRef
     articles: tuple[StoredArticle, ...]
     footer: Footer
+    file: SourceFile | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +116,8 @@ class Hit:
     """Question terms found in the passage."""
     marks: tuple[tuple[int, int], ...] = ()
     """[start, end) spans of the excerpt where those terms occur, for emphasis."""
+    page: int | None = None
+    """The page of the source file the passage starts on; None when the source has no pages."""
 
 
 class NoAnswer(Enum):

@@ -1,11 +1,13 @@
 """Bulletin text -> Issue. Pure functions: no I/O, no database.
 
 The text comes from PDF extraction, so the parser mends its artefacts: blank lines at page
-breaks (even inside a word), line-wrap spaces, and markdown bold markers.
+breaks (even inside a word), line-wrap spaces, and markdown bold markers. When the reader says
+where pages start, each article records the page each stretch of its text is on.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 import unicodedata
@@ -47,24 +49,52 @@ _ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+[、是.．]|[(�
 _EDITOR_NOTE = re.compile(r"^[【\[]?编者按")
 
 
+Marks = tuple[tuple[int, int], ...]
+"""(offset, page) where a page begins within a line, block or paragraph."""
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A cleaned line, or lines joined into one paragraph, with the pages it spans."""
+
+    text: str
+    marks: Marks = ()
+
+
 @dataclass
 class _Draft:
     """An article while its blocks are being collected."""
 
     title: str
-    paragraphs: list[str] = field(default_factory=list)
+    paragraphs: list[_Block] = field(default_factory=list)
     source: str | None = None
 
     def freeze(self) -> Article:
-        return Article(title=self.title, source=self.source, paragraphs=tuple(self.paragraphs))
+        marks: list[tuple[int, int]] = []
+        base = 0
+        for paragraph in self.paragraphs:
+            for offset, page in paragraph.marks:
+                if offset <= len(paragraph.text) and (not marks or marks[-1][1] != page):
+                    marks.append((base + offset, page))
+            base += len(paragraph.text) + 1
+        return Article(
+            title=self.title,
+            source=self.source,
+            paragraphs=tuple(p.text for p in self.paragraphs),
+            page_marks=tuple(marks),
+        )
 
 
-def parse_bulletin(text: str) -> Issue:
-    """Parse the text of one bulletin; raise NotABulletin naming what is missing."""
-    lines = [_clean_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    ref, body_start = _parse_header(lines)
+def parse_bulletin(text: str, page_starts: tuple[int, ...] = ()) -> Issue:
+    """Parse the text of one bulletin; raise NotABulletin naming what is missing.
+
+    `page_starts[i]` is the offset in `text` where page i + 1 begins (empty without pages).
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = _lines(text, page_starts)
+    ref, body_start = _parse_header([line.text for line in lines])
     body_lines, footer = _split_footer(lines[body_start:])
-    blocks = _merge_broken_blocks([line for line in body_lines if line])
+    blocks = _merge_broken_blocks([line for line in body_lines if line.text])
     articles = _build_articles(blocks)
     if not articles:
         raise NotABulletin("文件不完整：报头之后没有正文文章")
@@ -79,6 +109,24 @@ def parse_bulletin(text: str) -> Issue:
 def _clean_line(line: str) -> str:
     line = line.replace("\ufeff", "").replace("**", "").replace("\u3000", " ")
     return close_wrap_spaces(line.strip())
+
+
+def _lines(text: str, page_starts: tuple[int, ...]) -> list[_Block]:
+    """Cleaned lines, each with the page it starts on and any page that begins inside it."""
+    lines = []
+    start = 0
+    for raw in text.split("\n"):
+        end = start + len(raw)
+        marks: list[tuple[int, int]] = []
+        if page_starts:
+            marks.append((0, max(1, bisect.bisect_right(page_starts, start))))
+            first = bisect.bisect_right(page_starts, start)
+            for index in range(first, bisect.bisect_left(page_starts, end)):
+                # Cleaning drops characters, so a mark's offset is the cleaned prefix's length.
+                marks.append((len(_clean_line(raw[: page_starts[index] - start])), index + 1))
+        lines.append(_Block(_clean_line(raw), tuple(marks)))
+        start = end + 1
+    return lines
 
 
 # --- header ---------------------------------------------------------------
@@ -157,11 +205,11 @@ def _cn_small_number(text: str) -> int:
 # --- footer ---------------------------------------------------------------
 
 
-def _split_footer(lines: list[str]) -> tuple[list[str], Footer]:
+def _split_footer(lines: list[_Block]) -> tuple[list[_Block], Footer]:
     """Cut the body at the first footer line (责编, 核稿, 电话, 报/送/发…) and read the footer."""
     for index, line in enumerate(lines):
-        if _FOOTER_LINE.match(unicodedata.normalize("NFKC", line).replace(":", "：")):
-            return lines[:index], _parse_footer(lines[index:])
+        if _FOOTER_LINE.match(unicodedata.normalize("NFKC", line.text).replace(":", "：")):
+            return lines[:index], _parse_footer([line.text for line in lines[index:]])
     return lines, Footer()
 
 
@@ -183,12 +231,17 @@ def _parse_footer(lines: list[str]) -> Footer:
 # --- body -----------------------------------------------------------------
 
 
-def _merge_broken_blocks(lines: list[str]) -> list[str]:
+def _merge_broken_blocks(lines: list[_Block]) -> list[_Block]:
     """Join lines that a page break or a hard wrap cut in the middle of a sentence."""
-    blocks: list[str] = []
+    blocks: list[_Block] = []
     for line in lines:
-        if blocks and _is_unfinished(blocks[-1]) and not _is_attribution(line):
-            blocks[-1] = _join(blocks[-1], line)
+        if blocks and _is_unfinished(blocks[-1].text) and not _is_attribution(line.text):
+            left = blocks[-1]
+            joined = _join(left.text, line.text)
+            shift = len(joined) - len(line.text)
+            last = left.marks[-1][1] if left.marks else None
+            marks = left.marks + tuple((shift + o, p) for o, p in line.marks if p != last)
+            blocks[-1] = _Block(joined, marks)
         else:
             blocks.append(line)
     return blocks
@@ -231,19 +284,30 @@ def _split_trailing_attribution(block: str) -> tuple[str, str | None]:
     return block, None
 
 
-def _split_headline(paragraph: str) -> tuple[str, str]:
+def _split_headline(paragraph: _Block) -> tuple[str, _Block | None]:
     """An article with no heading line opens with its headline as the first sentence."""
-    sentences = split_sentences(paragraph)
+    sentences = split_sentences(paragraph.text)
     first = sentences[0]
-    if len(first) <= MAX_HEADLINE_SENTENCE_CHARS:
-        return first.rstrip("。！!； "), "".join(sentences[1:]).strip()
-    return first[:30].rstrip("，,、") + "…", paragraph
+    if len(first) > MAX_HEADLINE_SENTENCE_CHARS:
+        return first[:30].rstrip("，,、") + "…", paragraph
+    rest = "".join(sentences[1:]).strip()
+    if not rest:
+        return first.rstrip("。！!； "), None
+    return first.rstrip("。！!； "), _tail(paragraph, paragraph.text.rfind(rest), rest)
 
 
-def _build_articles(blocks: list[str]) -> list[Article]:
+def _tail(block: _Block, start: int, text: str) -> _Block:
+    """The part of a block from start on, its marks moved with it."""
+    start = max(start, 0)
+    before = [p for o, p in block.marks if o <= start]
+    marks = ([(0, before[-1])] if before else []) + [(o - start, p) for o, p in block.marks if o > start]
+    return _Block(text, tuple(marks))
+
+
+def _build_articles(blocks: list[_Block]) -> list[Article]:
     articles: list[Article] = []
     draft: _Draft | None = None
-    preface: list[str] = []  # an 编者按 seen before its article's first line
+    preface: list[_Block] = []  # an 编者按 seen before its article's first line
 
     def close() -> None:
         nonlocal draft
@@ -252,23 +316,24 @@ def _build_articles(blocks: list[str]) -> list[Article]:
             draft = None
 
     for block in blocks:
-        if _is_attribution(block):
-            source = _ATTRIBUTION.match(block).group(1).strip()  # type: ignore[union-attr]
+        if _is_attribution(block.text):
+            source = _ATTRIBUTION.match(block.text).group(1).strip()  # type: ignore[union-attr]
             if draft is not None:
                 draft.source = source
                 close()
             continue
-        if _is_heading(block):
+        if _is_heading(block.text):
             if draft is not None and not draft.paragraphs:
-                draft.title = f"{draft.title} {block}"  # a headline set over two lines
+                draft.title = f"{draft.title} {block.text}"  # a headline set over two lines
             else:
                 close()
-                draft = _Draft(title=block, paragraphs=preface)
+                draft = _Draft(title=block.text, paragraphs=preface)
                 preface = []
             continue
-        paragraph, source = _split_trailing_attribution(block)
+        text, source = _split_trailing_attribution(block.text)
+        paragraph = _Block(text, block.marks)
         if draft is None:
-            if _EDITOR_NOTE.match(paragraph):
+            if _EDITOR_NOTE.match(text):
                 preface.append(paragraph)
                 continue
             title, rest = _split_headline(paragraph)

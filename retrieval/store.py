@@ -1,4 +1,7 @@
-"""The only module that touches SQLite: schema, ingest, lookups and the term index."""
+"""The only module that touches SQLite: ingest, lookups, source files and the term index.
+
+The tables themselves, and migrations of older files, are in schema.py.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +18,11 @@ import sqlite_utils
 
 from . import postings
 from .errors import ArchiveError, UnknownArticle, UnknownIssue
-from .models import ArchiveStats, Filters, Footer, IssueRef, StoredArticle, StoredIssue
+from .models import ArchiveStats, Filters, Footer, IssueRef, SourceFile, StoredArticle, StoredIssue
+from .readers import format_rank
+from .schema import SCHEMA_VERSION, ensure_schema
 
-# 1: FTS5 index. 2: the term index (capped, impact-ordered posting lists, see postings.py).
-SCHEMA_VERSION = 2
+__all__ = ["SCHEMA_VERSION", "Store", "IngestStatus", "IssueRecord", "ArticleRecord", "PassageRecord", "FileRecord"]
 # SQLite's default limit on host parameters is 999 before 3.32; stay under it.
 _CHUNK = 900
 # Passages folded into the term index at a time when an older file is migrated.
@@ -29,6 +33,8 @@ class IngestStatus(Enum):
     ADDED = "added"
     REPLACED = "replaced"
     UNCHANGED = "unchanged"
+    KEPT = "kept"
+    """The issue is already held from a richer source (a PDF over a text export): not replaced."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,9 @@ class PassageRecord:
 
     text: str
     tokens: str
+    page: int | None = None
+    page_breaks: tuple[tuple[int, int], ...] = ()
+    """(offset in text, page) where a later page begins inside the passage."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,15 @@ class ArticleRecord:
     text: str
     title_tokens: str
     passages: tuple[PassageRecord, ...]
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """The file an issue was read from, with its bytes when they are to be kept."""
+
+    meta: SourceFile
+    data: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,19 @@ class IssueRecord:
     articles: tuple[ArticleRecord, ...]
     content_hash: str
     source_file: str
+    file: FileRecord | None = None
+
+    @property
+    def format(self) -> str:
+        return self.file.meta.format if self.file else "txt"
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What storing one issue did, and the format of the source it replaced or kept."""
+
+    status: IngestStatus
+    previous_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +106,17 @@ class Candidate:
     """How often each searched term occurs in title and passage."""
     length: int
     """Tokens in title and passage: BM25's document length."""
+    page: int | None = None
+    """The page of the source file the passage starts on."""
+    page_breaks: tuple[tuple[int, int], ...] = ()
+    """(offset in text, page) where a later page begins inside the passage."""
+
+    def page_at(self, offset: int) -> int | None:
+        page = self.page
+        for start, number in self.page_breaks:
+            if start <= offset:
+                page = number
+        return page
 
 
 @dataclass(frozen=True)
@@ -107,90 +149,17 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    # --- schema -----------------------------------------------------------
-
     def _ensure_schema(self) -> None:
-        # Saved questions came after the archive tables, so older files gain the table on open.
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS saved_questions"
-            " (key TEXT PRIMARY KEY, question TEXT NOT NULL, saved_at REAL NOT NULL)"
-        )
-        self.db.execute("CREATE INDEX IF NOT EXISTS idx_saved_questions_saved_at ON saved_questions(saved_at)")
-        if not self.db["issues"].exists():
-            with self.db.atomic():
-                self._create_archive_tables()
-                self._create_term_index()
-        elif self.db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-            self._migrate_to_term_index()
+        ensure_schema(self.db, self._reindex_all)
 
-    def _create_archive_tables(self) -> None:
-        self.db["issues"].create(
-            {
-                "total": int,
-                "number": int,
-                "year": int,
-                "month": int,
-                "date": str,
-                "issuer": str,
-                "footer": str,
-                "content_hash": str,
-                "source_file": str,
-                "ingested_at": str,
-            },
-            pk="total",
-            not_null={"number", "year", "month", "date", "issuer", "content_hash"},
-        )
-        self.db["articles"].create(
-            {"id": int, "issue_total": int, "position": int, "title": str, "source": str, "text": str},
-            pk="id",
-            foreign_keys=[("issue_total", "issues", "total")],
-            not_null={"issue_total", "position", "title", "text"},
-        )
-        self.db["passages"].create(
-            {
-                "id": int,
-                "article_id": int,
-                "issue_total": int,
-                "position": int,
-                "text": str,
-                "title_tokens": str,
-                "tokens": str,
-            },
-            pk="id",
-            foreign_keys=[("article_id", "articles", "id"), ("issue_total", "issues", "total")],
-            not_null={"article_id", "issue_total", "position", "text", "tokens"},
-        )
-        self.db["issues"].create_index(["date"])
-        self.db["issues"].create_index(["year", "number"])
-        self.db["articles"].create_index(["issue_total", "position"], unique=True)
-        self.db["passages"].create_index(["article_id"])
-        self.db["passages"].create_index(["issue_total"])
-        self.db["passages"].enable_counts()
-
-    def _create_term_index(self) -> None:
-        # The posting list is the last column: reading df and floor never loads it.
-        self.db.execute(
-            "CREATE TABLE terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, floor REAL NOT NULL,"
-            " postings BLOB NOT NULL) WITHOUT ROWID"
-        )
-        self.db.execute("CREATE TABLE index_totals (id INTEGER PRIMARY KEY CHECK (id = 0), tokens INTEGER NOT NULL)")
-        self.db.execute("INSERT INTO index_totals VALUES (0, 0)")
-        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-    def _migrate_to_term_index(self) -> None:
-        """A file from before the term index: drop FTS5, index the stored passage tokens."""
-        with self.db.atomic():
-            for trigger in ("passages_ai", "passages_ad", "passages_au"):
-                self.db.execute(f"DROP TRIGGER IF EXISTS [{trigger}]")
-            self.db.execute("DROP TABLE IF EXISTS passages_fts_vocab")
-            self.db.execute("DROP TABLE IF EXISTS passages_fts")
-            self._create_term_index()
-            last = 0
-            while rows := self.db.execute(
-                "SELECT id, title_tokens, tokens FROM passages WHERE id > ? ORDER BY id LIMIT ?", [last, _REINDEX_BATCH]
-            ).fetchall():
-                self._update_term_index(added=[(pid, _joined(title, body)) for pid, title, body in rows], removed=[])
-                last = rows[-1][0]
+    def _reindex_all(self) -> None:
+        """Fold every stored passage into a freshly created term index (a file from before it)."""
+        last = 0
+        while rows := self.db.execute(
+            "SELECT id, title_tokens, tokens FROM passages WHERE id > ? ORDER BY id LIMIT ?", [last, _REINDEX_BATCH]
+        ).fetchall():
+            self._update_term_index(added=[(pid, _joined(title, body)) for pid, title, body in rows], removed=[])
+            last = rows[-1][0]
 
     # --- writing ----------------------------------------------------------
 
@@ -207,31 +176,61 @@ class Store:
         source_file: str,
     ) -> IngestStatus:
         """Store one issue in one transaction; same hash is a no-op, a new hash replaces the old version."""
-        return self.save_issues([IssueRecord(ref, footer, tuple(articles), content_hash, source_file)])[0]
+        return self.save_issues([IssueRecord(ref, footer, tuple(articles), content_hash, source_file)])[0].status
 
-    def save_issues(self, issues: list[IssueRecord]) -> list[IngestStatus]:
-        """Store issues in one transaction, the term index with them: all are stored, or none.
+    def save_issues(self, issues: list[IssueRecord]) -> list[SaveResult]:
+        """Store issues in one transaction, the term index and source files with them: all are
+        stored, or none.
 
-        An issue whose hash is already held is a no-op; a new hash replaces the old version.
+        An issue whose hash is already held is a no-op. A new version replaces the old one unless
+        the old one came from a richer format (a PDF is kept over a later text export).
         """
-        statuses: list[IngestStatus] = []
+        results: list[SaveResult] = []
         added: list[tuple[int, list[str]]] = []
         removed: list[tuple[int, list[str]]] = []
         with self.db.atomic():
             for issue in issues:
-                old_hash = self.content_hash(issue.ref.total)
-                if old_hash == issue.content_hash:
-                    statuses.append(IngestStatus.UNCHANGED)
+                held = self.db.execute(
+                    "SELECT content_hash, coalesce(source_format, 'txt'), file_sha256 FROM issues WHERE total = ?",
+                    [issue.ref.total],
+                ).fetchone()
+                if held is not None and held[0] == issue.content_hash:
+                    results.append(SaveResult(IngestStatus.UNCHANGED, held[1]))
                     continue
-                if old_hash is not None:
+                if held is not None and format_rank(held[1]) > format_rank(issue.format):
+                    results.append(SaveResult(IngestStatus.KEPT, held[1]))
+                    continue
+                if held is not None:
                     removed += self._passage_tokens(issue.ref.total)
                     self._delete_issue(issue.ref.total)
+                self._save_file(issue.file)
                 self._insert_issue(issue)
+                if held is not None and held[2] and held[2] != (issue.file.meta.sha256 if issue.file else None):
+                    self._drop_unused_blob(held[2])
                 added += self._passage_tokens(issue.ref.total)
-                statuses.append(IngestStatus.ADDED if old_hash is None else IngestStatus.REPLACED)
+                results.append(
+                    SaveResult(IngestStatus.ADDED) if held is None else SaveResult(IngestStatus.REPLACED, held[1])
+                )
             if added or removed:
                 self._update_term_index(added, removed)
-        return statuses
+        return results
+
+    def _save_file(self, file: FileRecord | None) -> None:
+        if file is None:
+            return
+        meta = file.meta
+        self.db.execute(
+            "INSERT OR IGNORE INTO files (sha256, name, format, size, pages, ocr_pages, ocr_confidence, ingested_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [meta.sha256, meta.name, meta.format, meta.size, meta.pages, meta.ocr_pages, meta.ocr_confidence, _now()],
+        )
+        if file.data is not None:
+            self.db.execute("INSERT OR IGNORE INTO file_blobs (sha256, data) VALUES (?, ?)", [meta.sha256, file.data])
+
+    def _drop_unused_blob(self, sha256: str) -> None:
+        """A replaced source's bytes go once no issue is read from them; its provenance row stays."""
+        if not self.db.execute("SELECT 1 FROM issues WHERE file_sha256 = ?", [sha256]).fetchone():
+            self.db.execute("DELETE FROM file_blobs WHERE sha256 = ?", [sha256])
 
     def _insert_issue(self, issue: IssueRecord) -> None:
         ref = issue.ref
@@ -246,7 +245,9 @@ class Store:
                 "footer": json.dumps(vars(issue.footer), ensure_ascii=False),
                 "content_hash": issue.content_hash,
                 "source_file": issue.source_file,
-                "ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "source_format": issue.format,
+                "file_sha256": issue.file.meta.sha256 if issue.file else None,
+                "ingested_at": _now(),
             }
         )
         for position, article in enumerate(issue.articles):
@@ -259,6 +260,7 @@ class Store:
                         "title": article.title,
                         "source": article.source,
                         "text": article.text,
+                        "page": article.page,
                     }
                 )
                 .last_pk
@@ -271,6 +273,8 @@ class Store:
                     "text": passage.text,
                     "title_tokens": article.title_tokens,
                     "tokens": passage.tokens,
+                    "page": passage.page,
+                    "page_breaks": _breaks_text(passage.page_breaks),
                 }
                 for index, passage in enumerate(article.passages)
             )
@@ -356,13 +360,36 @@ class Store:
         if row is None:
             raise UnknownIssue(f"档案中没有总第{total}期。", nearest=self.nearest_totals(total))
         articles = tuple(
-            StoredArticle(id=r[0], position=r[1], title=r[2], source=r[3], text=r[4])
+            StoredArticle(*r)
             for r in self.db.execute(
-                "SELECT id, position, title, source, text FROM articles WHERE issue_total = ? ORDER BY position",
+                "SELECT id, position, title, source, text, page FROM articles WHERE issue_total = ? ORDER BY position",
                 [total],
             )
         )
-        return StoredIssue(ref=_ref(row), articles=articles, footer=Footer(**json.loads(row[5] or "{}")))
+        return StoredIssue(
+            ref=_ref(row), articles=articles, footer=Footer(**json.loads(row[5] or "{}")), file=self.issue_file(total)
+        )
+
+    def issue_file(self, total: int) -> SourceFile | None:
+        """The file an issue was read from; None for issues stored before files were kept."""
+        row = self.db.execute(
+            "SELECT f.sha256, f.name, f.format, f.size, f.pages, f.ocr_pages, f.ocr_confidence"
+            " FROM issues i JOIN files f ON f.sha256 = i.file_sha256 WHERE i.total = ?",
+            [total],
+        ).fetchone()
+        return SourceFile(*row) if row else None
+
+    def file_bytes(self, sha256: str) -> bytes | None:
+        row = self.db.execute("SELECT data FROM file_blobs WHERE sha256 = ?", [sha256]).fetchone()
+        return bytes(row[0]) if row else None
+
+    def source_files(self) -> dict[str, tuple[IssueRef, str]]:
+        """sha256 of each file an issue is currently read from -> (the issue, the file's format)."""
+        rows = self.db.execute(
+            "SELECT file_sha256, total, number, year, date, issuer, source_format FROM issues"
+            " WHERE file_sha256 IS NOT NULL"
+        )
+        return {r[0]: (_ref(r[1:6]), r[6]) for r in rows}
 
     def issue_by_year_number(self, year: int, number: int) -> int | None:
         row = self.db.execute("SELECT total FROM issues WHERE year = ? AND number = ?", [year, number]).fetchone()
@@ -401,13 +428,13 @@ class Store:
     def article(self, article_id: int) -> tuple[StoredArticle, IssueRef]:
         """One article with the issue it belongs to; raises UnknownArticle."""
         row = self.db.execute(
-            "SELECT a.id, a.position, a.title, a.source, a.text, i.total, i.number, i.year, i.date, i.issuer"
+            "SELECT a.id, a.position, a.title, a.source, a.text, a.page, i.total, i.number, i.year, i.date, i.issuer"
             " FROM articles a JOIN issues i ON i.total = a.issue_total WHERE a.id = ?",
             [article_id],
         ).fetchone()
         if row is None:
             raise UnknownArticle("这篇文章已不在档案中（所在的一期可能已更新），请重新查询。")
-        return StoredArticle(*row[:5]), _ref(row[5:])
+        return StoredArticle(*row[:6]), _ref(row[6:])
 
     def count_issues(self, filters: Filters) -> int:
         where, params = _filter_sql(filters)
@@ -476,11 +503,11 @@ class Store:
         by_id = {}
         for chunk in _chunks(ids):
             rows = self.db.execute(
-                "SELECT id, article_id, issue_total, text, title_tokens, tokens FROM passages"
+                "SELECT id, article_id, issue_total, text, title_tokens, tokens, page, page_breaks FROM passages"
                 f" WHERE id IN ({_marks(chunk)})",
                 chunk,
             )
-            for passage_id, article_id, issue_total, text, title_tokens, tokens in rows:
+            for passage_id, article_id, issue_total, text, title_tokens, tokens, page, breaks in rows:
                 # Counted in the space-separated strings: no list of a passage's tokens is built.
                 title = f" {title_tokens or ''} "
                 body = f" {tokens} "
@@ -495,8 +522,24 @@ class Store:
                     tokens=frozenset(counts),
                     counts=counts,
                     length=_token_count(title_tokens) + _token_count(tokens),
+                    page=page,
+                    page_breaks=_breaks(breaks),
                 )
         return [by_id[i] for i in ids if i in by_id]
+
+
+def _breaks_text(breaks: tuple[tuple[int, int], ...]) -> str | None:
+    return " ".join(f"{offset}:{page}" for offset, page in breaks) or None
+
+
+def _breaks(text: str | None) -> tuple[tuple[int, int], ...]:
+    if not text:
+        return ()
+    return tuple((int(o), int(p)) for o, p in (pair.split(":") for pair in text.split()))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _ref(row: tuple) -> IssueRef:

@@ -1,0 +1,40 @@
+"""What every reader returns: the bulletin's text in reading order, and where its pages start."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Callable
+
+# Called as progress(done, total) while a reader works through pages; OCR reports each page.
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file's text for the parser.
+
+    `text` holds one paragraph per line (blank lines between are allowed), the layout of a text
+    export: the parser mends what is left (a sentence cut at a page break, line-wrap spaces).
+    `page_starts[i]` is the offset in `text` where page i + 1 begins (so the first is 0); empty
+    for formats without pages.
+    """
+
+    text: str
+    format: str
+    """One of FORMATS' keys: "pdf", "docx", "html", "txt"."""
+    page_starts: tuple[int, ...] = ()
+    ocr_pages: int = 0
+    """Pages whose text came from OCR."""
+    ocr_confidence: float | None = None
+    """Mean recognition confidence (0–1) over the OCR'd text, None without OCR."""
+
+    @property
+    def pages(self) -> int | None:
+        return len(self.page_starts) or None
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page of the character at offset; None when the source has no pages."""
+        if not self.page_starts:
+            return None
+        return max(1, bisect.bisect_right(self.page_starts, offset))
