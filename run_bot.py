@@ -59,15 +59,25 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
-    """One line per file on stdout; a progress bar (when stderr is a terminal) and a summary on stderr."""
+    """One line per file on stdout; progress bars for files and a long file's pages (when stderr is
+    a terminal) and a summary on stderr."""
     paths = [Path(p) for p in args.paths]
     reports = []
     started = time.perf_counter()
     with (
         Archive(settings.db_path) as archive,
         tqdm(total=len(bulletin_files(paths)), desc="导入", unit="个文件", file=sys.stderr, disable=None) as bar,
+        tqdm(desc="页", unit="页", file=sys.stderr, disable=None, leave=False, position=1) as pages,
     ):
-        for report in archive.ingest(paths):
+
+        def on_page(name: str, done: int, total: int) -> None:
+            if pages.total != total:
+                pages.reset(total=total)
+                pages.set_description(Path(name).name[:24])
+            pages.n = done
+            pages.refresh()
+
+        for report in archive.ingest(paths, on_page):
             bar.write(messages.ingest_line(report), file=sys.stdout)
             bar.update()
             reports.append(report)

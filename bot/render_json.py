@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrieval.models import Answer, ArchiveStats, StoredIssue
+from retrieval.models import Answer, ArchiveStats, SourceFile, StoredIssue
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -19,6 +19,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "source": hit.source,
                 "excerpt": hit.excerpt,
                 "score": hit.score,
+                "page": hit.page,
             }
             for hit in answer.hits
         ],
@@ -33,8 +34,16 @@ def issue_json(issue: StoredIssue) -> dict[str, Any]:
         "year": ref.year,
         "date": ref.date.isoformat(),
         "issuer": ref.issuer,
+        "file": file_json(issue.file),
         "articles": [{"title": a.title, "source": a.source, "text": a.text} for a in issue.articles],
     }
+
+
+def file_json(file: SourceFile | None) -> dict[str, Any] | None:
+    """The source file an issue was read from, or None for issues stored without one."""
+    if file is None:
+        return None
+    return {"name": file.name, "format": file.format, "pages": file.pages, "ocr": file.ocr}
 
 
 def stats_json(stats: ArchiveStats) -> dict[str, Any]:
