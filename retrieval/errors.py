@@ -13,7 +13,7 @@ class NotABulletin(ArchiveError):
     """The text lacks a bulletin's header, issue numbers, date or articles."""
 
     def __str__(self) -> str:
-        return f"{self.args[0]}。请确认这是一期简报的完整正文文本（从 PDF 导出的 .txt）。"
+        return f"{self.args[0]}。请确认这是一期完整的简报（PDF、Word、网页或文本）。"
 
 
 class UnknownIssue(ArchiveError):

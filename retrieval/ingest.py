@@ -23,8 +23,9 @@ from .tokenize import Tokenizer
 
 # Bump when parsing, chunking or tokenizing changes, so re-ingesting rebuilds stored issues.
 PIPELINE_VERSION = 3
-# What a folder is searched for; a file named on the command line is read whatever its name.
-BULLETIN_SUFFIXES = (".txt", ".pdf", ".docx", ".html", ".htm", ".shtml")
+# Files a folder holds that are never bulletins: left out without a word. Every other file is
+# read, whatever its name (the format comes from its bytes), or refused with a reason.
+IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
 # Issues stored per transaction: the term index is updated once per batch.
 BATCH_ISSUES = 500
 # ...and at most about this many bytes of source files, which are stored with them.
@@ -165,18 +166,22 @@ def ingest_bytes(
 
 
 def bulletin_files(paths: Iterable[Path]) -> list[Path | IngestReport]:
-    """The files to ingest, in a stable order: files as given, the bulletin files under folders
-    (.txt, .pdf, .docx, .html); a folder with none is a refusal."""
+    """The files to ingest, in a stable order: files as given, and every file under folders but
+    hidden ones and system clutter; an empty folder is a refusal."""
     found: list[Path | IngestReport] = []
     for path in paths:
         if not path.is_dir():
             found.append(path)
             continue
-        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in BULLETIN_SUFFIXES)
+        files = sorted(p for p in path.rglob("*") if p.is_file() and _may_be_bulletin(p.relative_to(path)))
         found += files or [
             IngestReport(name=str(path), error="文件夹里没有简报文件（.pdf、.docx、.html 或 .txt），请检查路径。")
         ]
     return found
+
+
+def _may_be_bulletin(relative: Path) -> bool:
+    return not any(part.startswith((".", "~$")) for part in relative.parts) and relative.name.lower() not in IGNORED_NAMES
 
 
 def ingest_paths(
@@ -262,8 +267,8 @@ def _preparer(
     if len(files) < PARALLEL_FROM or workers < 2:
         yield (prepare_file(tokenizer, p, known, _pages_of(p, on_page)) for p in files)
         return
-    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(tokenizer.files,)) as pool:
-        yield _ahead(pool, files, known)
+    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(tokenizer.files, known)) as pool:
+        yield _ahead(pool, files)
 
 
 def _pages_of(path: Path, on_page: PageProgress | None) -> Progress | None:
@@ -272,10 +277,10 @@ def _pages_of(path: Path, on_page: PageProgress | None) -> Progress | None:
     return lambda done, total: on_page(str(path), done, total)
 
 
-def _ahead(pool: ProcessPoolExecutor, files: list[Path], known: Known) -> Iterator[Prepared | IngestReport]:
+def _ahead(pool: ProcessPoolExecutor, files: list[Path]) -> Iterator[Prepared | IngestReport]:
     pending: deque[Future[Prepared | IngestReport]] = deque()
     for path in files:
-        pending.append(pool.submit(_prepare_in_worker, path, known))
+        pending.append(pool.submit(_prepare_in_worker, path))
         if len(pending) > PREPARED_AHEAD:
             yield pending.popleft().result()
     while pending:
@@ -283,15 +288,17 @@ def _ahead(pool: ProcessPoolExecutor, files: list[Path], known: Known) -> Iterat
 
 
 _worker_tokenizer: Tokenizer | None = None
+_worker_known: Known = {}
 
 
-def _start_worker(files: tuple[Path, Path]) -> None:
-    global _worker_tokenizer
+def _start_worker(files: tuple[Path, Path], known: Known) -> None:
+    global _worker_tokenizer, _worker_known
     _worker_tokenizer = Tokenizer(*files)
+    _worker_known = known
 
 
-def _prepare_in_worker(path: Path, known: Known) -> Prepared | IngestReport:
-    prepared = prepare_file(_worker_tokenizer or Tokenizer(), path, known)
+def _prepare_in_worker(path: Path) -> Prepared | IngestReport:
+    prepared = prepare_file(_worker_tokenizer or Tokenizer(), path, _worker_known)
     if isinstance(prepared, Prepared) and prepared.record.file is not None:
         file = FileRecord(prepared.record.file.meta)  # the writer reads the bytes itself
         return replace(prepared, record=replace(prepared.record, file=file))
