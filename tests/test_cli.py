@@ -45,11 +45,11 @@ def test_ingest_prints_one_line_per_file_and_reingest_is_unchanged(tmp_path: Pat
     assert len(lines) == 2
     assert "已导入 总第2202期（2022年第10期，2022-04-29），3 篇文章" in lines[0]
     assert "已导入 总第2126期（2020年第17期，2020-04-24），2 篇文章" in lines[1]
-    assert first.stderr.strip().splitlines()[-1].startswith("共 2 个文件：新增 2，更新 0，未变化 0，未导入 0；用时")
+    assert first.stderr.strip().splitlines()[-1].startswith("共 2 个文件（文本 2）：新增 2，更新 0，未变化 0，未导入 0；用时")
     assert "万字" in first.stderr  # the speed, in characters a second
     again = run("ingest", str(SAMPLE_ARCHIVE), "--db", path)
     assert again.returncode == 0
-    assert "共 2 个文件：新增 0，更新 0，未变化 2，未导入 0" in again.stderr
+    assert "共 2 个文件（文本 2）：新增 0，更新 0，未变化 2，未导入 0" in again.stderr
     assert [line.split(": ", 1)[1].split(" ")[0] for line in again.stdout.strip().splitlines()] == ["未变化", "未变化"]
 
 
@@ -79,7 +79,8 @@ def test_ask_json_has_cited_hits_best_first(db: str) -> None:
     data = json.loads(result.stdout)
     assert data["question"] == "丰台区创城建立了哪些工作机制？"
     first = data["hits"][0]
-    assert set(first) == {"total", "number", "date", "title", "source", "excerpt", "score"}
+    assert set(first) == {"total", "number", "date", "title", "source", "excerpt", "score", "page"}
+    assert first["page"] is None  # a text export has no pages
     assert (first["total"], first["number"], first["date"], first["source"]) == (2202, 10, "2022-04-29", "丰台区文明办")
     assert first["title"] == "丰台区凝心聚力全力以赴打好创建全国文明城市主动仗"
     assert 120 <= len(first["excerpt"].strip("…")) <= 200

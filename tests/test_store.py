@@ -77,14 +77,16 @@ def test_bad_files_are_refused_and_the_rest_of_the_run_is_ingested(empty_archive
     (folder / "b_binary.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
     (folder / "c_empty.txt").write_bytes(b"")
     (folder / "d_good.txt").write_text(bulletin(), encoding="gb18030")
-    (folder / "e_ignored.pdf").write_bytes(b"%PDF-1.7")
+    (folder / "e_broken.pdf").write_bytes(b"%PDF-1.7")
+    (folder / ".hidden.txt").write_text(bulletin(), encoding="utf-8")
     reports = list(empty_archive.ingest([folder, tmp_path / "missing.txt"]))
     assert [Path(r.name).name for r in reports] == [
-        "a_not_a_bulletin.txt", "b_binary.txt", "c_empty.txt", "d_good.txt", "missing.txt",
+        "a_not_a_bulletin.txt", "b_binary.txt", "c_empty.txt", "d_good.txt", "e_broken.pdf", "missing.txt",
     ]
-    assert [r.ok for r in reports] == [False, False, False, True, False]
+    assert [r.ok for r in reports] == [False, False, False, True, False, False]
     assert "报头" in reports[0].error and "二进制" in reports[1].error and "空" in reports[2].error
-    assert "不存在" in reports[4].error
+    assert "PDF" in reports[4].error
+    assert "不存在" in reports[5].error
     assert table_counts(empty_archive.store.path) == {"issues": 1, "articles": 2, "passages": 2}
 
 
