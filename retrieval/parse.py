@@ -162,7 +162,8 @@ def _parse_header(lines: list[str]) -> tuple[IssueRef, int]:
             date = _to_date(date_match)
             rest = rest[: date_match.start()] + rest[date_match.end() :]
         rest = rest.strip("()（）[]【】 ")
-        if rest and found_title and date is None and len(rest) <= 20:
+        # The issuer sits on the date's line in many Word and web mastheads.
+        if rest and found_title and len(rest) <= 20 and (date is None or date_match):
             issuer_parts.append(rest)
         if date_match:
             body_start = index + 1

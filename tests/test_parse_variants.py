@@ -178,3 +178,9 @@ def test_unreadable_files_are_refused_with_a_reason(data: bytes, says: str) -> N
         decode_bulletin(data)
     with pytest.raises(UnreadableFile, match=says):
         read_document(data)
+
+
+def test_an_issuer_on_the_date_line_is_kept() -> None:
+    header = "首都精神文明建设情况简报\n\n第 6 期\n\n(总第 2165 期)\n\n朝阳区文明办    2021 年 3 月 12 日\n\n"
+    issue = parse(bulletin(header=header))
+    assert (issue.ref.issuer, issue.ref.date) == ("朝阳区文明办", dt.date(2021, 3, 12))
