@@ -10,7 +10,7 @@ they occur there (the archive's own vocabulary: 文明, 创建, 志愿服务 …
 
 Everything is seeded. An issue's text depends only on the seed and its 总期号, so the first 2,500
 issues of a 25,000-issue archive are the 2,500-issue archive. Questions are written alongside
-(questions.jsonl): words taken from a sentence of a random article, with the article they came
+(.questions.jsonl): words taken from a sentence of a random article, with the article they came
 from, plus the domain evaluation set's real questions.
 """
 
@@ -34,8 +34,9 @@ DEFAULT_SEED = 2202
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_ARCHIVE = ROOT / "data" / "raw"
 DOMAIN_QUERIES = ROOT / "data" / "eval" / "domain" / "queries.jsonl"
-MANIFEST = "synth.json"
-QUESTIONS = "questions.jsonl"
+# Hidden, so that ingesting the folder (which reads every file but hidden ones) sees bulletins only.
+MANIFEST = ".synth.json"
+QUESTIONS = ".questions.jsonl"
 
 FIRST_YEAR = 1990
 YEARS = 36
@@ -237,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--issues", type=int, required=True, help="number of bulletins to write")
     parser.add_argument("--out", type=Path, required=True, help="folder to write them to")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--questions", type=int, default=500, help="questions to write to questions.jsonl")
+    parser.add_argument("--questions", type=int, default=500, help="questions to write to .questions.jsonl")
     args = parser.parse_args(argv)
     if args.issues < 1 or args.questions < 0:
         parser.error("--issues must be at least 1 and --questions at least 0")
