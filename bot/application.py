@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import signal
 from contextlib import contextmanager
 from typing import Iterator
 from urllib.parse import urlparse
@@ -28,6 +29,7 @@ from retrieval.archive import Archive
 from . import messages
 from .handlers import AddressedToBot, Handlers
 from .settings import BotSettings
+from .uploads import UploadWorker
 from .worker import ArchiveWorker
 
 log = logging.getLogger(__name__)
@@ -37,20 +39,25 @@ class BotStartError(Exception):
     """The bot could not start: Telegram refused the token, or the Bot API could not be reached."""
 
 
-# Updates are handled concurrently; the archive worker keeps retrieval off the event loop.
+# Updates are handled concurrently; the archive worker keeps retrieval off the event loop, and
+# uploads are read in a process of their own.
 CONCURRENT_UPDATES = 32
 SEND_RETRIES = 3
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
 
 
 def build_application(settings: BotSettings, archive: Archive) -> Application:
     worker = ArchiveWorker(archive)
+    uploads = UploadWorker(archive.store.path, archive.tokenizer.files)
 
     async def on_start(app: Application) -> None:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in messages.COMMAND_MENU])
         await worker.run(lambda a: a.tokenizer.tokens("预热"))  # load jieba before the first question
+        _stop_uploads_on_signals(uploads)
         log.info("serving as @%s", app.bot.username)
 
     async def on_stop(app: Application) -> None:
+        uploads.close()
         worker.close()
 
     builder = (
@@ -71,8 +78,26 @@ def build_application(settings: BotSettings, archive: Archive) -> Application:
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url).base_file_url(settings.api_file_url)
     app = builder.build()
-    register(app, Handlers(worker, settings.admin_ids, settings.questions_per_minute))
+    register(app, Handlers(worker, uploads, settings.admin_ids, settings.questions_per_minute))
     return app
+
+
+def _stop_uploads_on_signals(uploads: UploadWorker) -> None:
+    """On SIGINT/SIGTERM the application waits for running handlers before it stops, and an upload
+    being read by OCR could keep it waiting for minutes: the signal first interrupts the upload
+    (its admin is told to send the file again), then stops the application as python-telegram-bot's
+    own handler does."""
+
+    def stop() -> None:
+        uploads.interrupt()
+        raise SystemExit  # out of the event loop: run_polling / run_webhook then stop and shut down
+
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        try:
+            loop.add_signal_handler(sig, stop)
+        except (NotImplementedError, RuntimeError):  # no signal handlers on this loop (Windows)
+            return
 
 
 def register(app: Application, h: Handlers) -> None:

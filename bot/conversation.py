@@ -6,17 +6,20 @@ it into Telegram HTML or terminal text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import PureWindowsPath
 
 from retrieval.archive import Archive
-from retrieval.errors import UnknownArticle, UnknownIssue
-from retrieval.models import Answer, ArchiveStats, IssueRef, StoredArticle, StoredIssue
+from retrieval.errors import ArchiveError, UnknownArticle, UnknownIssue
+from retrieval.models import Answer, ArchiveStats, IssueRef, SourceFile, StoredArticle, StoredIssue
 
 from . import messages
 from .commands import deep_link_issue, find_issue, is_small_talk, parse_issue_query
 
 PER_PAGE = 3
 MAX_PAGES = 5
+# Telegram's limit for a file a bot sends (sendDocument).
+MAX_SEND_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,20 @@ class IssueView:
 class ArticleView:
     article: StoredArticle
     ref: IssueRef
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """An issue's original file, to send as a document."""
+
+    ref: IssueRef
+    file: SourceFile
+    data: bytes = field(repr=False)
+
+    @property
+    def filename(self) -> str:
+        """The stored name without its folders (either kind of slash)."""
+        return PureWindowsPath(self.file.name).name or f"{self.ref.total}.{self.file.format}"
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,28 @@ def article(archive: Archive, article_id: int) -> ArticleView | Notice:
         return ArticleView(*archive.article(article_id))
     except UnknownArticle as exc:
         return Notice(str(exc))
+
+
+def source_file(archive: Archive, total: int, sha256: str) -> SourceDocument | Notice:
+    """The original file of an issue, if the issue still holds the file the button was made for."""
+    try:
+        issue = archive.issue(total)
+    except UnknownIssue:
+        return Notice(messages.SOURCE_GONE)
+    if issue.file is None:
+        return Notice(messages.SOURCE_NONE)
+    replaced = Notice(messages.SOURCE_REPLACED.format(total=total))
+    if not issue.file.sha256.lower().startswith(sha256):  # an upload replaced the issue since
+        return replaced
+    if issue.file.size > MAX_SEND_BYTES:  # known before the file is read
+        return Notice(messages.SOURCE_TOO_BIG)
+    try:
+        file, data = archive.source_file(total)
+    except UnknownIssue:
+        return Notice(messages.SOURCE_GONE)
+    except ArchiveError as exc:
+        return Notice(str(exc))
+    return SourceDocument(issue.ref, file, data) if file.sha256.lower().startswith(sha256) else replaced
 
 
 def stats(archive: Archive) -> StatsView:

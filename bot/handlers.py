@@ -10,8 +10,10 @@ from collections import OrderedDict
 from telegram import (
     Bot,
     CallbackQuery,
+    Document,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
+    InputFile,
     InputTextMessageContent,
     LinkPreviewOptions,
     Message,
@@ -25,16 +27,19 @@ from telegram.ext import ContextTypes, filters
 
 from retrieval.archive import Archive
 from retrieval.decode import MAX_BYTES
+from retrieval.ingest import IngestReport
 
 from . import conversation, messages
 from .conversation import AnswerPage, ArticleView, IssueView, Notice, Reply, StatsView
 from .keyboards import (
     ArticleRequest,
     PageRequest,
+    SourceRequest,
     answer_keyboard,
     issue_keyboard,
     parse_callback,
 )
+from .progress import ProgressMessage
 from .ratelimit import RateLimiter
 from .render_html import (
     answer_message,
@@ -42,7 +47,9 @@ from .render_html import (
     hit_block,
     issue_messages,
     notice_message,
+    source_caption,
 )
+from .uploads import UploadInterrupted, UploadProgress, UploadWorker
 from .worker import ArchiveWorker
 
 log = logging.getLogger(__name__)
@@ -53,6 +60,8 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 REMEMBERED_QUERIES = 1000
 # Telegram lets bots download files up to 20 MB; the archive reads files up to its own cap.
 MAX_UPLOAD_BYTES = min(MAX_BYTES, FileSizeLimit.FILESIZE_DOWNLOAD)
+# Sending an original of up to 50 MB takes longer than python-telegram-bot's 20 s default.
+SEND_FILE_SECONDS = 180
 
 
 class AddressedToBot(filters.MessageFilter):
@@ -70,10 +79,13 @@ class AddressedToBot(filters.MessageFilter):
 
 
 class Handlers:
-    """Every handler the bot registers; they share the archive worker, admins and rate limits."""
+    """Every handler the bot registers; they share the archive and upload workers, admins and rate limits."""
 
-    def __init__(self, worker: ArchiveWorker, admin_ids: frozenset[int], questions_per_minute: int):
+    def __init__(
+        self, worker: ArchiveWorker, uploads: UploadWorker, admin_ids: frozenset[int], questions_per_minute: int
+    ):
         self.worker = worker
+        self.uploads = uploads
         self.admin_ids = admin_ids
         self.questions = RateLimiter(questions_per_minute)
         self.inline_queries = RateLimiter(questions_per_minute * 3)
@@ -175,6 +187,23 @@ class Handlers:
             view = await self.worker.run(conversation.article, request.article_id)
             await self._ack(query)
             await self._send(context.bot, query.message.chat.id, view)
+        elif isinstance(request, SourceRequest):
+            await self._send_source(update, context, request)
+
+    async def _send_source(self, update: Update, context: ContextTypes.DEFAULT_TYPE, request: SourceRequest) -> None:
+        """原文: the issue's stored file as a document, or an alert saying why not."""
+        query = update.callback_query
+        found = await self.worker.run(conversation.source_file, request.total, request.sha256)
+        if isinstance(found, Notice):
+            await self._ack(query, found.text)
+            return
+        await self._ack(query)
+        await context.bot.send_document(
+            query.message.chat.id,
+            InputFile(found.data, filename=found.filename),
+            caption=source_caption(found),
+            write_timeout=SEND_FILE_SECONDS,
+        )
 
     async def _turn_page(self, update: Update, context: ContextTypes.DEFAULT_TYPE, request: PageRequest) -> None:
         query = update.callback_query
@@ -227,22 +256,35 @@ class Handlers:
     # --- admin uploads ------------------------------------------------------------------
 
     async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A bulletin file from an admin is ingested as `run_bot.py ingest` would; others are refused."""
+        """A bulletin (PDF, Word, web page or text, told by its bytes) from an admin is ingested as
+        `run_bot.py ingest` would, in the upload worker's process, one file at a time; one message
+        shows its progress and then its result. Anyone else is refused and nothing is stored."""
         document = update.effective_message.document
         name = document.file_name or "未命名文件"
         if not self._is_admin(update):
-            text = messages.UPLOAD_REFUSED
-        elif not name.lower().endswith(".txt"):
-            text = messages.UPLOAD_ONLY_TXT.format(name=name)
-        elif document.file_size and document.file_size > MAX_UPLOAD_BYTES:
-            text = messages.UPLOAD_TOO_BIG.format(name=name)
-        else:
+            await self._reply(update, context, Notice(messages.UPLOAD_REFUSED))
+            return
+        if document.file_size and document.file_size > MAX_UPLOAD_BYTES:
+            await self._reply(update, context, Notice(messages.UPLOAD_TOO_BIG.format(name=name)))
+            return
+        with self.uploads.place() as queued:
+            waiting = messages.upload_progress(UploadProgress(name, queued=queued))
+            shown = await ProgressMessage.send(context.bot, update.effective_chat.id, waiting)
+            report = await self._ingest_upload(document, name, shown)
+        status = report.status.value if report.status else "refused"
+        log.info("admin %s uploaded %s: %s", update.effective_user.id, name, status)
+        await shown.finish(messages.ingest_line(report))
+
+    async def _ingest_upload(self, document: Document, name: str, shown: ProgressMessage) -> IngestReport:
+        """Download the file and store it; whatever happens comes back as a report for the message."""
+        try:
             data = bytes(await (await document.get_file()).download_as_bytearray())
-            report = await self.worker.run(Archive.ingest_bytes, data, name)
-            status = report.status.value if report.status else "refused"
-            log.info("admin %s uploaded %s: %s", update.effective_user.id, name, status)
-            text = messages.ingest_line(report)
-        await self._reply(update, context, Notice(text))
+            return await self.uploads.ingest(data, name, lambda p: shown.show(messages.upload_progress(p)))
+        except UploadInterrupted:
+            return IngestReport(name=name, error=messages.UPLOAD_INTERRUPTED)
+        except Exception:  # a failed download or a fault of the reader: logged, and the admin told
+            log.exception("reading the upload %s failed", name)
+            return IngestReport(name=name, error=messages.UPLOAD_FAILED)
 
     # --- failures -----------------------------------------------------------------------
 

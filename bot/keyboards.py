@@ -1,7 +1,8 @@
 """Inline buttons, and the short callback data behind them (Telegram allows 64 bytes).
 
 "p:<key>:<page>" shows a page of a saved question (the question itself stays in the database);
-"a:<article id>" sends an article's whole text.
+"a:<article id>" sends an article's whole text;
+"f:<总期号>:<start of the file's sha256>" sends an issue's original file, if it is still that file.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from .conversation import AnswerPage
 MAX_ISSUE_BUTTONS = 50
 _PAGE = re.compile(r"^p:([A-Za-z0-9_-]{1,32}):(\d{1,2})$")
 _ARTICLE = re.compile(r"^a:(\d{1,12})$")
+SOURCE_HASH_CHARS = 16
+_SOURCE = re.compile(rf"^f:(\d{{1,6}}):([0-9a-f]{{{SOURCE_HASH_CHARS}}})$")
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,25 @@ class ArticleRequest:
     article_id: int
 
 
-def parse_callback(data: str | None) -> PageRequest | ArticleRequest | None:
+@dataclass(frozen=True)
+class SourceRequest:
+    """The original file of issue `total`, as long as its sha256 still starts with `sha256`."""
+
+    total: int
+    sha256: str
+
+
+CallbackRequest = PageRequest | ArticleRequest | SourceRequest
+
+
+def parse_callback(data: str | None) -> CallbackRequest | None:
     """What a button press asks for; None for data this bot never made."""
     if data and (m := _PAGE.match(data)):
         return PageRequest(m.group(1), int(m.group(2)))
     if data and (m := _ARTICLE.match(data)):
         return ArticleRequest(int(m.group(1)))
+    if data and (m := _SOURCE.match(data)):
+        return SourceRequest(int(m.group(1)), m.group(2))
     return None
 
 
@@ -47,6 +63,10 @@ def page_data(key: str, page: int) -> str:
 
 def article_data(article_id: int) -> str:
     return f"a:{article_id}"
+
+
+def source_data(total: int, sha256: str) -> str:
+    return f"f:{total}:{sha256[:SOURCE_HASH_CHARS].lower()}"
 
 
 def answer_keyboard(page: AnswerPage, key: str | None) -> InlineKeyboardMarkup | None:
@@ -74,7 +94,8 @@ def answer_keyboard(page: AnswerPage, key: str | None) -> InlineKeyboardMarkup |
 
 
 def issue_keyboard(issue: StoredIssue) -> InlineKeyboardMarkup | None:
-    """One 全文 button per article, labelled with its number and the start of its title."""
+    """One 全文 button per article, labelled with its number and the start of its title; then 原文
+    when the issue's file is kept."""
     rows = [
         [
             InlineKeyboardButton(
@@ -84,4 +105,7 @@ def issue_keyboard(issue: StoredIssue) -> InlineKeyboardMarkup | None:
         ]
         for n, a in enumerate(issue.articles[:MAX_ISSUE_BUTTONS], start=1)
     ]
+    if issue.file is not None:
+        data = source_data(issue.ref.total, issue.file.sha256)
+        rows.append([InlineKeyboardButton(messages.source_button(issue.file.format), callback_data=data)])
     return InlineKeyboardMarkup(rows) if rows else None

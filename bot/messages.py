@@ -7,7 +7,10 @@ from collections import Counter
 
 from retrieval.ingest import IngestReport
 from retrieval.models import BULLETIN_TITLE, Answer, ArchiveStats, IssueRef, NoAnswer
+from retrieval.readers import format_label
 from retrieval.store import IngestStatus
+
+from .uploads import UploadProgress
 
 EXAMPLE_QUESTIONS = (
     "丰台区创城建立了哪些工作机制？",
@@ -58,8 +61,19 @@ RATE_LIMITED = "提问太频繁了，请 {seconds} 秒后再试。"
 APOLOGY = "抱歉，处理这条消息时出了问题，请稍后再试。"
 ADMIN_ONLY = "这个命令只对管理员开放。"
 UPLOAD_REFUSED = "谢谢！只有管理员可以向档案添加简报，这个文件没有保存。"
-UPLOAD_ONLY_TXT = "目前只能导入 .txt 格式的简报正文，“{name}”没有导入。"
 UPLOAD_TOO_BIG = "文件“{name}”太大（上限 20 MB），没有导入。"
+UPLOAD_QUEUED = "已排队…“{name}”将在前面的文件导入完成后读取。"
+UPLOAD_READING = "正在读取“{name}”…"
+UPLOAD_PAGE = "正在读取第 {done}/{total} 页…"
+UPLOAD_OCR_PAGE = "正在识别第 {done}/{total} 页…"
+UPLOAD_INTERRUPTED = "机器人正在停止，导入没有完成。请稍后重新发送这个文件。"
+UPLOAD_FAILED = "读取时出了问题，没有导入。请稍后重新发送这个文件。"
+SOURCE_BUTTON = "原文（{format}）"
+SOURCE_GONE = "这一期已不在档案中，请发送 /latest 或 /issue 重新打开。"
+SOURCE_REPLACED = "这一期的原文已经更新，请发送 /issue {total} 重新打开。"
+SOURCE_TOO_BIG = "原文文件超过 50 MB，Telegram 无法发送。"
+SOURCE_NONE = "这一期没有保存原文文件。"
+CITED_PAGE = "第{page}页"
 TEXT_ONLY = "请用文字提问，例如：丰台区创城建立了哪些工作机制？"
 UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可用的命令。"
 INLINE_HELP_BUTTON = "输入问题查找简报内容，点此查看用法"
@@ -80,10 +94,12 @@ def issue_label(ref: IssueRef) -> str:
     return f"《{BULLETIN_TITLE}》{ref.year}年第{ref.number}期（总第{ref.total}期）"
 
 
-def citation(ref: IssueRef, source: str | None) -> str:
-    """——《首都精神文明建设情况简报》2022年第10期（总第2202期）· 2022年4月29日 · 丰台区文明办"""
+def citation(ref: IssueRef, source: str | None, page: int | None = None) -> str:
+    """——《首都精神文明建设情况简报》2022年第10期（总第2202期）第3页 · 2022年4月29日 · 丰台区文明办;
+    the page only when the source file has pages."""
     author = ref.issuer if source in (None, "本刊") else source  # 本刊 is the bulletin's own editors
-    return f"——{issue_label(ref)}· {cn_date(ref.date)} · {author}"
+    where = f"{CITED_PAGE.format(page=page)} " if page is not None else ""
+    return f"——{issue_label(ref)}{where}· {cn_date(ref.date)} · {author}"
 
 
 def answer_heading(answer: Answer, first_number: int) -> str:
@@ -103,6 +119,21 @@ def unknown_issue(what: str, nearest: tuple[int, ...]) -> str:
     if nearest:
         text += NEAREST_ISSUES.format(issues="、".join(f"总第{n}期" for n in nearest))
     return text
+
+
+def source_button(fmt: str) -> str:
+    """原文（PDF）, 原文（Word）, 原文（网页）, 原文（文本）."""
+    return SOURCE_BUTTON.format(format=format_label(fmt))
+
+
+def upload_progress(progress: UploadProgress) -> str:
+    """The one message that follows an upload: queued, reading, then page by page for long files."""
+    if progress.queued:
+        return UPLOAD_QUEUED.format(name=progress.name)
+    if progress.total > 1:
+        line = UPLOAD_OCR_PAGE if progress.ocr else UPLOAD_PAGE
+        return line.format(done=progress.done, total=progress.total)
+    return UPLOAD_READING.format(name=progress.name)
 
 
 def no_hits(answer: Answer, first_number: int) -> str:
@@ -147,18 +178,45 @@ def ingest_line(report: IngestReport) -> str:
     what = f"总第{ref.total}期（{ref.year}年第{ref.number}期，{ref.date.isoformat()}）"
     if report.status is IngestStatus.UNCHANGED:
         return f"{report.name}: 未变化 {what}"
+    if report.status is IngestStatus.KEPT:
+        held = format_label(report.previous_format or "")
+        return f"{report.name}: 未替换 {what}——档案中已有来自{held}的更完整版本"
     verb = "已导入" if report.status is IngestStatus.ADDED else "已更新"
-    return f"{report.name}: {verb} {what}，{report.articles} 篇文章，{report.passages} 个段落"
+    line = f"{report.name}: {verb} {what}，{report.articles} 篇文章，{report.passages} 个段落"
+    line += _source_note(report)
+    if report.status is IngestStatus.REPLACED and report.previous_format and report.previous_format != report.format:
+        line += f"；以{format_label(report.format or '')}取代了此前的{format_label(report.previous_format)}版本"
+    return line
+
+
+def _source_note(report: IngestReport) -> str:
+    """（PDF，12 页，其中 OCR 12 页）: what the file was, for formats other than text."""
+    if report.format in (None, "txt") and not report.pages:
+        return ""
+    parts = [format_label(report.format or "")]
+    if report.pages:
+        parts.append(f"{report.pages} 页")
+    if report.ocr_pages:
+        parts.append(f"其中 OCR {report.ocr_pages} 页")
+    return "（" + "，".join(parts) + "）"
 
 
 def ingest_summary(reports: list[IngestReport], seconds: float) -> str:
-    """The last line of an ingest run: what happened to how many files, and how fast."""
+    """The last line of an ingest run: what happened to how many files, in which formats, how fast."""
     count = Counter(r.status if r.ok else None for r in reports)
-    chars = sum(r.chars for r in reports if r.ok and r.status is not IngestStatus.UNCHANGED)
+    read = [r for r in reports if r.ok and r.status is not IngestStatus.UNCHANGED]
+    chars = sum(r.chars for r in read)
     speed = f"，每秒 {chars / seconds / 10_000:.1f} 万字" if chars and seconds > 0 else ""
+    formats = Counter(r.format for r in reports if r.ok and r.format)
+    by_format = "、".join(f"{format_label(f)} {n}" for f, n in sorted(formats.items(), key=lambda x: -x[1]))
+    pages = sum(r.pages or 0 for r in read)
+    ocr = sum(r.ocr_pages for r in read)
+    detail = f"（{by_format}）" if by_format else ""
+    page_note = f"；读取 {pages} 页，其中 OCR {ocr} 页" if pages else ""
+    kept = f"，未替换 {count[IngestStatus.KEPT]}" if count[IngestStatus.KEPT] else ""
     return (
-        f"共 {len(reports)} 个文件：新增 {count[IngestStatus.ADDED]}，更新 {count[IngestStatus.REPLACED]}，"
-        f"未变化 {count[IngestStatus.UNCHANGED]}，未导入 {count[None]}；用时 {seconds:.1f} 秒{speed}。"
+        f"共 {len(reports)} 个文件{detail}：新增 {count[IngestStatus.ADDED]}，更新 {count[IngestStatus.REPLACED]}，"
+        f"未变化 {count[IngestStatus.UNCHANGED]}{kept}，未导入 {count[None]}{page_note}；用时 {seconds:.1f} 秒{speed}。"
     )
 
 

@@ -13,7 +13,7 @@ from retrieval.models import Hit, StoredIssue
 from retrieval.text import split_sentences
 
 from . import messages
-from .conversation import AnswerPage, ArticleView
+from .conversation import AnswerPage, ArticleView, SourceDocument
 
 MESSAGE_LIMIT = 4096
 TITLE_CHARS = 200
@@ -80,7 +80,7 @@ def hit_block(hit: Hit, number: int | None = None) -> str:
     return (
         f"<b>{title}</b>\n"
         f"<blockquote>{emphasise(hit.excerpt, hit.marks)}</blockquote>\n"
-        f"<i>{escape(messages.citation(hit.issue, source))}</i>"
+        f"<i>{escape(messages.citation(hit.issue, source, hit.page))}</i>"
     )
 
 
@@ -118,7 +118,7 @@ def article_messages(view: ArticleView) -> list[str]:
         if paragraph.strip():
             blocks += [escape(piece) for piece in split_plain(paragraph.strip(), limit)]
     source = one_line(article.source, SOURCE_CHARS) if article.source else None
-    blocks.append(f"<i>{escape(messages.citation(view.ref, source))}</i>")
+    blocks.append(f"<i>{escape(messages.citation(view.ref, source, article.page))}</i>")
     parts = pack(blocks, limit=limit)
     if len(parts) == 1:
         return parts
@@ -127,6 +127,11 @@ def article_messages(view: ArticleView) -> list[str]:
 
 def notice_message(text: str) -> str:
     return escape(text)
+
+
+def source_caption(document: SourceDocument) -> str:
+    """The caption under an issue's original file: the issue's label."""
+    return escape(messages.issue_label(document.ref))
 
 
 # --- packing -------------------------------------------------------------------

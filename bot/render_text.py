@@ -30,7 +30,8 @@ def render_page(page: AnswerPage) -> str:
         return messages.no_hits(answer, page.first_number)
     blocks = [messages.answer_heading(answer, page.first_number)]
     for number, hit in enumerate(answer.hits, start=page.first_number):
-        blocks.append(f"{number}. {hit.title}\n{hit.excerpt}\n{messages.citation(hit.issue, hit.source)}")
+        cited = messages.citation(hit.issue, hit.source, hit.page)
+        blocks.append(f"{number}. {hit.title}\n{hit.excerpt}\n{cited}")
     return "\n\n".join(blocks)
 
 
@@ -48,4 +49,4 @@ def render_issue(issue: StoredIssue, full: bool = False) -> str:
 
 def render_article(view: ArticleView) -> str:
     article = view.article
-    return f"{article.title}\n\n{article.text}\n\n{messages.citation(view.ref, article.source)}"
+    return f"{article.title}\n\n{article.text}\n\n{messages.citation(view.ref, article.source, article.page)}"

@@ -3,8 +3,10 @@
 The stand-in serves HTTP on 127.0.0.1 and answers the Bot API methods a bot like ours uses,
 checking requests the way Telegram does: HTML parsing with Telegram's error messages and byte
 offsets (the only parse mode it knows), the 4096 UTF-16 unit limit, inline keyboard rules, one answer
-per callback or inline query, command lists, file sizes.  Every request is recorded, so a test
-can assert both on what the bot sent and on what Telegram would have refused.
+per callback or inline query, command lists, file sizes (20 MB a bot can download, 50 MB it can
+send, 1024 characters of caption).  Every request is recorded, so a test can assert both on what
+the bot sent and on what Telegram would have refused; files the bot sends (sendDocument, as a
+multipart/form-data upload) are kept and read back with ``documents(chat_id)``.
 
     with BotApiStandIn() as standin:
         app = (ApplicationBuilder().token(standin.token)
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import json
+import mimetypes
 import re
 import select
 import socket
@@ -47,6 +50,7 @@ __all__ = [
     "BotApiError",
     "BotApiStandIn",
     "Call",
+    "Upload",
     "format_text",
     "parse_html",
     "utf16_len",
@@ -55,6 +59,7 @@ __all__ = [
 MAX_MESSAGE_UTF16 = 4096
 MAX_CAPTION_UTF16 = 1024
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_LONG_POLL_SECONDS = 5.0
 MAX_INLINE_RESULTS = 50
 MAX_KEYBOARD_BUTTONS = 100
@@ -479,7 +484,7 @@ def _user_entities(text: str) -> list[dict]:
 # Requests: PTB posts form fields, JSON-encoding every value that is not a string.
 
 _STRING_FIELDS = frozenset(
-    """text query data callback_query_id inline_query_id next_offset title url file_id language_code
+    """text caption document query data callback_query_id inline_query_id next_offset title url file_id language_code
     parse_mode action name message_text inline_message_id secret_token business_connection_id
     message_effect_id emoji switch_pm_text switch_pm_parameter result_id ip_address""".split()
 )
@@ -509,11 +514,59 @@ def _coerce(key: str, value: Any, from_text: bool) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart/form-data request."""
+
+    filename: str
+    content: bytes = field(repr=False)
+    content_type: str
+
+    def __repr__(self) -> str:
+        return f"Upload({self.filename!r}, {len(self.content)} bytes, {self.content_type!r})"
+
+
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
+_DISPOSITION_PARAM = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+def _multipart(content_type: str, body: bytes) -> list[tuple[str, Any, bool]]:
+    """multipart/form-data fields: text parts as strings (JSON-decoded like form fields), file
+    parts as Upload."""
+    boundary = _BOUNDARY.search(content_type)
+    if boundary is None:
+        raise _bad("can't parse multipart/form-data request: no boundary")
+    fields: list[tuple[str, Any, bool]] = []
+    for part in body.split(b"--" + boundary.group(1).encode("latin-1"))[1:]:
+        if part.startswith(b"--"):  # the closing delimiter
+            break
+        head, found, data = part.removeprefix(b"\r\n").partition(b"\r\n\r\n")
+        if not found:
+            raise _bad("can't parse multipart/form-data request: a part has no headers")
+        headers = {}
+        for line in head.decode("utf-8", "replace").split("\r\n"):
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        disposition = _DISPOSITION_PARAM.findall(headers.get("content-disposition", ""))
+        params = {key.lower(): value.replace("%22", '"') for key, value in disposition}
+        if "name" not in params:
+            raise _bad("can't parse multipart/form-data request: a part has no name")
+        data = data.removesuffix(b"\r\n")
+        if "filename" in params:
+            kind = headers.get("content-type", "application/octet-stream")
+            fields.append((params["name"], Upload(params["filename"], data, kind), False))
+        else:
+            fields.append((params["name"], data.decode("utf-8", "replace"), True))
+    return fields
+
+
 def _parse_request(content_type: str, body: bytes, query: str) -> dict:
     fields: list[tuple[str, Any, bool]] = [(k, v, True) for k, v in parse_qsl(query, keep_blank_values=True)]
     kind = content_type.split(";", 1)[0].strip().lower()
     if body:
-        if kind == "application/json":
+        if kind == "multipart/form-data":
+            fields += _multipart(content_type, body)
+        elif kind == "application/json":
             try:
                 data = json.loads(body.decode("utf-8"))
             except ValueError as exc:
@@ -571,9 +624,21 @@ class _File:
     file_id: str
     file_unique_id: str
     file_path: str
-    content: bytes
+    content: bytes = field(repr=False)
     size: int
     requested: bool = False
+    file_name: str = ""
+    mime_type: str = "application/octet-stream"
+
+
+def _document_of(stored: _File) -> dict:
+    return {
+        "file_name": stored.file_name,
+        "mime_type": stored.mime_type,
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_size": stored.size,
+    }
 
 
 @dataclass
@@ -767,6 +832,7 @@ class BotApiStandIn:
                 "deleteWebhook": self._delete_webhook,
                 "getWebhookInfo": self._get_webhook_info,
                 "sendMessage": self._send_message,
+                "sendDocument": self._send_document,
                 "editMessageText": self._edit_message_text,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "deleteMessage": self._delete_message,
@@ -858,24 +924,20 @@ class BotApiStandIn:
         user_id: int,
         file_name: str,
         content: bytes,
-        mime_type: str = "text/plain",
+        mime_type: str | None = None,
         caption: str | None = None,
         *,
         chat_type: str = "private",
         file_size: int | None = None,
     ) -> dict:
-        """A user's document; its bytes download through getFile. file_size may claim a larger size."""
+        """A user's document: any bytes (a PDF, a Word file, text), downloaded exactly through getFile.
+        mime_type defaults to the one the name suggests; file_size may claim a larger size."""
         with self._changed:
             chat, user = self._chat_and_user(chat_id, user_id, chat_type)
             stored = self._new_file(file_name, content, file_size)
+            stored.mime_type = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
             message = self._user_message(chat, user, None)
-            message["document"] = {
-                "file_name": file_name,
-                "mime_type": mime_type,
-                "file_id": stored.file_id,
-                "file_unique_id": stored.file_unique_id,
-                "file_size": stored.size,
-            }
+            message["document"] = _document_of(stored)
             entities: list[dict] = []
             if caption is not None:
                 message["caption"] = caption
@@ -1017,6 +1079,19 @@ class BotApiStandIn:
                 stored = self._messages[(chat_id, message_id)]
                 if stored.from_bot and not stored.deleted:
                     out.append({**copy.deepcopy(stored.message), "html": stored.raw, "parse_mode": stored.parse_mode})
+            return out
+
+    def documents(self, chat_id: int) -> list[dict]:
+        """The files the bot has sent to a chat, in send order: each the Document Telegram would
+        return plus "content" (the bytes uploaded), "caption" (as shown) and "message_id"."""
+        with self._lock:
+            out = []
+            for message in self.messages(chat_id):
+                document = message.get("document")
+                if document is not None:
+                    content = self._files[document["file_id"]].content
+                    extra = {"content": content, "caption": message.get("caption"), "message_id": message["message_id"]}
+                    out.append({**document, **extra})
             return out
 
     def unanswered_callback_queries(self) -> list[str]:
@@ -1186,6 +1261,7 @@ class BotApiStandIn:
             file_path=f"documents/file_{number}{suffix}",
             content=bytes(content),
             size=len(content) if size is None else size,
+            file_name=file_name,
         )
         self._files[stored.file_id] = stored
         return stored
@@ -1402,6 +1478,42 @@ class BotApiStandIn:
         if entities:
             body["entities"] = entities
         return self._new_bot_message(chat, params, body, _raw(params.get("text")), markup)
+
+    def _send_document(self, params: dict) -> dict:
+        """A file uploaded with the request (multipart/form-data, at most 50 MB), or one Telegram
+        already holds, named by its file_id; with a caption of at most 1024 characters."""
+        document = params.get("document")
+        if isinstance(document, Upload):
+            if len(document.content) > MAX_UPLOAD_BYTES:
+                raise BotApiError(413, "Request Entity Too Large")
+            if not document.content:
+                raise _bad("file must be non-empty")
+            stored = self._new_file(document.filename or "document", document.content)
+            name, mime_type = document.filename or "document", document.content_type
+        elif document is None or document == "":
+            raise _bad("there is no document in the request")
+        elif isinstance(document, str) and document in self._files:
+            stored = self._files[document]
+            name, mime_type = stored.file_name, stored.mime_type
+        else:
+            raise _bad("wrong file identifier/HTTP URL specified")
+        caption, entities = format_text(
+            params.get("caption"),
+            params.get("parse_mode"),
+            params.get("caption_entities"),
+            limit=MAX_CAPTION_UTF16,
+            allow_empty=True,
+            what="message caption",
+        )
+        markup = _check_reply_markup(params.get("reply_markup"), inline_only=False)
+        chat = self._chat(params)
+        stored.file_name, stored.mime_type = name, mime_type
+        body: dict = {"document": _document_of(stored)}
+        if caption:
+            body["caption"] = caption
+        if entities:
+            body["caption_entities"] = entities
+        return self._new_bot_message(chat, params, body, _raw(params.get("caption")), markup)
 
     def _editable(self, params: dict) -> _Stored:
         stored = self._stored(params, "message to edit not found")

@@ -19,6 +19,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
+    InputFile,
     InputTextMessageContent,
     Update,
 )
@@ -27,6 +28,7 @@ from telegram.error import (
     EndPointNotFound,
     Forbidden,
     InvalidToken,
+    NetworkError,
     RetryAfter,
 )
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
@@ -418,6 +420,81 @@ def test_a_document_downloads_through_get_file(standin):
 
     with_bot(standin, body)
     assert sent["caption"] == "请导入"
+
+
+# Bytes no text decoder would keep: every byte value, NULs and invalid UTF-8 included.
+BINARY_PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 64 + b"\r\n--\r\n%%EOF\n"
+
+
+def test_a_pdf_document_downloads_byte_for_byte(standin):
+    sent = standin.push_document(CHAT, USER, "总第2202期.pdf", BINARY_PDF)
+    assert sent["document"]["mime_type"] == "application/pdf", "the type the name suggests"
+
+    async def body(bot: Bot):
+        telegram_file = await bot.get_file(sent["document"]["file_id"])
+        assert telegram_file.file_path.endswith(".pdf")
+        return bytes(await telegram_file.download_as_bytearray())
+
+    assert with_bot(standin, body) == BINARY_PDF
+
+
+def test_send_document_keeps_the_uploaded_bytes_name_and_caption(standin):
+    standin.push_message(CHAT, "/start")
+    caption = "<b>《首都精神文明建设情况简报》</b>2022年第10期 &amp; 附件"
+
+    async def body(bot: Bot):
+        sent = await bot.send_document(
+            CHAT, InputFile(BINARY_PDF, filename="简报 “2202”.pdf"), caption=caption, parse_mode="HTML"
+        )
+        again = await bot.send_document(CHAT, sent.document.file_id)  # a file Telegram holds, by its id
+        downloaded = await (await bot.get_file(sent.document.file_id)).download_as_bytearray()
+        return sent, again, bytes(downloaded)
+
+    sent, again, downloaded = with_bot(standin, body)
+    assert sent.document.file_name == "简报 “2202”.pdf" and sent.document.file_size == len(BINARY_PDF)
+    assert sent.caption == "《首都精神文明建设情况简报》2022年第10期 & 附件"
+    assert [e.type for e in sent.caption_entities] == ["bold"]
+    assert again.document.file_id == sent.document.file_id and again.caption is None
+    assert downloaded == BINARY_PDF
+    first, second = standin.documents(CHAT)
+    assert (first["content"], first["file_name"], first["caption"]) == (BINARY_PDF, "简报 “2202”.pdf", sent.caption)
+    assert first["message_id"] == sent.message_id and second["content"] == BINARY_PDF
+    assert standin.rejected() == []
+
+
+def test_send_document_enforces_telegrams_limits(standin):
+    standin.push_message(CHAT, "/start")
+    too_big = b"%PDF" + bytes(50 * 1024 * 1024 - 3)
+
+    async def body(bot: Bot):
+        with pytest.raises(BadRequest, match="Message caption is too long"):
+            await bot.send_document(CHAT, InputFile(b"%PDF-1.4", filename="a.pdf"), caption="字" * 1025)
+        await bot.send_document(CHAT, InputFile(b"%PDF-1.4", filename="a.pdf"), caption="字" * 1024)
+        with pytest.raises(BadRequest, match="Can't parse entities"):
+            await bot.send_document(CHAT, InputFile(b"%PDF-1.4", filename="a.pdf"), caption="<b>", parse_mode="HTML")
+        with pytest.raises(BadRequest, match="Wrong file identifier"):
+            await bot.send_document(CHAT, "no-such-file-id")
+        with pytest.raises(BadRequest, match="File must be non-empty"):
+            await bot.send_document(CHAT, InputFile(b"", filename="empty.pdf"))
+        with pytest.raises(NetworkError, match="Request Entity Too Large"):  # Telegram's 413
+            await bot.send_document(CHAT, InputFile(too_big, filename="big.pdf"))
+        with pytest.raises(BadRequest, match="Chat not found"):
+            await bot.send_document(424242, InputFile(b"%PDF-1.4", filename="a.pdf"))
+
+    with_bot(standin, body)
+    assert [c.error_code for c in standin.rejected()] == [400, 400, 400, 400, 413, 400]
+    assert len(standin.documents(CHAT)) == 1
+
+
+def test_a_document_message_has_no_text_to_edit(standin):
+    standin.push_message(CHAT, "/start")
+
+    async def body(bot: Bot):
+        sent = await bot.send_document(CHAT, InputFile(b"%PDF-1.4", filename="a.pdf"), caption="原文")
+        with pytest.raises(BadRequest, match="There is no text in the message to edit"):
+            await bot.edit_message_text("改成文字", CHAT, sent.message_id)
+
+    with_bot(standin, body)
 
 
 # PTB announces that RetryAfter.retry_after will become a timedelta; seconds() takes either.

@@ -306,7 +306,21 @@ def test_latest_shows_the_newest_issue_with_a_button_per_article(standin: BotApi
     text = plain(reply)
     assert "2022年第10期（总第2202期）" in text and "2022年4月29日" in text
     assert "丰台区凝心聚力全力以赴打好创建全国文明城市主动仗（丰台区文明办）" in text
-    assert [b["text"][:4] for b in buttons(reply)] == ["全文 1", "全文 2", "全文 3"]
+    assert [b["text"][:4] for b in buttons(reply)] == ["全文 1", "全文 2", "全文 3", "原文（文"]
+    assert buttons(reply)[-1]["text"] == "原文（文本）", "the issue was read from a text file, which is kept"
+
+
+def test_the_source_button_sends_the_file_the_issue_was_read_from(standin: BotApiStandIn, bot, chat: int) -> None:
+    issue = say(standin, chat, "/issue 2202")
+    mark = standin.mark()
+    standin.push_callback(chat, chat, issue.result["message_id"], button(issue, "原文")["callback_data"])
+    sent = standin.wait_for("sendDocument", lambda p: p["chat_id"] == chat, after=mark)
+    standin.wait_for("answerCallbackQuery", after=mark)
+    [document] = standin.documents(chat)
+    assert document["content"] == (SAMPLE_ARCHIVE / "000_f4e19954fc935b60.txt").read_bytes()
+    assert document["file_name"] == "000_f4e19954fc935b60.txt"
+    assert document["caption"] == "《首都精神文明建设情况简报》2022年第10期（总第2202期）" == sent.result["caption"]
+    assert_nothing_rejected(standin)
 
 
 @pytest.mark.parametrize("argument", ["2202", "2022-10", "2022年第10期"])
@@ -384,10 +398,22 @@ def test_an_empty_inline_query_offers_help(standin: BotApiStandIn, bot) -> None:
 # --- admins --------------------------------------------------------------------
 
 
-def upload(standin: BotApiStandIn, user: int, name: str, content: bytes) -> str:
+def upload(standin: BotApiStandIn, user: int, name: str, content: bytes, timeout: float = 60) -> str:
+    """Send a file as a user; the bot's answer: a refusal, or the result line its progress message
+    is finally edited to."""
     mark = standin.mark()
     standin.push_document(user, user, name, content)
-    return plain(standin.wait_for("sendMessage", lambda p: p["chat_id"] == user, after=mark))
+    first = standin.wait_for("sendMessage", lambda p: p["chat_id"] == user, after=mark)
+    if not plain(first).startswith(("正在读取", "已排队")):
+        return plain(first)
+    message_id = first.result["message_id"]
+    final = standin.wait_for(
+        "editMessageText",
+        lambda p: p["chat_id"] == user and p["message_id"] == message_id and p["text"].startswith(f"{name}: "),
+        after=mark,
+        timeout=timeout,
+    )
+    return plain(final)
 
 
 def test_an_admin_upload_is_ingested_like_the_cli_and_then_answers(standin: BotApiStandIn, bot) -> None:
@@ -397,7 +423,10 @@ def test_an_admin_upload_is_ingested_like_the_cli_and_then_answers(standin: BotA
     assert "朝阳区" in plain(say(standin, ADMIN, "朝阳区垃圾分类入户宣传"))
     refused = upload(standin, ADMIN, "notes.txt", "会议纪要：今天讨论了午餐。".encode("utf-8"))
     assert "未导入" in refused and "请确认" in refused
-    assert ".txt" in upload(standin, ADMIN, "2165.pdf", b"%PDF-1.4")
+    broken = upload(standin, ADMIN, "2165.pdf", b"%PDF-1.4")  # the format is read from the bytes
+    assert "未导入" in broken and "PDF" in broken
+    any_name = bulletin(header=HEADER.replace("总第 2165 期", "总第 2166 期").replace("第 6 期", "第 7 期"))
+    assert "已导入 总第2166期" in upload(standin, ADMIN, "简报（定稿）.doc", any_name.encode("utf-8"))
     assert "5 篇文章" not in plain(say(standin, ADMIN, "/stats")) and "期简报" in plain(say(standin, ADMIN, "/stats"))
 
 

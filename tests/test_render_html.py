@@ -9,17 +9,18 @@ from bot_api_standin import format_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.conversation import AnswerPage, ArticleView
+from bot.conversation import AnswerPage, ArticleView, SourceDocument
 from bot.render_html import (
     MESSAGE_LIMIT,
     answer_message,
     article_messages,
     emphasise,
     issue_messages,
+    source_caption,
     split_plain,
     utf16_length,
 )
-from retrieval.models import Answer, Footer, Hit, IssueRef, StoredArticle, StoredIssue
+from retrieval.models import Answer, Footer, Hit, IssueRef, SourceFile, StoredArticle, StoredIssue
 
 REF = IssueRef(total=2202, number=10, year=2022, date=dt.date(2022, 4, 29), issuer="首都精神文明办")
 # Anything a file or a user could carry: every script, emoji, HTML and entity syntax; no
@@ -120,3 +121,19 @@ def test_continuation_headers_fit_even_when_every_title_character_counts_twice()
     article = StoredArticle(id=1, position=0, title=title, source="丰台区文明办", text=text)
     parts = [telegram(html)[0] for html in article_messages(ArticleView(article, REF))]
     assert len(parts) > 2 and all(utf16_length(p) <= MESSAGE_LIMIT for p in parts)
+
+
+def test_citations_of_hits_and_articles_read_from_pages_name_the_page() -> None:
+    paged = Hit(issue=REF, article_id=1, title="标题", source="丰台区文明办", excerpt="摘录", score=1.0, terms=(), page=3)
+    plain, entities = telegram(answer_message(AnswerPage(Answer(question="摘录", hits=(paged, hit())))))
+    first, second = [line for line in plain.splitlines() if line.startswith("——")]
+    assert "第3页" in first and first.endswith("丰台区文明办") and "页" not in second
+    article = StoredArticle(id=1, position=0, title="标题", source="丰台区文明办", text="正文", page=2)
+    assert "第2页" in telegram(article_messages(ArticleView(article, REF))[-1])[0]
+
+
+def test_the_source_files_caption_is_the_issue_label_under_1024_characters() -> None:
+    document = SourceDocument(REF, SourceFile("ab" * 32, "扫描/总第2202期<定稿>&.pdf", "pdf", 10, 4), b"%PDF")
+    plain, entities = format_text(source_caption(document), "HTML", limit=1024, what="message caption")
+    assert plain == "《首都精神文明建设情况简报》2022年第10期（总第2202期）" and entities == []
+    assert document.filename == "总第2202期<定稿>&.pdf"
