@@ -21,8 +21,8 @@ import unicodedata
 from ..decode import ensure_size
 from ..errors import UnreadableFile
 from ..models import BULLETIN_TITLE
-from .docx import is_layout_table, row_line, tidy_line
 from .document import Document, Progress
+from .docx import is_layout_table, row_line, tidy_line
 
 logger = logging.getLogger(__name__)
 

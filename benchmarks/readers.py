@@ -1,0 +1,169 @@
+"""Reader benchmark: PDF text-layer speed, OCR speed and OCR accuracy.
+
+    python -m benchmarks.readers [--json] [--pages N]
+
+The fixtures are built here, from the bulletins in data/raw and, when present, the development
+archive in ../shared/dev-archive/bulletins: each issue typeset as the official bulletin (a text
+layer, see tests/fixtures/pdfs.py), and for OCR the same pages rendered at 200 dpi and degraded
+like a scan (grey, turned by up to 0.5 degrees, speckled, JPEG-compressed) into image-only PDFs.
+
+Figures:
+- text layer: pages a second through `read_document` (best of three rounds over every issue),
+  and how many issues read back to exactly their source (numbers, date, titles, sources, every
+  paragraph whole on one line);
+- OCR: seconds a page through `read_document` on N scanned pages (the engine is built first and
+  timed apart), the mean recognition confidence, and the character error rate: Levenshtein
+  distance over the reference length, on the articles' text (titles, paragraphs, sources) after
+  NFKC normalisation with whitespace removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+from retrieval.errors import NotABulletin
+from retrieval.parse import parse_bulletin
+from retrieval.readers import read_document
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = (ROOT / "data" / "raw", ROOT.parent / "shared" / "dev-archive" / "bulletins")
+DEFAULT_OCR_PAGES = 6
+TEXT_ROUNDS = 3
+
+
+def _fixtures():
+    """The PDF builders the tests use (tests/fixtures/pdfs.py)."""
+    if str(ROOT / "tests") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tests"))
+    from fixtures import pdfs
+
+    return pdfs
+
+
+def load_issues() -> list:
+    paths = [path for folder in SOURCES if folder.is_dir() for path in sorted(folder.glob("*.txt"))]
+    return [parse_bulletin(path.read_text(encoding="utf-8")) for path in paths]
+
+
+def _reads_back(issue, doc, pdfs) -> bool:
+    try:
+        read = parse_bulletin(doc.text)
+    except NotABulletin:
+        return False
+    lines = set(doc.text.split("\n"))
+    same_titles = [_nfkc(a.title) for a in read.articles] == [_nfkc(a.title) for a in issue.articles]
+    same_sources = [a.source for a in read.articles] == [a.source for a in issue.articles]
+    whole = all(pdfs.fullwidth(p) in lines for a in issue.articles for p in a.paragraphs)
+    return read.ref == issue.ref and same_titles and same_sources and whole
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def measure_text_layer(issues: list, pdfs) -> dict:
+    typeset = [pdfs.typeset_bulletin(issue) for issue in issues]
+    pages = sum(pdf.pages for pdf in typeset)
+    best = float("inf")
+    for _ in range(TEXT_ROUNDS):
+        start = time.perf_counter()
+        docs = [read_document(pdf.data) for pdf in typeset]
+        best = min(best, time.perf_counter() - start)
+    faithful = sum(_reads_back(issue, doc, pdfs) for issue, doc in zip(issues, docs))
+    return {
+        "issues": len(issues),
+        "pages": pages,
+        "seconds": round(best, 3),
+        "pages_per_second": round(pages / best, 1),
+        "issues_read_back_exactly": faithful,
+    }
+
+
+def _ocr_sample(issues: list, pages: int, pdfs) -> list:
+    """Issues to scan, shortest first, until `pages` pages (at least one issue)."""
+    chosen, total = [], 0
+    for issue in sorted(issues, key=lambda i: pdfs.typeset_bulletin(i).pages):
+        size = pdfs.typeset_bulletin(issue).pages
+        if chosen and total + size > pages:
+            break
+        chosen.append(issue)
+        total += size
+    return chosen
+
+
+def _warm_engine() -> float:
+    """Build the OCR engine and load its models, outside the per-page timing."""
+    from retrieval.readers import ocr
+
+    start = time.perf_counter()
+    ocr.warm_up()
+    return time.perf_counter() - start
+
+
+def measure_ocr(issues: list, pages: int, pdfs) -> dict:
+    sample = _ocr_sample(issues, pages, pdfs)
+    scans = [pdfs.image_only_pdf(issue) for issue in sample]
+    engine = _warm_engine()
+    seconds, distance, length, confidence, failed = 0.0, 0, 0, [], 0
+    for issue, scan in zip(sample, scans):
+        start = time.perf_counter()
+        doc = read_document(scan.data)
+        seconds += time.perf_counter() - start
+        confidence.append(doc.ocr_confidence or 0.0)
+        reference = pdfs.article_text(issue)
+        try:
+            recognised = pdfs.article_text(parse_bulletin(doc.text))
+        except NotABulletin:
+            failed += 1
+            recognised = "".join(_nfkc(doc.text).split())
+        distance += pdfs.edit_distance(recognised, reference)
+        length += len(reference)
+    scanned = sum(scan.pages for scan in scans)
+    return {
+        "issues": len(sample),
+        "pages": scanned,
+        "dpi": pdfs.SCAN_DPI,
+        "engine_start_seconds": round(engine, 2),
+        "seconds_per_page": round(seconds / scanned, 2),
+        "mean_confidence": round(sum(confidence) / len(confidence), 4),
+        "character_error_rate": round(distance / max(1, length), 4),
+        "issues_not_parsed": failed,
+    }
+
+
+def table(result: dict) -> str:
+    text, ocr = result["text_layer"], result["ocr"]
+    return "\n".join(
+        [
+            f"text layer  {text['pages_per_second']:>8} pages/s   ({text['pages']} pages, {text['issues']} issues, "
+            f"{text['issues_read_back_exactly']} read back exactly)",
+            f"OCR         {ocr['seconds_per_page']:>8} s/page    ({ocr['pages']} pages at {ocr['dpi']} dpi, "
+            f"engine start {ocr['engine_start_seconds']} s)",
+            f"OCR CER     {ocr['character_error_rate']:>8.2%}          (confidence {ocr['mean_confidence']}, "
+            f"{ocr['issues_not_parsed']} issues not parsed)",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.readers", description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=DEFAULT_OCR_PAGES, help="scanned pages to OCR")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    pdfs = _fixtures()
+    issues = load_issues()
+    if not issues:
+        print("no bulletins found in data/raw", file=sys.stderr)
+        return 1
+    result = {"text_layer": measure_text_layer(issues, pdfs), "ocr": measure_ocr(issues, max(1, args.pages), pdfs)}
+    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
