@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 
 from retrieval.ingest import IngestReport
-from retrieval.models import BULLETIN_TITLE, Answer, ArchiveStats, IssueRef, NoAnswer
+from retrieval.models import BULLETIN_TITLE, Answer, ArchiveStats, IssueRef, NoAnswer, SourceFile
 from retrieval.readers import format_label
 from retrieval.store import IngestStatus
 
@@ -119,6 +119,16 @@ def unknown_issue(what: str, nearest: tuple[int, ...]) -> str:
     if nearest:
         text += NEAREST_ISSUES.format(issues="、".join(f"总第{n}期" for n in nearest))
     return text
+
+
+def source_file_line(file: SourceFile) -> str:
+    """原文：2202.pdf（PDF，12 页，其中 OCR 12 页）"""
+    parts = [format_label(file.format)]
+    if file.pages:
+        parts.append(f"{file.pages} 页")
+    if file.ocr_pages:
+        parts.append(f"其中 OCR {file.ocr_pages} 页")
+    return f"原文：{file.name}（{'，'.join(parts)}）"
 
 
 def source_button(fmt: str) -> str:

@@ -38,10 +38,14 @@ def render_page(page: AnswerPage) -> str:
 def render_issue(issue: StoredIssue, full: bool = False) -> str:
     """Header and article titles with sources; with full, each article's whole text too."""
     ref = issue.ref
-    lines = [messages.issue_label(ref), f"{messages.cn_date(ref.date)} · {ref.issuer}", "", messages.ARTICLES_HEADING]
+    lines = [messages.issue_label(ref), f"{messages.cn_date(ref.date)} · {ref.issuer}"]
+    if issue.file is not None:
+        lines.append(messages.source_file_line(issue.file))
+    lines += ["", messages.ARTICLES_HEADING]
     for index, article in enumerate(issue.articles, start=1):
         source = f"（{article.source}）" if article.source else ""
-        lines.append(f"{index}. {article.title}{source}")
+        page = f" · {messages.CITED_PAGE.format(page=article.page)}" if article.page else ""
+        lines.append(f"{index}. {article.title}{source}{page}")
         if full:
             lines.extend(["", article.text, ""])
     return "\n".join(lines).rstrip()

@@ -192,6 +192,8 @@ def test_issue_json_names_the_stored_file_and_the_original_bytes_come_back(inges
     assert data["file"] == {"name": "2166-scan.pdf", "format": "pdf", "pages": 1, "ocr": True}
     data = json.loads(run("issue", "2126", "--json", "--db", str(db)).stdout)
     assert data["file"] == {"name": "2126.docx", "format": "docx", "pages": None, "ocr": False}
+    shown = run("issue", "2166", "--db", str(db)).stdout
+    assert "原文：2166-scan.pdf（PDF，1 页，其中 OCR 1 页）" in shown and "· 第1页" in shown
     with Archive(db, tokenizer) as archive:
         meta, original = archive.source_file(2202)
     assert original == (folder / "2202-typeset.pdf").read_bytes()

@@ -19,7 +19,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from ..text import close_wrap_spaces
+from ..text import close_wrap_spaces, ends_sentence
 from .document import Document
 
 
@@ -45,6 +45,16 @@ class LAParams:
     right_tolerance: float = 1.0
     """How short of the right margin a line set right may end (OCR boxes stop at the ink, and a
     closing bracket's ink is in the left half of its square)."""
+    block_edge: float = 1.0
+    """Lines of a narrower block (a text box) end within this of the block's right edge."""
+    first_line_indent: float = 2.0
+    """The indent of a paragraph's first line: two characters in Chinese documents."""
+    wrap_slack: float = 0.25
+    """Room a wrapped line may leave beyond its next word's width (spacing, measuring error)."""
+    table_cells: int = 3
+    """Pieces on one row that make it a table row..."""
+    table_rows: int = 2
+    """...when at least this many such rows follow one another."""
     paragraph_gap: float = 1.3
     """Lines further apart than this multiple of the usual line pitch belong to separate paragraphs."""
     size_change: float = 0.1
@@ -360,6 +370,8 @@ class _Paragraph:
     """The frame the last line was measured in."""
     flow: int
     """Which flow the last line came from."""
+    right: float = 0.0
+    """The rightmost end of its lines: the right edge of the block it is set in."""
 
 
 def _shape(line: Line, frame: Frame, la: LAParams) -> str:
@@ -387,7 +399,55 @@ def _continues_paragraph(para: _Paragraph, line: Line, frame: Frame, same_flow: 
         return False
     if b == "centred":
         return _heading_runs_on(prev, a, frame, la)
-    return a in ("full", "indented") and b in ("full", "short")
+    if a in ("full", "indented") and b in ("full", "short"):
+        return True
+    if a in ("short", "indented-short") and b in ("full", "short") and _forced_wrap(prev, line, frame, la):
+        return True
+    if a == "centred" and b in ("full", "short") and _first_line_of_paragraph(prev, line, para.frame, la):
+        return True
+    return _narrow_block_runs_on(para, line, a, b, la)
+
+
+# What may not start a line (closing marks) and what must run on with a number or word.
+_CLOSERS = "，。、；：！？）》」』”’%％,.;:!?)"
+_UNIT = re.compile(rf"[A-Za-z0-9.,%％+\-/]+[{re.escape(_CLOSERS)}]*|.[{re.escape(_CLOSERS)}]*")
+
+
+def _forced_wrap(prev: Line, line: Line, frame: Frame, la: LAParams) -> bool:
+    """Ragged-right text (Word's left alignment) ends a line short when the next word does not
+    fit: a number such as 96.3%, or a character with the closing mark that must stay with it.
+    Such a line ends mid-sentence and the next line's first unit is wider than the room left."""
+    if ends_sentence(prev.text):
+        return False
+    unit = _UNIT.match(line.text)
+    if unit is None:
+        return False
+    em = line.size
+    width = sum(0.55 * em if ch.isascii() else em for ch in unit.group(0))
+    return width > frame.right - prev.x1 - la.wrap_slack * em
+
+
+def _first_line_of_paragraph(prev: Line, line: Line, frame: Frame, la: LAParams) -> bool:
+    """An indented first line that ends short of the margin looks centred (narrow Western quotes
+    or digits leave room at its end); it is a paragraph's when it sits at the usual first-line
+    indent, ends mid-sentence, and the next line starts at the margin."""
+    indent = (prev.x0 - frame.left) / prev.size
+    at_margin = (line.x0 - frame.left) / line.size < la.indent
+    return abs(indent - la.first_line_indent) <= 0.5 and at_margin and not ends_sentence(prev.text)
+
+
+def _narrow_block_runs_on(para: _Paragraph, line: Line, a: str, b: str, la: LAParams) -> bool:
+    """A paragraph set narrower than the page (a text box, an indented block) runs on while its
+    lines fill their own block: the previous line reached the block's right edge mid-sentence, the
+    next is not indented further, and a one-line paragraph must be matched by its next line's end
+    (so a short heading is not taken for the first line of a narrow block)."""
+    prev = para.last
+    if a not in ("short", "indented-short") or b in ("right", "indented") or ends_sentence(prev.text):
+        return False
+    em = max(prev.size, line.size)
+    fills = para.right - prev.x1 < la.block_edge * em
+    matched = len(para.pieces) > 1 or abs(line.x1 - prev.x1) < la.block_edge * em
+    return fills and matched and line.x0 <= prev.x0 + 0.5 * em
 
 
 def _heading_runs_on(prev: Line, shape: str, frame: Frame, la: LAParams) -> bool:
@@ -415,8 +475,9 @@ def paragraphs(pages: list[PageText], frame: Frame, la: LAParams) -> list[_Parag
             if current and _continues_paragraph(current, line, flow_frame, current.flow == flow_id, la):
                 current.pieces.append((page, line.text))
                 current.last, current.frame = line, flow_frame
+                current.right = max(current.right, line.x1)
             else:
-                result.append(_Paragraph([(page, line.text)], line, flow_frame, flow_id))
+                result.append(_Paragraph([(page, line.text)], line, flow_frame, flow_id, line.x1))
     return result
 
 
@@ -447,6 +508,7 @@ def build_document(pages: list[PageText], la: LAParams = LAYOUT) -> Document:
     """Pages' lines -> the Document: furniture dropped, reading order, paragraphs, page offsets."""
     frame = body_frame(pages, la)
     if frame is not None:
+        join_table_rows(pages, la)  # first: a table's number cells are not page numbers
         drop_furniture(pages, frame.size, la)
         frame = body_frame(pages, la) or frame
         text, starts = assemble(paragraphs(pages, frame, la), len(pages))
@@ -458,6 +520,37 @@ def build_document(pages: list[PageText], la: LAParams = LAYOUT) -> Document:
     if scanned and confidence is None:
         confidence = 0.0
     return Document(text=text, format="pdf", page_starts=starts, ocr_pages=len(scanned), ocr_confidence=confidence)
+
+
+def join_table_rows(pages: list[PageText], la: LAParams) -> None:
+    """A data table's rows, one line each, in place: cells joined by "，" and closed by "。", as
+    the Word reader writes them, so a row reads as a sentence and no cell passes for a heading.
+    A table is at least `table_rows` consecutive rows of at least `table_cells` pieces each (two
+    pieces on a row are a masthead's issuer and date, or a footer's 责编 and 核稿); it may run
+    on over a page break, past the page number."""
+    rows = [(page, row) for page in pages for row in row_groups(page.lines, la)]
+    body = [i for i, (_, row) in enumerate(rows) if not (len(row) == 1 and is_page_number(row[0].text))]
+    tabular = {i for i in body if len(rows[i][1]) >= la.table_cells}
+    in_table: set[int] = set()
+    run: list[int] = []
+    for i in body + [-1]:
+        if i in tabular:
+            run.append(i)
+            continue
+        if len(run) >= la.table_rows:
+            in_table.update(run)
+        run = []
+    for page in pages:
+        page.lines = []
+    for i, (page, row) in enumerate(rows):
+        page.lines.extend([_table_row(row)] if i in in_table else row)
+
+
+def _table_row(row: list[Line]) -> Line:
+    text = "，".join(cell.text.strip().rstrip("。，,") for cell in row) + "。"
+    top, bottom = min(c.top for c in row), max(c.bottom for c in row)
+    return Line(text, row[0].x0, row[-1].x1, top, bottom, statistics.median(c.size for c in row))
+
 
 def ascii_word(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()

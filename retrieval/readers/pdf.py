@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..errors import DamagedFile, EncryptedPdf, OcrUnavailable, TooManyPages
 from ..text import CJK
 from .document import Document, Progress
-from .layout import LAYOUT, LAParams, Line, PageText, ascii_word, build_document, join_text, row_groups
+from .layout import LAYOUT, LAParams, Line, PageText, ascii_word, build_document
 
 log = logging.getLogger(__name__)
 
@@ -258,15 +258,18 @@ def _common(ch: str) -> bool:
 
 
 def _lines(chars: list[_Char], la: LAParams) -> list[Line]:
-    """Characters in drawing order -> pieces of lines: a new piece where the next character does
-    not sit on the current line, goes back left, or leaves a wide gap."""
-    pieces: list[list[_Char]] = []
+    """Characters -> pieces of lines. Runs in drawing order first: a new run where the next
+    character leaves the line, goes back left or leaves a wide gap (issuer | date, two columns).
+    Then the runs of one row that touch or overlap are merged by position, because writers draw
+    runs of one font together: Word and LibreOffice set both quotes of a “quoted” span in the
+    Western font, before or after the Chinese inside them."""
+    runs: list[list[_Char]] = []
     for c in chars:
-        if pieces and _continues(pieces[-1][-1], c, la):
-            pieces[-1].append(c)
+        if runs and _continues(runs[-1][-1], c, la):
+            runs[-1].append(c)
         else:
-            pieces.append([c])
-    return _merge_touching([_line_of(piece, la) for piece in pieces], la)
+            runs.append([c])
+    return [_line_of(piece, la) for row in _run_rows(runs, la) for piece in _touching(row)]
 
 
 def _continues(prev: _Char, c: _Char, la: LAParams) -> bool:
@@ -275,6 +278,48 @@ def _continues(prev: _Char, c: _Char, la: LAParams) -> bool:
         return False
     em = max(prev.size, c.size)
     return -0.5 * em <= c.x0 - prev.x1 <= la.segment_gap * em
+
+
+def _run_rows(runs: list[list[_Char]], la: LAParams) -> list[list[list[_Char]]]:
+    """Runs that overlap vertically, rows top to bottom, each row's runs left to right."""
+    rows: list[list[list[_Char]]] = []
+    bands: list[tuple[float, float]] = []
+    for run in sorted(runs, key=lambda r: (min(c.top for c in r) + max(c.bottom for c in r)) / 2):
+        top, bottom = min(c.top for c in run), max(c.bottom for c in run)
+        if rows:
+            row_top, row_bottom = bands[-1]
+            overlap = min(bottom, row_bottom) - max(top, row_top)
+            if overlap >= la.line_overlap * min(bottom - top, row_bottom - row_top):
+                rows[-1].append(run)
+                continue
+        rows.append([run])
+        bands.append((top, bottom))
+    return [sorted(row, key=lambda r: min(c.x0 for c in r)) for row in rows]
+
+
+def _touching(row: list[list[_Char]]) -> list[list[_Char]]:
+    """A row's runs merged where they overlap or touch (within half an em), characters in order
+    of position; a run standing apart stays a piece of its own."""
+    pieces: list[list[_Char]] = []
+    right = 0.0
+    for run in row:
+        em = max(c.size for c in run)
+        if pieces and min(c.x0 for c in run) - right <= 0.5 * em:
+            pieces[-1].extend(run)
+        else:
+            pieces.append(list(run))
+        right = max(c.x1 for c in pieces[-1])
+    return [_without_overprint(sorted(piece, key=lambda c: c.x0)) for piece in pieces]
+
+
+def _without_overprint(chars: list[_Char]) -> list[_Char]:
+    """The same character drawn again on itself (fake bold, a shadow) is kept once."""
+    kept = [chars[0]]
+    for c in chars[1:]:
+        prev = kept[-1]
+        if not (c.ch == prev.ch and abs(c.x0 - prev.x0) < 0.25 * max(c.size, 1.0)):
+            kept.append(c)
+    return kept
 
 
 def _line_of(chars: list[_Char], la: LAParams) -> Line:
@@ -296,21 +341,6 @@ def _space_between(prev: _Char, c: _Char, la: LAParams) -> bool:
     return c.space_before == 2 and (prev.ch.isascii() or c.ch.isascii())
 
 
-
-
-def _merge_touching(lines: list[Line], la: LAParams) -> list[Line]:
-    """Join pieces of one line drawn apart in the content stream (a bold word, a change of font)."""
-    merged: list[Line] = []
-    for row in row_groups(lines, la):
-        merged.append(row[0])
-        for line in row[1:]:
-            prev = merged[-1]
-            if 0 <= line.x0 - prev.x1 <= 0.5 * line.size and abs(prev.size - line.size) < 1:
-                top, bottom = min(prev.top, line.top), max(prev.bottom, line.bottom)
-                merged[-1] = Line(join_text(prev.text, line.text), prev.x0, line.x1, top, bottom, prev.size)
-            else:
-                merged.append(line)
-    return merged
 
 
 
