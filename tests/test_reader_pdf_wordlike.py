@@ -22,6 +22,7 @@ FILLER = "各街道组织志愿者深入社区楼院开展文明引导，推动�
 QUOTED = "区里推行“门前三包”责任制，沿街商户签订承诺书一千二百份。"
 RAGGED_END = "截至10月中旬累计发现各类问题一万四千余件，整改完成率达到"
 RAGGED_NEXT = "96.3%。针对老旧小区楼道堆物等顽疾，建立问题销号台账。"
+DEEP_INDENT = "全市一千二百个志愿服务站点在重点时段全部开放运行，累计服务市民四十万人次。"
 
 
 class Canvas:
@@ -58,12 +59,12 @@ class Canvas:
             c.drawString(qx, baseline, ch)
         self.y += PITCH
 
-    def paragraph(self, text: str, widths: list[int] | None = None) -> None:
-        """Lines of `widths` characters (full lines by default), the first indented two characters."""
+    def paragraph(self, text: str, widths: list[int] | None = None, indent: float = 2.0) -> None:
+        """Lines of `widths` characters (full lines by default), the first indented `indent` em."""
         first = True
         while text:
-            count = (widths.pop(0) if widths else PER_LINE) - (2 if first else 0)
-            self.line(text[:count], LEFT + (2 * SIZE if first else 0))
+            count = (widths.pop(0) if widths else PER_LINE) - (round(indent) if first else 0)
+            self.line(text[:count], LEFT + (indent * SIZE if first else 0))
             text, first = text[count:], False
 
     def cells(self, *cells: str) -> None:
@@ -98,7 +99,7 @@ def word_like_bulletin() -> bytes:
     c.paragraph(FILLER * 2)
     c.line("（石景山区文明办）", x=RIGHT - 9 * SIZE)
     c.line("全市志愿服务站点运行情况", centred=True)
-    c.paragraph(FILLER * 2)
+    c.paragraph(DEEP_INDENT + FILLER, indent=3.0)
     c.cells("区", "志愿者人数", "活动场次")
     c.next_page()
     c.cells("东城区", "1200", "35")
@@ -123,6 +124,11 @@ def test_quotes_drawn_apart_from_their_chinese_come_back_in_place() -> None:
 def test_a_ragged_line_cut_before_a_number_that_did_not_fit_runs_on() -> None:
     _, issue = parsed()
     assert any((RAGGED_END + RAGGED_NEXT) in p for p in issue.articles[0].paragraphs)
+
+
+def test_a_first_line_under_a_deep_indent_is_not_taken_for_an_attribution() -> None:
+    _, issue = parsed()
+    assert issue.articles[1].paragraphs[0].startswith(DEEP_INDENT)
 
 
 def test_a_table_across_a_page_break_is_a_row_a_line_and_not_a_heading() -> None:

@@ -45,6 +45,9 @@ class LAParams:
     right_tolerance: float = 1.0
     """How short of the right margin a line set right may end (OCR boxes stop at the ink, and a
     closing bracket's ink is in the left half of its square)."""
+    right_max_share: float = 0.6
+    """A line set right (an attribution) is short: a wider one reaching the margin is a
+    paragraph's first line under a deep indent."""
     block_edge: float = 1.0
     """Lines of a narrower block (a text box) end within this of the block's right edge."""
     first_line_indent: float = 2.0
@@ -380,7 +383,8 @@ def _shape(line: Line, frame: Frame, la: LAParams) -> str:
     indent, space = (line.x0 - frame.left) / em, (frame.right - line.x1) / em
     if indent > la.indent and space > la.indent and abs(indent - space) < la.centre_tolerance:
         return "centred"
-    if space < la.right_tolerance and indent >= la.right_aligned:
+    narrow = line.x1 - line.x0 < la.right_max_share * (frame.right - frame.left)
+    if space < la.right_tolerance and indent >= la.right_aligned and narrow:
         return "right"
     if indent >= la.indent:
         return "indented" if space < la.short_line else "indented-short"
