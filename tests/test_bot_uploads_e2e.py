@@ -26,6 +26,7 @@ from test_bot_e2e import (
     button,
     plain,
     say,
+    standin,  # noqa: F401 - the fixture, shared
     start_bot,
     stop_bot,
     upload,
@@ -75,12 +76,6 @@ def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Archive(db) as archive:
         assert all(report.ok for report in archive.ingest([SAMPLE_ARCHIVE]))
     return db
-
-
-@pytest.fixture(scope="module")
-def standin():
-    with BotApiStandIn(TOKEN, privacy_mode=False) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
