@@ -140,6 +140,7 @@ def _parse_header(lines: list[str]) -> tuple[IssueRef, int]:
     issuer_parts: list[str] = []
     body_start = None
     seen = 0
+    previous = ""
     for index, raw in enumerate(lines):
         if not raw:
             continue
@@ -151,6 +152,11 @@ def _parse_header(lines: list[str]) -> tuple[IssueRef, int]:
         if BULLETIN_TITLE in rest:
             found_title = True
             rest = rest.replace(BULLETIN_TITLE, "")
+        elif not found_title and _title_completed(previous, rest):
+            # A masthead set over two lines: 首都精神文明建设 / 情况简报.
+            found_title = True
+            rest = rest[len(BULLETIN_TITLE) - len(previous) :]
+        previous = rest if not found_title else ""
         if (m := _TOTAL.search(rest)) and total is None:
             total = int(m.group(1))
             rest = rest[: m.start()] + rest[m.end() :]
@@ -182,6 +188,11 @@ def _parse_header(lines: list[str]) -> tuple[IssueRef, int]:
     issuer = "".join(issuer_parts) or DEFAULT_ISSUER
     ref = IssueRef(total=total, number=number, year=date.year, date=date, issuer=issuer)
     return ref, body_start
+
+
+def _title_completed(previous: str, line: str) -> bool:
+    """The previous line is the masthead's first part and this line its rest."""
+    return bool(previous) and BULLETIN_TITLE.startswith(previous) and line.startswith(BULLETIN_TITLE[len(previous) :])
 
 
 def _to_date(match: re.Match[str]) -> dt.date:

@@ -184,3 +184,8 @@ def test_an_issuer_on_the_date_line_is_kept() -> None:
     header = "首都精神文明建设情况简报\n\n第 6 期\n\n(总第 2165 期)\n\n朝阳区文明办    2021 年 3 月 12 日\n\n"
     issue = parse(bulletin(header=header))
     assert (issue.ref.issuer, issue.ref.date) == ("朝阳区文明办", dt.date(2021, 3, 12))
+
+
+def test_a_masthead_set_over_two_lines_is_read() -> None:
+    header = HEADER.replace("首都精神文明建设情况简报", "首都精神文明建设\n\n情况简报")
+    assert parse(bulletin(header=header)).ref.total == 2165
