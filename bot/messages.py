@@ -123,12 +123,7 @@ def unknown_issue(what: str, nearest: tuple[int, ...]) -> str:
 
 def source_file_line(file: SourceFile) -> str:
     """原文：2202.pdf（PDF，12 页，其中 OCR 12 页）"""
-    parts = [format_label(file.format)]
-    if file.pages:
-        parts.append(f"{file.pages} 页")
-    if file.ocr_pages:
-        parts.append(f"其中 OCR {file.ocr_pages} 页")
-    return f"原文：{file.name}（{'，'.join(parts)}）"
+    return f"原文：{file.name}（{'，'.join(_file_parts(file.format, file.pages, file.ocr_pages))}）"
 
 
 def source_button(fmt: str) -> str:
@@ -203,12 +198,20 @@ def _source_note(report: IngestReport) -> str:
     """（PDF，12 页，其中 OCR 12 页）: what the file was, for formats other than text."""
     if report.format in (None, "txt") and not report.pages:
         return ""
-    parts = [format_label(report.format or "")]
-    if report.pages:
-        parts.append(f"{report.pages} 页")
-    if report.ocr_pages:
-        parts.append(f"其中 OCR {report.ocr_pages} 页")
+    parts = _file_parts(report.format or "", report.pages, report.ocr_pages)
+    if report.ocr_pages and report.ocr_confidence is not None:
+        parts.append(f"识别置信度 {report.ocr_confidence:.0%}")
     return "（" + "，".join(parts) + "）"
+
+
+def _file_parts(fmt: str, pages: int | None, ocr_pages: int) -> list[str]:
+    """PDF, 12 页, 其中 OCR 12 页: a source file as people name it."""
+    parts = [format_label(fmt)]
+    if pages:
+        parts.append(f"{pages} 页")
+    if ocr_pages:
+        parts.append(f"其中 OCR {ocr_pages} 页")
+    return parts
 
 
 def ingest_summary(reports: list[IngestReport], seconds: float) -> str:

@@ -51,6 +51,8 @@ class IngestReport:
     """The format read from the file's bytes: "pdf", "docx", "html" or "txt"."""
     pages: int | None = None
     ocr_pages: int = 0
+    ocr_confidence: float | None = None
+    """Mean recognition confidence (0-1) of the OCR'd pages."""
     previous_format: str | None = None
     """For a replaced or kept issue: the format of the source held before."""
 
@@ -251,6 +253,7 @@ def _stored(ready: list[Prepared], results: list[SaveResult]) -> list[IngestRepo
             format=p.record.format,
             pages=p.record.file.meta.pages if p.record.file else None,
             ocr_pages=p.record.file.meta.ocr_pages if p.record.file else 0,
+            ocr_confidence=p.record.file.meta.ocr_confidence if p.record.file else None,
             previous_format=result.previous_format,
         )
         for p, result in zip(ready, results)

@@ -97,6 +97,8 @@ def test_one_command_ingests_every_format_and_refuses_each_bad_file_in_one_line(
         else:
             assert line.startswith("已导入"), (name, line)
     assert "需要 OCR" not in result.stdout
+    scan = next(line for name, line in lines.items() if name.endswith("2166-scan.pdf"))
+    assert re.search(r"（PDF，1 页，其中 OCR 1 页，识别置信度 \d+%）", scan), scan
     summary = result.stderr.strip().splitlines()[-1]
     assert "新增 4" in summary and "未导入 11" in summary and "OCR" in summary
 
