@@ -48,8 +48,12 @@ class LAParams:
     right_max_share: float = 0.6
     """A line set right (an attribution) is short: a wider one reaching the margin is a
     paragraph's first line under a deep indent."""
-    block_edge: float = 1.0
+    block_edge: float = 1.5
     """Lines of a narrower block (a text box) end within this of the block's right edge."""
+    block_inset: float = 0.3
+    """...and start at least this far in from the margin..."""
+    block_min_chars: int = 12
+    """...and hold at least this many characters."""
     first_line_indent: float = 2.0
     """The indent of a paragraph's first line: two characters in Chinese documents."""
     wrap_slack: float = 0.25
@@ -409,7 +413,7 @@ def _continues_paragraph(para: _Paragraph, line: Line, frame: Frame, same_flow: 
         return True
     if a == "centred" and b in ("full", "short") and _first_line_of_paragraph(prev, line, para.frame, la):
         return True
-    return _narrow_block_runs_on(para, line, a, b, la)
+    return _narrow_block_runs_on(para, line, a, b, frame, la)
 
 
 # What may not start a line (closing marks) and what must run on with a number or word.
@@ -440,17 +444,24 @@ def _first_line_of_paragraph(prev: Line, line: Line, frame: Frame, la: LAParams)
     return abs(indent - la.first_line_indent) <= 0.5 and at_margin and not ends_sentence(prev.text)
 
 
-def _narrow_block_runs_on(para: _Paragraph, line: Line, a: str, b: str, la: LAParams) -> bool:
+def _narrow_block_runs_on(
+    para: _Paragraph, line: Line, a: str, b: str, frame: Frame, la: LAParams
+) -> bool:
     """A paragraph set narrower than the page (a text box, an indented block) runs on while its
-    lines fill their own block: the previous line reached the block's right edge mid-sentence, the
-    next is not indented further, and a one-line paragraph must be matched by its next line's end
-    (so a short heading is not taken for the first line of a narrow block)."""
+    lines fill their own block: the previous line, long and set in from the margin, reached the
+    block's right edge mid-sentence (within `block_edge`, for ragged lines), the next is not
+    indented further, and a one-line paragraph must be matched by its next line's end (so a short
+    heading is not taken for the first line of a narrow block). Short lines at the margin, such as
+    the footer's 责编 and 核稿, never run on this way."""
     prev = para.last
     if a not in ("short", "indented-short") or b in ("right", "indented") or ends_sentence(prev.text):
         return False
     em = max(prev.size, line.size)
+    if len(prev.text) < la.block_min_chars or prev.x0 - frame.left < la.block_inset * em:
+        return False
     fills = para.right - prev.x1 < la.block_edge * em
-    matched = len(para.pieces) > 1 or abs(line.x1 - prev.x1) < la.block_edge * em
+    long = len(prev.text) >= 2 * la.block_min_chars  # longer than a heading set flush left
+    matched = len(para.pieces) > 1 or long or abs(line.x1 - prev.x1) < la.block_edge * em
     return fills and matched and line.x0 <= prev.x0 + 0.5 * em
 
 

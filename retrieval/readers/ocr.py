@@ -18,7 +18,7 @@ import os
 import statistics
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import OcrUnavailable
@@ -177,7 +177,24 @@ def lines_from_boxes(boxes: list[_Box], la: LAParams = LAYOUT) -> list[Line]:
     lines: list[Line] = []
     for row in rows:
         lines += _row_lines(sorted(row, key=lambda b: b.x0), la)
-    return lines
+    return _short_line_sizes(lines)
+
+
+# A line's type size is its width over its characters; on a line this short, digits (narrower
+# than half an em) and a closing mark (whose box ends at its ink) throw that off.
+_SIZED_BY_WIDTH = 8
+
+
+def _short_line_sizes(lines: list[Line]) -> list[Line]:
+    """Short lines get their size from their height, scaled as the page's long lines are."""
+    ratios = [(l.bottom - l.top) / l.size for l in lines if len(l.text) >= _SIZED_BY_WIDTH and l.size > 0]
+    if not ratios:
+        return lines
+    ratio = statistics.median(ratios)
+    return [
+        l if len(l.text) >= _SIZED_BY_WIDTH else replace(l, size=(l.bottom - l.top) / ratio)
+        for l in lines
+    ]
 
 
 def _overlaps(row: list[_Box], box: _Box, la: LAParams) -> bool:
