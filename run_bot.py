@@ -70,10 +70,15 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         tqdm(desc="页", unit="页", file=sys.stderr, disable=None, leave=False, position=1) as pages,
     ):
 
-        def on_page(name: str, done: int, total: int) -> None:
+        shown = [""]  # the pages bar's description, set only when it changes
+
+        def on_page(name: str, done: int, total: int, ocr: bool) -> None:
             if pages.total != total:
                 pages.reset(total=total)
-                pages.set_description(Path(name).name[:24])
+            what = ("识别 " if ocr else "读取 ") + Path(name).name[:24]
+            if shown[0] != what:
+                shown[0] = what
+                pages.set_description(what)
             pages.n = done
             pages.refresh()
 

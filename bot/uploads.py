@@ -23,7 +23,6 @@ from typing import Callable, Iterator
 
 from retrieval.archive import Archive
 from retrieval.ingest import IngestReport
-from retrieval.readers import detect_format
 from retrieval.tokenize import Tokenizer
 
 # The worker yields the CPU to the process answering questions.
@@ -199,36 +198,9 @@ def ingest_in_worker(
     tokenizer = _tokenizers.get(tokenizer_files)
     if tokenizer is None:
         tokenizer = _tokenizers[tokenizer_files] = Tokenizer(*tokenizer_files)
-    ocr = needs_ocr(data)
-
-    def progress(done: int, total: int) -> None:
+    def progress(done: int, total: int, ocr: bool) -> None:
         if _progress_queue is not None:
             _progress_queue.put((job, done, total, ocr))
 
     with Archive(db_path, tokenizer) as archive:
         return archive.ingest_bytes(data, name, progress)
-
-
-def needs_ocr(data: bytes) -> bool:
-    """Whether a page of this PDF has no text layer, so reading it means OCR. Only the wording of
-    the progress message (识别 or 读取) depends on it; the reader decides page by page itself."""
-    try:
-        if detect_format(data) != "pdf":
-            return False
-        import pypdfium2
-
-        pdf = pypdfium2.PdfDocument(data)
-    except Exception:  # unreadable: the reader will say why
-        return False
-    try:
-        for page in pdf:
-            textpage = page.get_textpage()
-            try:
-                if textpage.count_chars() == 0:
-                    return True
-            finally:
-                textpage.close()
-                page.close()
-        return False
-    finally:
-        pdf.close()

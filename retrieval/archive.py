@@ -76,11 +76,11 @@ class Archive:
         return self.store.latest_total() is None
 
     def ingest(self, paths: Iterable[Path], on_page: PageProgress | None = None) -> Iterator[IngestReport]:
-        """Ingest files and folders of bulletins; on_page(name, done, total) follows a file's pages."""
+        """Ingest files and folders of bulletins; on_page(name, done, total, ocr) follows a file's pages."""
         return ingest_paths(self.store, self.tokenizer, paths, on_page)
 
     def ingest_bytes(self, data: bytes, name: str, progress: Progress | None = None) -> IngestReport:
-        """Ingest one file's bytes; progress(done, total) follows its pages (OCR above all)."""
+        """Ingest one file's bytes; progress(done, total, ocr) follows its pages (OCR above all)."""
         return ingest_bytes(self.store, self.tokenizer, data, name, progress)
 
     def source_file(self, total: int) -> tuple[SourceFile, bytes]:

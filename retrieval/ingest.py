@@ -107,8 +107,8 @@ class Prepared:
 # sha256 of the files issues are read from now -> (issue, format): the same bytes again are
 # reported unchanged without being read (OCR above all).
 Known = dict[str, tuple[IssueRef, str]]
-# Called as on_page(file name, pages done, pages in all) while a file's pages are read.
-PageProgress = Callable[[str, int, int], None]
+# Called as on_page(file name, pages done, pages in all, by OCR) while a file's pages are read.
+PageProgress = Callable[[str, int, int, bool], None]
 
 
 def prepare_bytes(
@@ -277,7 +277,7 @@ def _preparer(
 def _pages_of(path: Path, on_page: PageProgress | None) -> Progress | None:
     if on_page is None:
         return None
-    return lambda done, total: on_page(str(path), done, total)
+    return lambda done, total, ocr: on_page(str(path), done, total, ocr)
 
 
 def _ahead(pool: ProcessPoolExecutor, files: list[Path]) -> Iterator[Prepared | IngestReport]:

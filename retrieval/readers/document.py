@@ -6,8 +6,9 @@ import bisect
 from dataclasses import dataclass
 from typing import Callable
 
-# Called as progress(done, total) while a reader works through pages; OCR reports each page.
-Progress = Callable[[int, int], None]
+# Called as progress(done, total, ocr) while a reader works through pages: pages done of all,
+# and whether the page just done was read by OCR (seconds a page, against milliseconds).
+Progress = Callable[[int, int, bool], None]
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def read(data: bytes, progress: Progress | None = None) -> Document:
     if not lines:
         raise UnreadableFile(NO_TEXT)
     if progress is not None:
-        progress(1, 1)
+        progress(1, 1, False)
     logger.debug("read %d lines from a Word document of %d bytes", len(lines), len(data))
     return Document(text="\n".join(lines) + "\n", format="docx")
 

@@ -114,7 +114,7 @@ def read(data: bytes, progress: Progress | None = None) -> Document:
     if not lines:
         raise UnreadableFile(NO_TEXT)
     if progress is not None:
-        progress(1, 1)
+        progress(1, 1, False)
     return Document(text="\n".join(lines) + "\n", format="html")
 
 

@@ -91,7 +91,7 @@ def _read_pages(pdf, progress: Progress | None) -> list[PageText]:
         finally:
             page.close()
         if pages[-1] is not None and progress:
-            progress(sum(p is not None for p in pages), total)
+            progress(sum(p is not None for p in pages), total, False)
     wanted = [i for i, page in enumerate(pages) if page is None]
     if wanted:
         _ocr_pages(pdf, pages, wanted, progress)
@@ -111,7 +111,7 @@ def _ocr_pages(pdf, pages: list[PageText | None], wanted: list[int], progress: P
         finally:
             page.close()
         if progress:
-            progress(sum(p is not None for p in pages), len(pages))
+            progress(sum(p is not None for p in pages), len(pages), True)
 
 
 def _ocr_missing_message(wanted: list[int], total: int) -> str:
