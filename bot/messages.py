@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from retrieval.ingest import IngestReport
 from retrieval.models import BULLETIN_TITLE, Answer, ArchiveStats, IssueRef, NoAnswer, SourceFile
 from retrieval.readers import format_label
 from retrieval.store import IngestStatus
 
-from .uploads import UploadProgress
+if TYPE_CHECKING:  # the upload worker pulls in asyncio and multiprocessing: not for every command
+    from .uploads import UploadProgress
 
 EXAMPLE_QUESTIONS = (
     "丰台区创城建立了哪些工作机制？",
