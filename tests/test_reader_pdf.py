@@ -155,9 +155,16 @@ def test_a_two_column_layout_is_read_down_each_column(issue) -> None:
 
 
 def test_progress_is_reported_once_per_page(typeset) -> None:
-    calls: list[tuple[int, int]] = []
-    read_document(typeset.data, lambda done, total: calls.append((done, total)))
-    assert calls == [(n, typeset.pages) for n in range(1, typeset.pages + 1)]
+    calls: list[tuple[int, int, bool]] = []
+    read_document(typeset.data, lambda done, total, ocr: calls.append((done, total, ocr)))
+    assert calls == [(n, typeset.pages, False) for n in range(1, typeset.pages + 1)]
+
+
+def test_progress_says_which_pages_are_read_by_ocr(scanned) -> None:
+    pdf, _ = scanned
+    calls: list[tuple[int, int, bool]] = []
+    read_document(pdf.data, lambda done, total, ocr: calls.append((done, total, ocr)))
+    assert calls == [(n, pdf.pages, True) for n in range(1, pdf.pages + 1)]
 
 
 def test_a_text_pdf_needs_no_ocr(typeset, without_ocr) -> None:
