@@ -121,10 +121,24 @@ def _hits(
                 score=round(scores[c.passage_id], 4),
                 terms=found,
                 marks=term_spans(excerpt, found, tokenizer),
-                page=c.page_at(max(0, c.text.find(excerpt.strip("…")[:20]))),
+                page=c.page_at(_excerpt_start(c.text, excerpt)),
             )
         )
     return tuple(hits), ranked.more
+
+
+def _excerpt_start(passage: str, excerpt: str) -> int:
+    """Where in the passage its excerpt starts (the excerpt joins the passage's lines), or 0."""
+    start = passage.replace("\n", "").find(excerpt.strip("…")[:20])
+    if start <= 0:
+        return 0
+    lines = 0
+    for index, ch in enumerate(passage):
+        if ch == "\n":
+            lines += 1
+        elif index - lines == start:
+            return index
+    return 0
 
 
 @dataclass(frozen=True)

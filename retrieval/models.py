@@ -37,12 +37,18 @@ class Article:
 
     def page_at(self, offset: int) -> int | None:
         """The page the character at offset of `text` is on; None when the source has no pages."""
-        page = None
-        for start, number in self.page_marks:
-            if start > offset:
-                break
-            page = number
-        return page if page is not None or not self.page_marks else self.page_marks[0][1]
+        return page_at(self.page_marks, offset, self.page_marks[0][1] if self.page_marks else None)
+
+
+def page_at(marks: tuple[tuple[int, int], ...], offset: int, first: int | None) -> int | None:
+    """The page of the character at offset, given (offset, page) where pages begin; `first` before
+    the first mark."""
+    page = first
+    for start, number in marks:
+        if start > offset:
+            break
+        page = number
+    return page
 
 
 @dataclass(frozen=True)

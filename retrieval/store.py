@@ -18,7 +18,7 @@ import sqlite_utils
 
 from . import postings
 from .errors import ArchiveError, UnknownArticle, UnknownIssue
-from .models import ArchiveStats, Filters, Footer, IssueRef, SourceFile, StoredArticle, StoredIssue
+from .models import ArchiveStats, Filters, Footer, IssueRef, SourceFile, StoredArticle, StoredIssue, page_at
 from .readers import format_rank
 from .schema import SCHEMA_VERSION, ensure_schema
 
@@ -112,11 +112,7 @@ class Candidate:
     """(offset in text, page) where a later page begins inside the passage."""
 
     def page_at(self, offset: int) -> int | None:
-        page = self.page
-        for start, number in self.page_breaks:
-            if start <= offset:
-                page = number
-        return page
+        return page_at(self.page_breaks, offset, self.page)
 
 
 @dataclass(frozen=True)
