@@ -88,3 +88,12 @@ def test_ask_json_and_issue_json_carry_page_and_file(tmp_path: Path) -> None:
         ).stdout
     )
     assert issue["file"] == {"name": "paged.txt", "format": "txt", "pages": 3, "ocr": False}
+
+
+def test_an_excerpt_is_placed_in_its_passage_across_the_line_breaks_it_joins() -> None:
+    from retrieval.answer import _excerpt_start
+
+    passage = "第一段到此为止。\n第二段的开头，继续写下去。\n第三段的开头。"
+    assert passage[_excerpt_start(passage, "…为止。第二段的开头，继续写下去。…"):].startswith("为止。")
+    assert passage[_excerpt_start(passage, "…继续写下去。第三段的开头。"):].startswith("继续写下去")
+    assert _excerpt_start(passage, "不在其中的文字") == 0
