@@ -26,7 +26,8 @@ from .layout import LAYOUT, LAParams, Line, PageText, join_text
 
 log = logging.getLogger(__name__)
 
-INSTALL_HINT = '需要 OCR 才能读取扫描页：请安装 pip install -e ".[ocr]" 后重新导入。'
+INSTALL = '请安装 pip install -e ".[ocr]" 后重新导入。'
+INSTALL_HINT = f"需要 OCR 才能读取扫描页：{INSTALL}"
 
 
 @dataclass(frozen=True)

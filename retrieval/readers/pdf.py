@@ -102,7 +102,7 @@ def _ocr_pages(pdf, pages: list[PageText | None], wanted: list[int], progress: P
     from . import ocr
 
     if not ocr.available():
-        raise OcrUnavailable(_ocr_missing_message(wanted, len(pages)))
+        raise OcrUnavailable(_ocr_missing_message(wanted, len(pages), ocr.INSTALL))
     log.info("OCR for %d of %d pages", len(wanted), len(pages))
     for index in wanted:
         page = _load_page(pdf, index)
@@ -114,8 +114,7 @@ def _ocr_pages(pdf, pages: list[PageText | None], wanted: list[int], progress: P
             progress(sum(p is not None for p in pages), len(pages), True)
 
 
-def _ocr_missing_message(wanted: list[int], total: int) -> str:
-    install = '请安装 pip install -e ".[ocr]" 后重新导入。'
+def _ocr_missing_message(wanted: list[int], total: int, install: str) -> str:
     if len(wanted) == total:
         return f"这是扫描件（没有文字层），需要 OCR：{install}"
     listed = "、".join(str(i + 1) for i in wanted[:5]) + ("等" if len(wanted) > 5 else "")
