@@ -242,22 +242,25 @@ def _with_file_bytes(item: Prepared) -> Prepared | IngestReport:
 
 
 def _stored(ready: list[Prepared], results: list[SaveResult]) -> list[IngestReport]:
-    return [
-        IngestReport(
-            name=p.name,
-            status=result.status,
-            ref=p.record.ref,
-            articles=len(p.record.articles),
-            passages=p.passages,
-            chars=p.chars,
-            format=p.record.format,
-            pages=p.record.file.meta.pages if p.record.file else None,
-            ocr_pages=p.record.file.meta.ocr_pages if p.record.file else 0,
-            ocr_confidence=p.record.file.meta.ocr_confidence if p.record.file else None,
-            previous_format=result.previous_format,
-        )
-        for p, result in zip(ready, results)
-    ]
+    return [_report(p, result) for p, result in zip(ready, results)]
+
+
+def _report(prepared: Prepared, result: SaveResult) -> IngestReport:
+    record = prepared.record
+    meta = record.file.meta if record.file else None
+    return IngestReport(
+        name=prepared.name,
+        status=result.status,
+        ref=record.ref,
+        articles=len(record.articles),
+        passages=prepared.passages,
+        chars=prepared.chars,
+        format=record.format,
+        pages=meta.pages if meta else None,
+        ocr_pages=meta.ocr_pages if meta else 0,
+        ocr_confidence=meta.ocr_confidence if meta else None,
+        previous_format=result.previous_format,
+    )
 
 
 @contextmanager

@@ -119,8 +119,8 @@ def _lines(text: str, page_starts: tuple[int, ...]) -> list[_Block]:
         end = start + len(raw)
         marks: list[tuple[int, int]] = []
         if page_starts:
-            marks.append((0, max(1, bisect.bisect_right(page_starts, start))))
-            first = bisect.bisect_right(page_starts, start)
+            first = bisect.bisect_right(page_starts, start)  # page starts up to this line's start
+            marks.append((0, max(1, first)))
             for index in range(first, bisect.bisect_left(page_starts, end)):
                 # Cleaning drops characters, so a mark's offset is the cleaned prefix's length.
                 marks.append((len(_clean_line(raw[: page_starts[index] - start])), index + 1))

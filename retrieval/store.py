@@ -159,10 +159,6 @@ class Store:
 
     # --- writing ----------------------------------------------------------
 
-    def content_hash(self, total: int) -> str | None:
-        row = self.db.execute("SELECT content_hash FROM issues WHERE total = ?", [total]).fetchone()
-        return row[0] if row else None
-
     def save_issue(
         self,
         ref: IssueRef,
