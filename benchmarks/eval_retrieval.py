@@ -1,12 +1,14 @@
 """Retrieval quality on a passage set: the project's ranking and plain-BM25 peers, side by side.
 
-    python -m benchmarks.eval_retrieval --passages P.jsonl --queries Q.jsonl [--json]
+    python -m benchmarks.eval_retrieval --passages P.jsonl --queries Q.jsonl [--split dev|test|all]
+        [--all-peers] [--json]
 
 Passages are {"id", "title", "text"}; queries {"qid", "question", "gold": [passage ids]}. A query
 with an empty gold list is one the archive cannot answer: the project should return nothing.
 The project's side indexes the passages exactly as the archive does (parse-free: each passage is an
 article, chunked, tokenized and stored in a temporary SQLite database) and ranks with the archive's
-own code. Peers see the same titles and texts.
+own code. Peers see the same titles and texts (bm25_peers). --split keeps one half of the queries
+(splits.py: questions on one passage stay together); --all-peers adds the character-gram peer.
 """
 
 from __future__ import annotations
@@ -15,16 +17,14 @@ import argparse
 import datetime as dt
 import json
 import logging
-import re
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 import jieba
-from rank_bm25 import BM25Okapi
 
 from retrieval import answer as answering
 from retrieval.ingest import prepare_articles
@@ -32,8 +32,10 @@ from retrieval.models import Article, Footer, Issue, IssueRef
 from retrieval.store import Store
 from retrieval.tokenize import Tokenizer
 
-DEPTH = 10
-_PUNCTUATION = re.compile(r"^[\W_]+$")
+from . import bm25_peers
+from .splits import CHOICES, in_split, passage_key
+
+DEPTH = bm25_peers.DEPTH
 
 
 class EvalDataError(Exception):
@@ -178,30 +180,31 @@ def _paragraphs(text: str) -> list[str]:
 
 def naive_rankings(passages: list[Passage], queries: list[Query]) -> list[list[str]]:
     """The design every Chinese search bot starts from: jieba.lcut, punctuation out, BM25Okapi defaults."""
+    return _ids(bm25_peers.naive(_documents(passages), [q.question for q in queries]), passages)
 
-    def tokens(text: str) -> list[str]:
-        return [t for t in jieba.lcut(text) if t.strip() and not _PUNCTUATION.match(t)]
 
-    bm25 = BM25Okapi([tokens(f"{p.title} {p.text}") or [""] for p in passages])
-    return [_top(bm25.get_scores(tokens(q.question) or [""]), passages) for q in queries]
+def char_rankings(passages: list[Passage], queries: list[Query]) -> list[list[str]]:
+    """Character unigrams and bigrams, question words out: BM25 with no dictionary at all."""
+    return _ids(bm25_peers.char_bigrams(_documents(passages), [q.question for q in queries]), passages)
 
 
 def bm25s_rankings(passages: list[Passage], queries: list[Query], tokenizer: Tokenizer) -> list[list[str]]:
     """bm25s (Lucene's BM25) over the project's own tokens: the ranking function alone, swapped."""
-    import bm25s
-
-    retriever = bm25s.BM25(method="lucene")
-    retriever.index([tokenizer.tokens(f"{p.title} {p.text}") or [""] for p in passages], show_progress=False)
-    rankings = []
-    for query in queries:
-        terms = [t for t in tokenizer.tokens(query.question) if t in retriever.vocab_dict]
-        rankings.append(_top(retriever.get_scores(terms), passages) if terms else [])
-    return rankings
+    documents = [tokenizer.tokens(text) for text in _documents(passages)]
+    return _ids(bm25_peers.lucene(documents, [tokenizer.tokens(q.question) for q in queries]), passages)
 
 
-def _top(scores: Iterable[float], passages: list[Passage]) -> list[str]:
-    ordered = sorted(enumerate(scores), key=lambda pair: -pair[1])[:DEPTH]
-    return [passages[i].id for i, s in ordered if s > 0]
+def _documents(passages: list[Passage]) -> list[str]:
+    return [f"{p.title} {p.text}" for p in passages]
+
+
+def _ids(rankings: list[list[int]], passages: list[Passage]) -> list[list[str]]:
+    return [[passages[i].id for i in ranking] for ranking in rankings]
+
+
+def split_queries(queries: list[Query], split: str) -> list[Query]:
+    """The queries of one half (or all): a passage's questions share its half."""
+    return [q for q in queries if in_split(passage_key(q.gold, q.qid), split)]
 
 
 # --- command line -------------------------------------------------------------------------
@@ -210,10 +213,15 @@ def _top(scores: Iterable[float], passages: list[Passage]) -> list[str]:
 PEERS: dict[str, Callable[[list[Passage], list[Query], Tokenizer], list[list[str]]]] = {
     "jieba+BM25Okapi (rank-bm25)": lambda p, q, t: naive_rankings(p, q),
     "project tokens+bm25s lucene": bm25s_rankings,
+    bm25_peers.CHAR_PEER: lambda p, q, t: char_rankings(p, q),
 }
+# The report's peers unless --all-peers: the set its JSON has always had.
+DEFAULT_PEERS = ("jieba+BM25Okapi (rank-bm25)", "project tokens+bm25s lucene")
 
 
-def evaluate(passages: list[Passage], queries: list[Query], tokenizer: Tokenizer) -> dict:
+def evaluate(
+    passages: list[Passage], queries: list[Query], tokenizer: Tokenizer, peers: tuple[str, ...] = DEFAULT_PEERS
+) -> dict:
     started = time.perf_counter()
     project = project_rankings(passages, queries, tokenizer)
     seconds = time.perf_counter() - started
@@ -228,14 +236,14 @@ def evaluate(passages: list[Passage], queries: list[Query], tokenizer: Tokenizer
             },
             "seconds": round(seconds, 2),
         },
-        "peers": {name: score(run(passages, queries, tokenizer), queries).as_dict() for name, run in PEERS.items()},
+        "peers": {name: score(PEERS[name](passages, queries, tokenizer), queries).as_dict() for name in peers},
     }
 
 
 def table(report: dict) -> str:
     rows = [("project", report["project"])] + list(report["peers"].items())
-    lines = [f"{'pipeline':<32} {'R@1':>7} {'R@5':>7} {'MRR@10':>7} {'n':>6}"]
-    lines += [f"{name:<32} {s['R@1']:>7.4f} {s['R@5']:>7.4f} {s['MRR@10']:>7.4f} {s['n']:>6}" for name, s in rows]
+    lines = [f"{'pipeline':<40} {'R@1':>7} {'R@5':>7} {'MRR@10':>7} {'n':>6}"]
+    lines += [f"{name:<40} {s['R@1']:>7.4f} {s['R@5']:>7.4f} {s['MRR@10']:>7.4f} {s['n']:>6}" for name, s in rows]
     quiet = report["project"]["no_answer"]
     if quiet["unanswerable"]:
         lines.append(
@@ -249,16 +257,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.eval_retrieval", description=__doc__.split("\n")[0])
     parser.add_argument("--passages", required=True, type=Path, help="JSONL of {id, title, text}")
     parser.add_argument("--queries", required=True, type=Path, help="JSONL of {qid, question, gold: [ids]}")
+    parser.add_argument("--split", choices=CHOICES, default="all", help="one half of the queries, or all")
+    parser.add_argument("--all-peers", action="store_true", help=f"also run {bm25_peers.CHAR_PEER}")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     try:
         passages = read_passages(args.passages)
-        queries = read_queries(args.queries, {p.id for p in passages})
+        queries = split_queries(read_queries(args.queries, {p.id for p in passages}), args.split)
     except EvalDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     jieba.setLogLevel(logging.WARNING)  # its dictionary-loading chatter is not part of the report
-    report = evaluate(passages, queries, Tokenizer())
+    report = evaluate(passages, queries, Tokenizer(), tuple(PEERS) if args.all_peers else DEFAULT_PEERS)
     print(json.dumps(report, ensure_ascii=False, indent=2) if args.json else table(report))
     return 0
 
