@@ -5,14 +5,16 @@ from __future__ import annotations
 import secrets
 import time
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from . import answer as answering
-from .errors import MissingSourceFile, UnknownIssue
+from .errors import MissingSourceFile, StaleIndex, UnknownIssue
+from .fingerprint import changed_parts, fingerprint
 from .ingest import IngestReport, PageProgress, ingest_bytes, ingest_paths
 from .models import Answer, ArchiveStats, IssueRef, SourceFile, StoredArticle, StoredIssue
 from .readers import Progress
 from .store import Store
+from .synonyms import Synonyms
 from .tokenize import Tokenizer
 
 # How long a question stays behind its "more results" button.
@@ -20,11 +22,36 @@ QUESTION_KEEP_SECONDS = 7 * 24 * 3600
 
 
 class Archive:
-    """An archive database plus the tokenizer that indexes and queries it."""
+    """An archive database plus the tokenizer and synonyms that index and query it.
 
-    def __init__(self, db_path: Path | str, tokenizer: Tokenizer | None = None):
+    Opening it compares the index's recorded fingerprint with the one the current dictionaries
+    give: when they differ, `stale` says what changed, questions and ingests raise StaleIndex,
+    and `reindex()` rebuilds the index from the stored text.
+    """
+
+    def __init__(self, db_path: Path | str, tokenizer: Tokenizer | None = None, synonyms: Synonyms | None = None):
         self.store = Store(db_path)
         self.tokenizer = tokenizer or Tokenizer()
+        self.synonyms = synonyms or Synonyms.load(normalize=self.tokenizer.normalize)
+        self.fingerprint = fingerprint(self.tokenizer, self.synonyms)
+        held = self.store.fingerprint()
+        stale = self.store.passage_count() > 0 and held != self.fingerprint
+        self.stale: list[str] | None = (changed_parts(held, self.fingerprint) if held else ["索引格式"]) if stale else None
+        """What changed since the index was built (Chinese names), or None when it is current."""
+
+    def check_index(self) -> None:
+        """Raises StaleIndex, naming what changed and the command that rebuilds the index."""
+        if self.stale:
+            raise StaleIndex(
+                f"档案 {self.store.path} 的索引是用旧的{'、'.join(self.stale)}建立的，"
+                "请先运行 python run_bot.py reindex 重建索引。"
+            )
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild every passage's index entries from the stored text; returns the passages indexed."""
+        done = self.store.reindex(self.tokenizer.passage_terms, self.fingerprint, progress)
+        self.stale = None
+        return done
 
     def close(self) -> None:
         self.store.close()
@@ -36,7 +63,13 @@ class Archive:
         self.close()
 
     def ask(self, question: str, limit: int = 3, offset: int = 0) -> Answer:
-        return answering.answer(self.store, self.tokenizer, question, limit=limit, offset=offset)
+        self.check_index()
+        return answering.answer(self.store, self.tokenizer, self.synonyms, question, limit=limit, offset=offset)
+
+    def rank(self, question: str, limit: int = 10) -> list[int]:
+        """Article ids best first, the whole archive, no filters: the ranking alone, for measuring."""
+        self.check_index()
+        return answering.rank(self.store, self.tokenizer, self.synonyms, question, limit)
 
     def issue(self, total: int) -> StoredIssue:
         """Raises UnknownIssue, naming the nearest issues held."""
@@ -58,12 +91,12 @@ class Archive:
     def save_question(self, question: str) -> str:
         """Keep a question server-side; the short key returned fits in a button's callback data."""
         key = secrets.token_urlsafe(9)
-        self.store.save_question(key, question, now=time.time(), keep_seconds=QUESTION_KEEP_SECONDS)
+        self.store.saved_questions.save(key, question, now=time.time(), keep_seconds=QUESTION_KEEP_SECONDS)
         return key
 
     def saved_question(self, key: str) -> str | None:
         """The question saved under key, or None once it has expired."""
-        return self.store.saved_question(key, now=time.time(), keep_seconds=QUESTION_KEEP_SECONDS)
+        return self.store.saved_questions.get(key, now=time.time(), keep_seconds=QUESTION_KEEP_SECONDS)
 
     def latest(self) -> StoredIssue | None:
         total = self.store.latest_total()
@@ -77,11 +110,13 @@ class Archive:
 
     def ingest(self, paths: Iterable[Path], on_page: PageProgress | None = None) -> Iterator[IngestReport]:
         """Ingest files and folders of bulletins; on_page(name, done, total, ocr) follows a file's pages."""
-        return ingest_paths(self.store, self.tokenizer, paths, on_page)
+        self.check_index()
+        return ingest_paths(self.store, self.tokenizer, self.fingerprint, paths, on_page)
 
     def ingest_bytes(self, data: bytes, name: str, progress: Progress | None = None) -> IngestReport:
         """Ingest one file's bytes; progress(done, total, ocr) follows its pages (OCR above all)."""
-        return ingest_bytes(self.store, self.tokenizer, data, name, progress)
+        self.check_index()
+        return ingest_bytes(self.store, self.tokenizer, self.fingerprint, data, name, progress)
 
     def source_file(self, total: int) -> tuple[SourceFile, bytes]:
         """The original file an issue was read from. Raises UnknownIssue when the issue is not

@@ -54,3 +54,7 @@ class OcrUnavailable(UnreadableFile):
 
 class MissingSourceFile(ArchiveError):
     """The issue is held, but not the file it was read from."""
+
+
+class StaleIndex(ArchiveError):
+    """The stored index was built with other dictionaries or another analysis: it must be rebuilt."""

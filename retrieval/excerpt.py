@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .postings import impact
+from .scoring import impact
 from .text import split_sentences
 
 MIN_CHARS = 120

@@ -69,13 +69,15 @@ def issue_hash(issue: Issue) -> str:
 def prepare_articles(issue: Issue, tokenizer: Tokenizer) -> list[ArticleRecord]:
     records = []
     for article in issue.articles:
+        title_words, title_grams = tokenizer.passage_terms(article.title)
         passages = tuple(_passages(article, tokenizer))
         records.append(
             ArticleRecord(
                 title=article.title,
                 source=article.source,
                 text=article.text,
-                title_tokens=" ".join(tokenizer.tokens(article.title)),
+                title_words=tuple(title_words),
+                title_grams=tuple(title_grams),
                 passages=passages,
                 page=passages[0].page if passages else article.page_at(0),
             )
@@ -86,9 +88,11 @@ def prepare_articles(issue: Issue, tokenizer: Tokenizer) -> list[ArticleRecord]:
 def _passages(article: Article, tokenizer: Tokenizer) -> Iterator[PassageRecord]:
     for start, text in chunk_with_offsets(article.paragraphs):
         end = start + len(text)
+        words, grams = tokenizer.passage_terms(text)
         yield PassageRecord(
             text=text,
-            tokens=" ".join(tokenizer.tokens(text)),
+            words=tuple(words),
+            grams=tuple(grams),
             page=article.page_at(start),
             page_breaks=tuple((o - start, p) for o, p in article.page_marks if start < o < end),
         )
@@ -158,13 +162,18 @@ def prepare_file(
 
 
 def ingest_bytes(
-    store: Store, tokenizer: Tokenizer, data: bytes, name: str, progress: Progress | None = None
+    store: Store,
+    tokenizer: Tokenizer,
+    fingerprint: str,
+    data: bytes,
+    name: str,
+    progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest one file's content. Refusals come back as a report, never half-written."""
     prepared = prepare_bytes(tokenizer, data, name, store.source_files(), progress)
     if isinstance(prepared, IngestReport):
         return prepared
-    return _stored([prepared], store.save_issues([prepared.record]))[0]
+    return _stored([prepared], store.save_issues([prepared.record], tokenizer.passage_terms, fingerprint))[0]
 
 
 def bulletin_files(paths: Iterable[Path]) -> list[Path | IngestReport]:
@@ -187,7 +196,11 @@ def _may_be_bulletin(relative: Path) -> bool:
 
 
 def ingest_paths(
-    store: Store, tokenizer: Tokenizer, paths: Iterable[Path], on_page: PageProgress | None = None
+    store: Store,
+    tokenizer: Tokenizer,
+    fingerprint: str,
+    paths: Iterable[Path],
+    on_page: PageProgress | None = None,
 ) -> Iterator[IngestReport]:
     """Ingest files, and the bulletin files found under folders, one report per file in order.
 
@@ -206,15 +219,15 @@ def ingest_paths(
             if isinstance(item, Prepared):
                 # A second version of an issue waits for the first to be stored: it replaces it.
                 if item.record.ref.total in totals or len(totals) >= BATCH_ISSUES or size >= BATCH_BYTES:
-                    yield from _store_batch(store, batch)
+                    yield from _store_batch(store, tokenizer, fingerprint, batch)
                     batch, totals, size = [], set(), 0
                 totals.add(item.record.ref.total)
                 size += item.record.file.meta.size if item.record.file else 0
             batch.append(item)
-        yield from _store_batch(store, batch)
+        yield from _store_batch(store, tokenizer, fingerprint, batch)
 
 
-def _store_batch(store: Store, batch: list[Prepared | IngestReport]) -> list[IngestReport]:
+def _store_batch(store: Store, tokenizer: Tokenizer, fingerprint: str, batch: list[Prepared | IngestReport]) -> list[IngestReport]:
     ready = []
     for index, item in enumerate(batch):
         if isinstance(item, Prepared):
@@ -222,7 +235,7 @@ def _store_batch(store: Store, batch: list[Prepared | IngestReport]) -> list[Ing
             batch[index] = loaded
             if isinstance(loaded, Prepared):
                 ready.append(loaded)
-    stored = iter(_stored(ready, store.save_issues([p.record for p in ready])))
+    stored = iter(_stored(ready, store.save_issues([p.record for p in ready], tokenizer.passage_terms, fingerprint)))
     return [next(stored) if isinstance(b, Prepared) else b for b in batch]
 
 

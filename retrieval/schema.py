@@ -5,18 +5,24 @@ Only the store calls these; each takes the open sqlite-utils Database.
 
 from __future__ import annotations
 
-from typing import Callable
-
 import sqlite_utils
 
-# 1: FTS5 index. 2: the term index (capped, impact-ordered posting lists, see postings.py).
+from . import term_index
+from .errors import ArchiveError
+
+# 1: FTS5 index. 2: capped, impact-ordered posting lists.
 # 3: source files (provenance and the original bytes) and the page each passage starts on.
-SCHEMA_VERSION = 3
+# 4: words and characters in docid-ordered blocks (term_index.py); tokens are no longer stored,
+#    the index is rebuilt from the stored text.
+SCHEMA_VERSION = 4
 
 
-def ensure_schema(db: sqlite_utils.Database, reindex: Callable[[], None]) -> None:
-    """Create the tables of a new file, or migrate an older one; `reindex` folds the stored
-    passages into a freshly created term index."""
+def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
+    """Create the tables of a new file, or migrate an older one. A file written by a newer
+    version is refused: this one cannot know what it would break.
+
+    A migration from before version 4 leaves the term index empty and without a fingerprint: the
+    archive then asks for `reindex`, which rebuilds it from the stored text."""
     # Saved questions came after the archive tables, so older files gain the table on open.
     db.execute(
         "CREATE TABLE IF NOT EXISTS saved_questions"
@@ -24,10 +30,15 @@ def ensure_schema(db: sqlite_utils.Database, reindex: Callable[[], None]) -> Non
     )
     db.execute("CREATE INDEX IF NOT EXISTS idx_saved_questions_saved_at ON saved_questions(saved_at)")
     version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise ArchiveError(
+            f"档案数据库 {path} 由更新版本的程序写入（格式 {version}，本程序只支持到 {SCHEMA_VERSION}），"
+            "为免损坏没有打开它；请升级本程序后再使用。"
+        )
     if not db["issues"].exists():
         with db.atomic():
             _create_archive_tables(db)
-            _create_term_index(db)
+            term_index.create_tables(db.conn)
             _create_file_tables(db)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return
@@ -36,10 +47,14 @@ def ensure_schema(db: sqlite_utils.Database, reindex: Callable[[], None]) -> Non
     with db.atomic():
         if version < 2:
             _drop_fts(db)
-            _create_term_index(db)
-            reindex()
         if version < 3:
             _add_pages_and_files(db)
+        if version < 4:
+            term_index.drop_tables(db.conn)
+            for column in ("tokens", "title_tokens"):
+                if column in db["passages"].columns_dict:
+                    db.execute(f"ALTER TABLE passages DROP COLUMN {column}")
+            term_index.create_tables(db.conn)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -75,14 +90,12 @@ def _create_archive_tables(db: sqlite_utils.Database) -> None:
             "issue_total": int,
             "position": int,
             "text": str,
-            "title_tokens": str,
-            "tokens": str,
             "page": int,
             "page_breaks": str,
         },
         pk="id",
         foreign_keys=[("article_id", "articles", "id"), ("issue_total", "issues", "total")],
-        not_null={"article_id", "issue_total", "position", "text", "tokens"},
+        not_null={"article_id", "issue_total", "position", "text"},
     )
     db["issues"].create_index(["date"])
     db["issues"].create_index(["year", "number"])
@@ -90,16 +103,6 @@ def _create_archive_tables(db: sqlite_utils.Database) -> None:
     db["passages"].create_index(["article_id"])
     db["passages"].create_index(["issue_total"])
     db["passages"].enable_counts()
-
-
-def _create_term_index(db: sqlite_utils.Database) -> None:
-    # The posting list is the last column: reading df and floor never loads it.
-    db.execute(
-        "CREATE TABLE terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL, floor REAL NOT NULL,"
-        " postings BLOB NOT NULL) WITHOUT ROWID"
-    )
-    db.execute("CREATE TABLE index_totals (id INTEGER PRIMARY KEY CHECK (id = 0), tokens INTEGER NOT NULL)")
-    db.execute("INSERT INTO index_totals VALUES (0, 0)")
 
 
 def _create_file_tables(db: sqlite_utils.Database) -> None:

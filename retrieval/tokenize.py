@@ -63,6 +63,29 @@ class Tokenizer:
         """Terms of text with their sub-words, in order, with repeats (BM25 needs term frequencies)."""
         return self._terms(self._words(text))
 
+    def passage_terms(self, text: str) -> tuple[list[str], list[str]]:
+        """A passage's words (as tokens()) and its character unigrams and bigrams, with repeats,
+        from one normalization."""
+        normal = self.normalize(text)
+        return self._terms(self._segment(normal)), char_grams(normal)
+
+    def question_terms(self, text: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+        """A question's words, its character unigrams and bigrams, and its two-word phrases.
+
+        Characters are taken from the runs of content words only: 哪些 and 是什么 are stop words,
+        and their characters would match every passage that uses them.
+        """
+        words = self._words(text)
+        runs, run = [], ""
+        for word in words:
+            if word is None or word in self.stopwords:
+                runs.append(run)
+                run = ""
+            else:
+                run += word
+        runs.append(run)
+        return self._terms(words), [gram for run in runs for gram in _grams(run)], self._pairs(words)
+
     def phrases(self, text: str) -> list[tuple[str, str]]:
         """Each pair of adjacent content words (深化文明城区创建的三年行动计划 -> (深化, 文明城区创建),
         (三年, 行动计划)); a stop word or punctuation between two words breaks the pair."""
@@ -76,8 +99,11 @@ class Tokenizer:
     def _words(self, text: str) -> list[str | None]:
         """jieba's words of the normalized text, split into letter-and-digit pieces; None where
         punctuation stood."""
+        return self._segment(self.normalize(text))
+
+    def _segment(self, normal: str) -> list[str | None]:
         words: list[str | None] = []
-        for word in self._segmenter().cut(self.normalize(text), HMM=False):
+        for word in self._segmenter().cut(normal, HMM=False):
             words.extend(_WORD_PIECES.findall(word) or [None])
         return words
 
@@ -117,3 +143,12 @@ class Tokenizer:
                     segmenter.load_userdict(str(self._user_dict))
                     self._jieba = segmenter
         return self._jieba
+
+
+def char_grams(normal: str) -> list[str]:
+    """Character unigrams and bigrams of normalized text, within runs of letters and digits."""
+    return [gram for piece in _WORD_PIECES.findall(normal) for gram in _grams(piece)]
+
+
+def _grams(piece: str) -> list[str]:
+    return [*piece, *(piece[i : i + 2] for i in range(len(piece) - 1))]

@@ -1,0 +1,199 @@
+"""Reading the archive: issues, articles, source files and counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from typing import Iterable
+
+from .errors import UnknownArticle, UnknownIssue
+from .models import ArchiveStats, Filters, Footer, IssueRef, SourceFile, StoredArticle, StoredIssue
+
+
+class Lookups:
+    """What the store answers from its tables; `db` is its open sqlite-utils Database."""
+
+    db: "sqlite3.Connection"
+
+    def stats(self) -> ArchiveStats:
+        issues, first, latest = self.db.execute("SELECT count(*), min(date), max(date) FROM issues").fetchone()
+        articles = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        return ArchiveStats(
+            issues=issues,
+            articles=articles,
+            passages=self.passage_count(),
+            first=dt.date.fromisoformat(first) if first else None,
+            latest=dt.date.fromisoformat(latest) if latest else None,
+        )
+
+    def passage_count(self) -> int:
+        row = self.db.execute("SELECT count FROM _counts WHERE [table] = 'passages'").fetchone()
+        return row[0] if row else 0
+
+    def latest_total(self) -> int | None:
+        row = self.db.execute("SELECT total FROM issues ORDER BY date DESC, total DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def issue(self, total: int) -> StoredIssue:
+        row = self.db.execute(
+            "SELECT total, number, year, date, issuer, footer FROM issues WHERE total = ?", [total]
+        ).fetchone()
+        if row is None:
+            raise UnknownIssue(f"档案中没有总第{total}期。", nearest=self.nearest_totals(total))
+        articles = tuple(
+            StoredArticle(*r)
+            for r in self.db.execute(
+                "SELECT id, position, title, source, text, page FROM articles WHERE issue_total = ? ORDER BY position",
+                [total],
+            )
+        )
+        return StoredIssue(
+            ref=ref_of(row), articles=articles, footer=Footer(**json.loads(row[5] or "{}")), file=self.issue_file(total)
+        )
+
+    def issue_file(self, total: int) -> SourceFile | None:
+        """The file an issue was read from; None for issues stored before files were kept."""
+        row = self.db.execute(
+            "SELECT f.sha256, f.name, f.format, f.size, f.pages, f.ocr_pages, f.ocr_confidence"
+            " FROM issues i JOIN files f ON f.sha256 = i.file_sha256 WHERE i.total = ?",
+            [total],
+        ).fetchone()
+        return SourceFile(*row) if row else None
+
+    def file_bytes(self, sha256: str) -> bytes | None:
+        row = self.db.execute("SELECT data FROM file_blobs WHERE sha256 = ?", [sha256]).fetchone()
+        return bytes(row[0]) if row else None
+
+    def source_files(self) -> dict[str, tuple[IssueRef, str]]:
+        """sha256 of each file an issue is currently read from -> (the issue, the file's format)."""
+        rows = self.db.execute(
+            "SELECT file_sha256, total, number, year, date, issuer, source_format FROM issues"
+            " WHERE file_sha256 IS NOT NULL"
+        )
+        return {r[0]: (ref_of(r[1:6]), r[6]) for r in rows}
+
+    def issue_by_year_number(self, year: int, number: int) -> int | None:
+        row = self.db.execute("SELECT total FROM issues WHERE year = ? AND number = ?", [year, number]).fetchone()
+        return row[0] if row else None
+
+    def nearest_totals(self, total: int, count: int = 3) -> tuple[int, ...]:
+        rows = self.db.execute(
+            "SELECT total FROM issues ORDER BY abs(total - ?), total LIMIT ?", [total, count]
+        ).fetchall()
+        return tuple(sorted(r[0] for r in rows))
+
+    def nearest_by_year_number(self, year: int, number: int, count: int = 3) -> tuple[int, ...]:
+        rows = self.db.execute(
+            "SELECT total FROM issues ORDER BY abs(year - ?) * 1000 + abs(number - ?), total LIMIT ?",
+            [year, number, count],
+        ).fetchall()
+        return tuple(sorted(r[0] for r in rows))
+
+    def refs(self, totals: Iterable[int]) -> dict[int, IssueRef]:
+        totals = list(set(totals))
+        if not totals:
+            return {}
+        marks = ",".join("?" * len(totals))
+        rows = self.db.execute(f"SELECT total, number, year, date, issuer FROM issues WHERE total IN ({marks})", totals)
+        return {r[0]: ref_of(r) for r in rows}
+
+    def articles(self, ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
+        """Title and source of each article id."""
+        ids = list(set(ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT id, title, source FROM articles WHERE id IN ({marks})", ids)
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def article(self, article_id: int) -> tuple[StoredArticle, IssueRef]:
+        """One article with the issue it belongs to; raises UnknownArticle."""
+        row = self.db.execute(
+            "SELECT a.id, a.position, a.title, a.source, a.text, a.page, i.total, i.number, i.year, i.date, i.issuer"
+            " FROM articles a JOIN issues i ON i.total = a.issue_total WHERE a.id = ?",
+            [article_id],
+        ).fetchone()
+        if row is None:
+            raise UnknownArticle("这篇文章已不在档案中（所在的一期可能已更新），请重新查询。")
+        return StoredArticle(*row[:6]), ref_of(row[6:])
+
+    def count_issues(self, filters: Filters) -> int:
+        where, params = filter_sql(filters)
+        return self.db.execute(f"SELECT count(*) FROM issues WHERE {where}", params).fetchone()[0]
+
+    def passage_pages(self, ids: Iterable[int]) -> dict[int, tuple]:
+        """Article, issue, text, page and page breaks of each passage id."""
+        found = {}
+        ids = list(ids)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            rows = self.db.execute(
+                "SELECT id, article_id, issue_total, text, page, page_breaks FROM passages"
+                f" WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((r[0], (r[1], r[2], r[3], r[4], breaks_of(r[5]))) for r in rows)
+        return found
+
+    def passage_articles(self, ids: list[int]) -> dict[int, int]:
+        """The article of each passage id."""
+        found = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            rows = self.db.execute(
+                f"SELECT id, article_id FROM passages WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            )
+            found.update(rows)
+        return found
+
+    def passage_ids(self, filters: Filters) -> list[int]:
+        """Ids of the passages of the issues the filters match, in order."""
+        where, params = filter_sql(filters)
+        return [
+            r[0]
+            for r in self.db.execute(
+                f"SELECT id FROM passages WHERE issue_total IN (SELECT total FROM issues WHERE {where}) ORDER BY id",
+                params,
+            )
+        ]
+
+
+# SQLite's default limit on host parameters is 999 before 3.32; stay under it.
+_CHUNK = 900
+
+
+def breaks_text(breaks: tuple[tuple[int, int], ...]) -> str | None:
+    return " ".join(f"{offset}:{page}" for offset, page in breaks) or None
+
+
+def breaks_of(text: str | None) -> tuple[tuple[int, int], ...]:
+    if not text:
+        return ()
+    return tuple((int(o), int(p)) for o, p in (pair.split(":") for pair in text.split()))
+
+
+def ref_of(row: tuple) -> IssueRef:
+    return IssueRef(total=row[0], number=row[1], year=row[2], date=dt.date.fromisoformat(row[3]), issuer=row[4])
+
+
+def filter_sql(filters: Filters) -> tuple[str, list[object]]:
+    """SQL conditions on the issues table (aliased or not) for a question's filters."""
+    clauses: list[str] = []
+    params: list[object] = []
+    for column, value, op in (
+        ("total", filters.total, "="),
+        ("year", filters.year_from, ">="),
+        ("year", filters.year_to, "<="),
+        ("month", filters.month, "="),
+        ("number", filters.number, "="),
+    ):
+        if value is not None:
+            clauses.append(f"{column} {op} ?")
+            params.append(value)
+    if filters.day is not None:
+        clauses.append("CAST(substr(date, 9, 2) AS INTEGER) = ?")
+        params.append(filters.day)
+    return (" AND ".join(clauses) or "1"), params
+
+

@@ -1,0 +1,223 @@
+"""All of BM25's arithmetic, and exact top-k over docid-ordered posting lists. No I/O.
+
+A passage is indexed in two fields: jieba words (with their sub-words) and character unigrams and
+bigrams. Questions and passages written by different people segment differently (居住证 against
+居住 证, 办理 against 申办); the characters keep those matches, the words keep whole-word
+precision. A passage's score is a weighted sum of the two fields' BM25 (Robertson and Zaragoza
+2009, 3.3: a linear combination of per-field BM25s):
+
+    score(d) = sum over query terms t of  weight(t) * idf(t) * impact(tf(t, d), len(field, d))
+
+Every term's contribution is bounded by its list's largest tf over its smallest length, and a
+block's by that block's own, so top_k can skip what cannot reach the k-th best score (MaxScore,
+Turtle and Flood 1995; block-max bounds, Ding and Suel 2011) and still return exactly what scoring
+every passage would. Contributions are always added in the same term order, so the pruned and the
+exhaustive paths agree to the last bit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterable, Protocol
+
+import numpy as np
+
+K1 = 1.2
+WORDS, CHARS = 0, 1
+FIELDS = (WORDS, CHARS)
+# Length normalisation per field (b). Characters are many and short documents hold few, so they
+# are normalised more strongly; both values sit on a flat plateau of the dev splits (docs/quality.md).
+B = {WORDS: 0.75, CHARS: 0.9}
+# Weight of each field's BM25 in the sum, fit on the dev splits; the plateau is flat from 0.25 to 1.
+FIELD_WEIGHT = {WORDS: 0.5, CHARS: 1.0}
+# Postings per block: the unit read from disk and the granularity of the block-max bounds.
+BLOCK = 128
+POSTING = np.dtype([("id", "<i4"), ("tf", "<u2"), ("len", "<u2")])
+MAX_COUNT = np.iinfo(np.uint16).max
+_SLACK = 1 + 1e-9
+
+
+@dataclass(frozen=True)
+class FieldStats:
+    """What BM25 needs of one field over the archive: passages and their mean length."""
+
+    passages: int
+    average_length: float
+
+
+def idf(passages: int, df: int) -> float:
+    """BM25's IDF (the +1 form Lucene uses: never negative)."""
+    return math.log(1 + (passages - df + 0.5) / (df + 0.5))
+
+
+def impacts(field: int, tf: np.ndarray, length: np.ndarray, average_length: float) -> np.ndarray:
+    """BM25's saturated, length-normalised term frequency, for arrays of postings."""
+    b = B[field]
+    tf = tf.astype(np.float64)
+    norm = K1 * (1 - b + b * length.astype(np.float64) / average_length) if average_length > 0 else K1
+    return tf * (K1 + 1) / (tf + norm)
+
+
+def impact(tf: int, length: int, average_length: float, b: float = B[WORDS]) -> float:
+    """impacts() for one term in one text (a sentence, when an excerpt is cut)."""
+    norm = K1 * (1 - b + b * length / average_length) if average_length > 0 else K1
+    return tf * (K1 + 1) / (tf + norm)
+
+
+def impact_bound(field: int, max_tf: np.ndarray, min_length: np.ndarray, average_length: float) -> np.ndarray:
+    """The largest impact any posting with tf <= max_tf and length >= min_length can have; raised
+    by a hair so that rounding never lets a real contribution exceed its bound."""
+    return impacts(field, max_tf, min_length, average_length) * _SLACK
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """One term of a question in one field: its weight already holds the field's weight, and a
+    synonym's lower weight."""
+
+    field: int
+    term: str
+    weight: float
+    idf: float
+    bound: float
+    """weight x idf x the largest impact the term has in any passage."""
+    df: int
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.field, self.term)
+
+
+class Postings(Protocol):
+    """Where top_k reads a term's postings: the whole list, or the blocks holding some passages."""
+
+    def full(self, term: QueryTerm) -> np.ndarray: ...
+
+    def blocks(self, term: QueryTerm) -> "BlockBounds": ...
+
+    def at(self, term: QueryTerm, blocks: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class BlockBounds:
+    """A term's blocks: the last passage id of each, and the bound of any contribution inside."""
+
+    last_ids: np.ndarray
+    bounds: np.ndarray
+
+    def of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each id's block (len(blocks) past the last one) and bound there (0 past the last)."""
+        block = np.searchsorted(self.last_ids, ids)
+        bound = np.zeros(len(ids))
+        inside = block < len(self.last_ids)
+        bound[inside] = self.bounds[block[inside]]
+        return block, bound
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Passages, best first, with their scores and the share of the question's weight each holds."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+    coverage: np.ndarray
+    exhausted: bool
+    """Fewer than k passages score above zero: there is nothing further to ask for. (Pruning never
+    drops below k, as the k passages that set the threshold are kept.)"""
+
+
+def order_terms(terms: Iterable[QueryTerm]) -> list[QueryTerm]:
+    """The one order contributions are added in: largest bound first, then by field and term."""
+    return sorted(terms, key=lambda t: (-t.bound, t.field, t.term))
+
+
+def contribution(term: QueryTerm, postings: np.ndarray, stats: dict[int, FieldStats]) -> np.ndarray:
+    return term.weight * term.idf * impacts(term.field, postings["tf"], postings["len"], stats[term.field].average_length)
+
+
+def top_k(
+    terms: list[QueryTerm],
+    k: int,
+    source: Postings,
+    stats: dict[int, FieldStats],
+    coverage_weight: Callable[[QueryTerm], float],
+    allowed: np.ndarray | None = None,
+) -> Scored:
+    """The k passages with the highest score, best first (ties: lower id first), exactly as
+    scoring every passage would rank them; `allowed` (sorted ids) limits the passages ranked.
+
+    Terms are read largest bound first. Once the k-th best partial score beats what every unread
+    term together could add, no passage outside those seen can enter the top k: the rest of the
+    terms are only looked up for the passages still in the running, block by block.
+    """
+    terms = order_terms(t for t in terms if t.df > 0)
+    if not terms or k <= 0:
+        return Scored(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), True)
+    rest = [sum(t.bound for t in terms[i:]) for i in range(len(terms) + 1)]
+    id_parts, score_parts, cover_parts = [], [], []
+    ids = np.zeros(0, np.int64)
+    partial = np.zeros(0)
+    cover = np.zeros(0)
+    read = 0
+    if allowed is not None and len(allowed) <= k * 64:
+        ids = allowed.astype(np.int64)
+        partial, cover = np.zeros(len(ids)), np.zeros(len(ids))
+    else:
+        while read < len(terms):
+            term = terms[read]
+            postings = source.full(term)
+            if allowed is not None:
+                postings = postings[np.isin(postings["id"], allowed)]
+            id_parts.append(postings["id"].astype(np.int64))
+            score_parts.append(contribution(term, postings, stats))
+            cover_parts.append(np.full(len(postings), coverage_weight(term)))
+            read += 1
+            ids, inverse = np.unique(np.concatenate(id_parts), return_inverse=True)
+            # bincount adds in array order: each passage's contributions in term order.
+            partial = np.bincount(inverse, weights=np.concatenate(score_parts), minlength=len(ids))
+            cover = np.bincount(inverse, weights=np.concatenate(cover_parts), minlength=len(ids))
+            id_parts, score_parts, cover_parts = [ids], [partial], [cover]
+            if read < len(terms) and len(ids) >= k and _kth(partial, k) > rest[read]:
+                break
+    for index in range(read, len(terms)):
+        term = terms[index]
+        blocks_of = source.blocks(term)
+        blocks, here = blocks_of.of(ids)
+        threshold = _kth(partial, k)
+        if threshold > 0:
+            # Block-max pruning: what a passage could still reach, with this term's bound in the
+            # block the passage would sit in.
+            keep = partial + here + rest[index + 1] >= threshold
+            ids, partial, cover, blocks = ids[keep], partial[keep], cover[keep], blocks[keep]
+        wanted = np.unique(blocks[blocks < len(blocks_of.last_ids)])
+        if not len(wanted):
+            continue
+        postings = source.at(term, wanted)
+        position = np.minimum(np.searchsorted(postings["id"], ids), len(postings) - 1)
+        found = postings["id"][position] == ids
+        add = np.zeros(len(ids))
+        add[found] = contribution(term, postings[position[found]], stats)
+        partial = partial + add
+        cover = cover + np.where(found, coverage_weight(term), 0.0)
+    positive = partial > 0
+    ids, partial, cover = ids[positive], partial[positive], cover[positive]
+    order = np.lexsort((ids, -partial))[:k]
+    return Scored(ids[order], partial[order], cover[order], exhausted=len(ids) < k)
+
+
+def score_all(terms: list[QueryTerm], lists: dict[tuple[int, str], np.ndarray], stats: dict[int, FieldStats]) -> dict[int, float]:
+    """Every passage's score, term by term in the same order as top_k: the exhaustive reference."""
+    scores: dict[int, float] = {}
+    for term in order_terms(t for t in terms if t.df > 0):
+        postings = lists[term.key]
+        for pid, value in zip(postings["id"].tolist(), contribution(term, postings, stats).tolist()):
+            scores[pid] = scores.get(pid, 0.0) + value
+    return scores
+
+
+def _kth(scores: np.ndarray, k: int) -> float:
+    """The k-th largest score (a lower bound on the final k-th best, as scores only grow)."""
+    if len(scores) < k:
+        return 0.0
+    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
