@@ -122,6 +122,24 @@ def cmd_issue(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
+    """Rebuild the index from the stored text, after the dictionary, stop words or synonyms changed."""
+    started = time.perf_counter()
+    with Archive(settings.db_path) as archive:
+        changed = archive.stale
+        with tqdm(desc="重建索引", unit="段", file=sys.stderr, disable=None) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            passages = archive.reindex(progress)
+    reason = f"（{'、'.join(changed)}已更改）" if changed else ""
+    print(f"已重建索引{reason}：{passages} 段，用时 {time.perf_counter() - started:.1f} 秒。", file=sys.stderr)
+    return 0
+
+
 def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     with open_archive(settings) as archive:
         stats = archive.stats()
@@ -143,9 +161,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         run,
     )
 
+    archive = open_archive(settings)
+    try:
+        archive.check_index()  # refused before anything starts, not on the first question
+    except ArchiveError as exc:
+        archive.close()
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
     try:
         check_token(bot_settings)
-        run(build_application(bot_settings, open_archive(settings)), bot_settings)
+        run(build_application(bot_settings, archive), bot_settings)
     except BotStartError as exc:
         print(f"错误：{str(exc).replace(bot_settings.token, '<token>')}", file=sys.stderr)
         return 2
@@ -162,8 +187,12 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def open_archive(settings: Settings) -> Archive:
-    """Open the archive; the default database is built from the sample archive on first use."""
+    """Open the archive; the default database is built from the sample archive on first use, and
+    its index rebuilt when the dictionaries changed (any other database asks for `reindex`)."""
     archive = Archive(settings.db_path)
+    if settings.uses_default_db and archive.stale:
+        print(f"词典已更改：正在重建示例档案 {settings.db_path} 的索引 …", file=sys.stderr)
+        archive.reindex()
     if settings.uses_default_db and archive.is_empty():
         print(f"首次使用：正在从 {settings.sample_archive} 建立档案 {settings.db_path} …", file=sys.stderr)
         for report in archive.ingest([settings.sample_archive]):
@@ -284,6 +313,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("issue", parents=[common, json_flag, full_flag], help="show one issue by number")
     p.add_argument("number", help="总期号 (2202), or year and 期号 (2022-10, 2022年第10期)")
     p.set_defaults(handler=cmd_issue)
+
+    p = sub.add_parser(
+        "reindex", parents=[common], help="rebuild the index from the stored text (after a dictionary change)"
+    )
+    p.set_defaults(handler=cmd_reindex)
 
     p = sub.add_parser("stats", parents=[common, json_flag], help="count issues, articles and passages")
     p.set_defaults(handler=cmd_stats)

@@ -26,10 +26,9 @@ from typing import Callable
 
 import jieba
 
-from retrieval import answer as answering
 from retrieval.ingest import prepare_articles
 from retrieval.models import Article, Footer, Issue, IssueRef
-from retrieval.store import Store
+from retrieval.archive import Archive
 from retrieval.tokenize import Tokenizer
 
 from . import bm25_peers
@@ -155,22 +154,26 @@ def abstention(rankings: list[list[str]], queries: list[Query]) -> Abstention:
 
 def project_rankings(passages: list[Passage], queries: list[Query], tokenizer: Tokenizer) -> list[list[str]]:
     """Index the passages as archive articles in a temporary database, then rank with the archive's code."""
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store(Path(folder) / "eval.db")
-        try:
-            ids = _index(store, tokenizer, passages)
-            return [[ids[a] for a in answering.rank(store, tokenizer, q.question, DEPTH)] for q in queries]
-        finally:
-            store.close()
+    with tempfile.TemporaryDirectory() as folder, Archive(Path(folder) / "eval.db", tokenizer) as archive:
+        ids = _index(archive, tokenizer, passages)
+        return [[ids[a] for a in archive.rank(q.question, DEPTH)] for q in queries]
 
 
-def _index(store: Store, tokenizer: Tokenizer, passages: list[Passage]) -> dict[int, str]:
+def _index(archive: Archive, tokenizer: Tokenizer, passages: list[Passage]) -> dict[int, str]:
     """One stored issue holding every passage as an article; returns article id -> passage id."""
     ref = IssueRef(total=1, number=1, year=2000, date=dt.date(2000, 1, 1), issuer="eval")
     articles = tuple(Article(title=p.title, source=None, paragraphs=tuple(_paragraphs(p.text))) for p in passages)
     issue = Issue(ref=ref, articles=articles)
-    store.save_issue(ref, Footer(), prepare_articles(issue, tokenizer), content_hash="eval", source_file="eval")
-    stored = store.issue(1).articles
+    archive.store.save_issue(
+        ref,
+        Footer(),
+        prepare_articles(issue, tokenizer),
+        content_hash="eval",
+        source_file="eval",
+        analyze=tokenizer.passage_terms,
+        fingerprint=archive.fingerprint,
+    )
+    stored = archive.store.issue(1).articles
     return {article.id: passages[article.position].id for article in stored}
 
 

@@ -32,11 +32,21 @@ DEPTH = 10
 PEERS = ("naive", "bm25s")
 
 
-def load_passages(db: Path) -> tuple[list[list[str]], list[int], list[int]]:
-    """Each passage's tokens (title and passage), its article and its issue, from the archive file."""
+def load_passages(db: Path, tokenizer: Tokenizer) -> tuple[list[list[str]], list[int], list[int]]:
+    """Each passage's words (title and passage, tokenized as the project's word field), its
+    article and its issue, from the archive file."""
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT article_id, issue_total, title_tokens, tokens FROM passages ORDER BY id").fetchall()
-    return [(t or "").split() + b.split() for _, _, t, b in rows], [r[0] for r in rows], [r[1] for r in rows]
+        rows = conn.execute(
+            "SELECT p.article_id, p.issue_total, a.title, p.text FROM passages p"
+            " JOIN articles a ON a.id = p.article_id ORDER BY p.id"
+        ).fetchall()
+    titles: dict[str, list[str]] = {}
+    corpus = []
+    for _, _, title, text in rows:
+        if title not in titles:
+            titles[title] = tokenizer.tokens(title)
+        corpus.append(titles[title] + tokenizer.tokens(text))
+    return corpus, [r[0] for r in rows], [r[1] for r in rows]
 
 
 def build(peer: str, corpus: list[list[str]]) -> Callable[[list[str]], np.ndarray]:
@@ -67,7 +77,7 @@ def top(scores: np.ndarray) -> np.ndarray:
 def measure(db: Path, questions: list[dict], peer: str) -> dict:
     tokenizer = Tokenizer()
     tokenizer.tokens("预热")
-    corpus, articles, issues = load_passages(db)
+    corpus, articles, issues = load_passages(db, tokenizer)
     before = rss_mb()
     started = time.perf_counter()
     score = build(peer, corpus)

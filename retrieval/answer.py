@@ -21,7 +21,7 @@ MAX_QUESTION_CHARS = 1000
 # No-answer threshold: the best passage must hold this share of the question's weight (IDF x
 # field weight of its words and characters), or nothing is shown. Fit on the dev splits' answerable
 # and unanswerable questions; see docs/quality.md for the figures on the test splits.
-ANSWER_COVERAGE = 0.24
+ANSWER_COVERAGE = 0.30
 # Once the question is answerable, further hits need only this share.
 HIT_COVERAGE = 0.2
 # Passages asked of the index per hit wanted; asked again with more when articles repeat.

@@ -17,6 +17,16 @@ from .errors import ArchiveError
 SCHEMA_VERSION = 4
 
 
+def refuse_newer(db: sqlite_utils.Database, path: object) -> None:
+    """A file written by a newer version is refused before anything is written to it."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise ArchiveError(
+            f"档案数据库 {path} 由更新版本的程序写入（格式 {version}，本程序只支持到 {SCHEMA_VERSION}），"
+            "为免损坏没有打开它；请升级本程序后再使用。"
+        )
+
+
 def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
     """Create the tables of a new file, or migrate an older one. A file written by a newer
     version is refused: this one cannot know what it would break.
@@ -30,11 +40,6 @@ def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
     )
     db.execute("CREATE INDEX IF NOT EXISTS idx_saved_questions_saved_at ON saved_questions(saved_at)")
     version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise ArchiveError(
-            f"档案数据库 {path} 由更新版本的程序写入（格式 {version}，本程序只支持到 {SCHEMA_VERSION}），"
-            "为免损坏没有打开它；请升级本程序后再使用。"
-        )
     if not db["issues"].exists():
         with db.atomic():
             _create_archive_tables(db)

@@ -22,7 +22,7 @@ from .lookups import Lookups, breaks_text
 from .models import Footer, IssueRef, SourceFile
 from .readers import format_rank
 from .saved_questions import SavedQuestions
-from .schema import SCHEMA_VERSION, ensure_schema
+from .schema import SCHEMA_VERSION, ensure_schema, refuse_newer
 from .scoring import CHARS, WORDS
 from .term_index import PassageTerms, TermIndex
 
@@ -107,11 +107,15 @@ class Store(Lookups):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
+            refuse_newer(self.db, path)
             self.db.execute("PRAGMA foreign_keys = ON")
             if str(path) != ":memory:":
                 self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             ensure_schema(self.db, path)
+        except ArchiveError:
+            conn.close()
+            raise
         except (sqlite3.DatabaseError, OSError) as exc:
             raise ArchiveError(f"无法打开档案数据库 {path}：{exc}。请检查路径，或删除该文件后重新导入。") from None
         self.index = TermIndex(self.db.conn)

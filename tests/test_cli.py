@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -198,3 +199,46 @@ def test_default_database_is_built_from_the_sample_archive_on_first_use(tmp_path
     second = run("stats", "--json", cwd=tmp_path, script=project / "run_bot.py")
     assert "首次使用" not in second.stderr
     assert json.loads(second.stdout)["issues"] == 2
+
+
+def _make_stale(path: Path) -> None:
+    """As if the index had been built with another dictionary."""
+    with sqlite3.connect(path) as conn:
+        held = json.loads(conn.execute("SELECT value FROM index_meta WHERE key = 'fingerprint'").fetchone()[0])
+        held["userdict"] = "0" * 64
+        conn.execute("UPDATE index_meta SET value = ? WHERE key = 'fingerprint'", [json.dumps(held, sort_keys=True)])
+
+
+def test_a_stale_index_is_refused_by_ask_and_serve_until_reindex(tmp_path: Path, db: str) -> None:
+    path = tmp_path / "stale.db"
+    shutil.copy(db, path)
+    _make_stale(path)
+    asked = run("ask", "背街小巷整治", "--db", str(path))
+    assert asked.returncode == 1 and "Traceback" not in asked.stderr
+    assert len(asked.stderr.strip().splitlines()) == 1
+    assert "用户词典" in asked.stderr and "python run_bot.py reindex" in asked.stderr
+    served = run("serve", "--db", str(path), env={"TELEGRAM_BOT_TOKEN": "123:abc"})
+    assert served.returncode == 2 and "python run_bot.py reindex" in served.stderr
+    rebuilt = run("reindex", "--db", str(path))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "已重建索引（用户词典已更改）" in rebuilt.stderr
+    answered = run("ask", "背街小巷整治", "--json", "--db", str(path))
+    fresh = run("ask", "背街小巷整治", "--json", "--db", db)
+    assert answered.returncode == 0 and json.loads(answered.stdout) == json.loads(fresh.stdout)
+
+
+def test_a_database_from_a_newer_version_is_refused_and_left_alone(tmp_path: Path, db: str) -> None:
+    path = tmp_path / "newer.db"
+    shutil.copy(db, path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    before = _content(path)
+    result = run("ask", "背街小巷整治", "--db", str(path))
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "更新版本" in result.stderr and "升级" in result.stderr
+    assert _content(path) == before
+
+
+def _content(path: Path) -> tuple[int, list[str]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA user_version").fetchone()[0], list(conn.iterdump())

@@ -27,8 +27,9 @@ from benchmarks.splits import in_split
 from retrieval.archive import Archive
 
 DEV_ARCHIVE = ROOT / "data" / "eval" / "dev-archive"
-# Measured 0.8780 (72 of 82) on the test half at d25ed7e (2026-11-23); the ranking rewrite will raise it.
-FLOOR = 0.85
+# Measured 0.9756 (80 of 82) on the test half with the words-and-characters ranking (2026-11-23);
+# 0.8780 before it.
+FLOOR = 0.95
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,9 @@ def test_off_topic_questions_get_no_hits(report: dict) -> None:
 
 
 @pytest.mark.xfail(
-    strict=True, reason="the current ranking leaves 10 of 82 answerable test questions with no hits; being fixed"
+    strict=True,
+    reason="1 of 82 answerable test questions (d028) falls under the no-answer threshold fit on the dev half"
+    " (docs/quality.md): the threshold that keeps every off-topic question silent costs it",
 )
 def test_answerable_questions_almost_always_get_hits(report: dict) -> None:
     no_hits = report["project"]["no_hits"]
