@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
 
-from retrieval.archive import Archive
-from retrieval.errors import ArchiveError, UnknownArticle, UnknownIssue
+from retrieval.archive import Archive, ArchiveError, UnknownArticle, UnknownIssue
 from retrieval.models import Answer, ArchiveStats, IssueRef, SourceFile, StoredArticle, StoredIssue
 
 from . import messages

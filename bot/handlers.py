@@ -25,9 +25,8 @@ from telegram.constants import ChatType, FileSizeLimit, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, filters
 
-from retrieval.archive import Archive
-from retrieval.decode import MAX_BYTES
-from retrieval.ingest import IngestReport
+from retrieval.archive import MAX_FILE_BYTES, Archive
+from retrieval.models import IngestReport
 
 from . import conversation, messages
 from .conversation import AnswerPage, ArticleView, IssueView, Notice, Reply, StatsView
@@ -59,7 +58,7 @@ INLINE_DESCRIPTION_CHARS = 120
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 REMEMBERED_QUERIES = 1000
 # Telegram lets bots download files up to 20 MB; the archive reads files up to its own cap.
-MAX_UPLOAD_BYTES = min(MAX_BYTES, FileSizeLimit.FILESIZE_DOWNLOAD)
+MAX_UPLOAD_BYTES = min(MAX_FILE_BYTES, FileSizeLimit.FILESIZE_DOWNLOAD)
 # Sending an original of up to 50 MB takes longer than python-telegram-bot's 20 s default.
 SEND_FILE_SECONDS = 180
 

@@ -6,10 +6,17 @@ import datetime as dt
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from retrieval.ingest import IngestReport
-from retrieval.models import BULLETIN_TITLE, Answer, ArchiveStats, IssueRef, NoAnswer, SourceFile
-from retrieval.readers import format_label
-from retrieval.store import IngestStatus
+from retrieval.archive import format_label
+from retrieval.models import (
+    BULLETIN_TITLE,
+    Answer,
+    ArchiveStats,
+    IngestReport,
+    IngestStatus,
+    IssueRef,
+    NoAnswer,
+    SourceFile,
+)
 
 if TYPE_CHECKING:  # the upload worker pulls in asyncio and multiprocessing: not for every command
     from .uploads import UploadProgress

@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 import re
 
+from retrieval.archive import split_sentences
 from retrieval.models import Hit, StoredIssue
-from retrieval.text import split_sentences
 
 from . import messages
 from .conversation import AnswerPage, ArticleView, SourceDocument

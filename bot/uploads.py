@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from retrieval.archive import Archive
-from retrieval.ingest import IngestReport
-from retrieval.tokenize import Tokenizer
+from retrieval.models import IngestReport
 
 # The worker yields the CPU to the process answering questions.
 WORKER_NICENESS = 10
@@ -178,7 +177,6 @@ def _processes(pool: ProcessPoolExecutor | None) -> list[multiprocessing.process
 # --- in the worker process ------------------------------------------------------------
 
 _progress_queue: multiprocessing.Queue | None = None
-_tokenizers: dict[tuple[Path, Path], Tokenizer] = {}
 
 
 def start_worker(progress_queue: multiprocessing.Queue) -> None:
@@ -193,14 +191,12 @@ def start_worker(progress_queue: multiprocessing.Queue) -> None:
 def ingest_in_worker(
     db_path: str, tokenizer_files: tuple[Path, Path], data: bytes, name: str, job: int
 ) -> IngestReport:
-    """Open the archive, store one file, close it. The tokenizer (jieba's dictionary takes a second
-    to load) is kept for the next file."""
-    tokenizer = _tokenizers.get(tokenizer_files)
-    if tokenizer is None:
-        tokenizer = _tokenizers[tokenizer_files] = Tokenizer(*tokenizer_files)
+    """Open the archive, store one file, close it. The archive keeps the tokenizer (jieba's
+    dictionary takes a second to load) for the next file."""
+
     def progress(done: int, total: int, ocr: bool) -> None:
         if _progress_queue is not None:
             _progress_queue.put((job, done, total, ocr))
 
-    with Archive(db_path, tokenizer) as archive:
+    with Archive.with_tokenizer_files(db_path, tokenizer_files) as archive:
         return archive.ingest_bytes(data, name, progress)

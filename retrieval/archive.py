@@ -1,4 +1,9 @@
-"""The archive's public API: one object that ingests, answers and looks up issues."""
+"""The archive's public API: one object that ingests, answers and looks up issues.
+
+A front end imports this module and retrieval.models only; what else it needs of the archive
+(the errors it raises, format names, the upload size limit, the sentence splitter) is re-exported
+here, so the modules behind it can change freely.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +13,33 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import answer as answering
-from .errors import MissingSourceFile, StaleIndex, UnknownIssue
+from .decode import MAX_BYTES as MAX_FILE_BYTES
+from .errors import ArchiveError, MissingSourceFile, StaleIndex, UnknownArticle, UnknownIssue
 from .fingerprint import changed_parts, fingerprint
-from .ingest import IngestReport, PageProgress, ingest_bytes, ingest_paths
-from .models import Answer, ArchiveStats, IssueRef, SourceFile, StoredArticle, StoredIssue
-from .readers import Progress
+from .ingest import PageProgress, ingest_bytes, ingest_paths
+from .models import Answer, ArchiveStats, IngestReport, IssueRef, SourceFile, StoredArticle, StoredIssue
+from .readers import Progress, format_label
 from .store import Store
 from .synonyms import Synonyms
+from .text import split_sentences
 from .tokenize import Tokenizer
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "Archive",
+    "ArchiveError",
+    "MissingSourceFile",
+    "StaleIndex",
+    "UnknownArticle",
+    "UnknownIssue",
+    "format_label",
+    "split_sentences",
+]
 
 # How long a question stays behind its "more results" button.
 QUESTION_KEEP_SECONDS = 7 * 24 * 3600
+# Tokenizers built from data files in this process, kept for the next archive opened with them.
+_tokenizers: dict[tuple[Path, Path], Tokenizer] = {}
 
 
 class Archive:
@@ -38,6 +59,16 @@ class Archive:
         stale = self.store.passage_count() > 0 and held != self.fingerprint
         self.stale: list[str] | None = (changed_parts(held, self.fingerprint) if held else ["索引格式"]) if stale else None
         """What changed since the index was built (Chinese names), or None when it is current."""
+
+    @classmethod
+    def with_tokenizer_files(cls, db_path: Path | str, tokenizer_files: tuple[Path, Path]) -> "Archive":
+        """An archive whose tokenizer is built from these data files (another archive's
+        `tokenizer.files`), as in a worker process. The tokenizer is kept for the next archive
+        opened with the same files: jieba's dictionary takes a second to load."""
+        tokenizer = _tokenizers.get(tokenizer_files)
+        if tokenizer is None:
+            tokenizer = _tokenizers[tokenizer_files] = Tokenizer(*tokenizer_files)
+        return cls(db_path, tokenizer)
 
     def check_index(self) -> None:
         """Raises StaleIndex, naming what changed and the command that rebuilds the index."""

@@ -15,10 +15,10 @@ from typing import Callable, Iterable, Iterator
 from .chunk import chunk_with_offsets
 from .decode import ensure_size
 from .errors import ArchiveError
-from .models import Article, Issue, IssueRef, SourceFile
+from .models import Article, IngestReport, IngestStatus, Issue, IssueRef, SourceFile
 from .parse import parse_bulletin
 from .readers import Progress, read_document
-from .store import ArticleRecord, FileRecord, IngestStatus, IssueRecord, PassageRecord, SaveResult, Store
+from .store import ArticleRecord, FileRecord, IssueRecord, PassageRecord, SaveResult, Store
 from .tokenize import Tokenizer
 
 # Bump when parsing, chunking or tokenizing changes, so re-ingesting rebuilds stored issues.
@@ -33,32 +33,6 @@ BATCH_BYTES = 256 * 1024 * 1024
 # From this many files, parsing and tokenizing run in worker processes.
 PARALLEL_FROM = 64
 PREPARED_AHEAD = 2 * BATCH_ISSUES
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    """What happened to one file: a status and counts, or the reason it was refused."""
-
-    name: str
-    status: IngestStatus | None = None
-    ref: IssueRef | None = None
-    articles: int = 0
-    passages: int = 0
-    chars: int = 0
-    """Characters of the bulletin's text."""
-    error: str | None = None
-    format: str | None = None
-    """The format read from the file's bytes: "pdf", "docx", "html" or "txt"."""
-    pages: int | None = None
-    ocr_pages: int = 0
-    ocr_confidence: float | None = None
-    """Mean recognition confidence (0-1) of the OCR'd pages."""
-    previous_format: str | None = None
-    """For a replaced or kept issue: the format of the source held before."""
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def issue_hash(issue: Issue) -> str:

@@ -170,6 +170,40 @@ class Answer:
     """Further hits follow the ones asked for."""
 
 
+class IngestStatus(Enum):
+    ADDED = "added"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+    KEPT = "kept"
+    """The issue is already held from a richer source (a PDF over a text export): not replaced."""
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What happened to one file: a status and counts, or the reason it was refused."""
+
+    name: str
+    status: IngestStatus | None = None
+    ref: IssueRef | None = None
+    articles: int = 0
+    passages: int = 0
+    chars: int = 0
+    """Characters of the bulletin's text."""
+    error: str | None = None
+    format: str | None = None
+    """The format read from the file's bytes: "pdf", "docx", "html" or "txt"."""
+    pages: int | None = None
+    ocr_pages: int = 0
+    ocr_confidence: float | None = None
+    """Mean recognition confidence (0-1) of the OCR'd pages."""
+    previous_format: str | None = None
+    """For a replaced or kept issue: the format of the source held before."""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
 @dataclass(frozen=True)
 class ArchiveStats:
     issues: int

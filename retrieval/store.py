@@ -11,7 +11,6 @@ import json
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -19,7 +18,7 @@ import sqlite_utils
 
 from .errors import ArchiveError
 from .lookups import Lookups, breaks_text
-from .models import Footer, IssueRef, SourceFile
+from .models import Footer, IngestStatus, IssueRef, SourceFile
 from .readers import format_rank
 from .saved_questions import SavedQuestions
 from .schema import SCHEMA_VERSION, ensure_schema, refuse_newer
@@ -31,14 +30,6 @@ __all__ = ["SCHEMA_VERSION", "Store", "IngestStatus", "IssueRecord", "ArticleRec
 _REINDEX_BATCH = 2000
 # The analysis of a text for the index: its words and its character grams.
 Analyzer = Callable[[str], tuple[list[str], list[str]]]
-
-
-class IngestStatus(Enum):
-    ADDED = "added"
-    REPLACED = "replaced"
-    UNCHANGED = "unchanged"
-    KEPT = "kept"
-    """The issue is already held from a richer source (a PDF over a text export): not replaced."""
 
 
 @dataclass(frozen=True)

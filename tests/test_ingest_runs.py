@@ -11,7 +11,7 @@ from test_term_index import assert_index_matches_passages
 from benchmarks import synth
 from retrieval import ingest
 from retrieval.archive import Archive
-from retrieval.store import IngestStatus
+from retrieval.models import IngestStatus
 from retrieval.tokenize import Tokenizer
 
 

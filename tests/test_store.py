@@ -12,7 +12,7 @@ from conftest import ISSUE_2202, SAMPLE_ARCHIVE
 from retrieval.archive import Archive
 from retrieval.chunk import MAX_CHARS
 from retrieval.errors import ArchiveError
-from retrieval.store import IngestStatus
+from retrieval.models import IngestStatus
 
 
 def table_counts(db_path: Path) -> dict[str, int]:
