@@ -90,7 +90,10 @@ class QueryTerm:
 
 
 class Postings(Protocol):
-    """Where top_k reads a term's postings: the whole list, or the blocks holding some passages."""
+    """Where top_k reads a term's postings: the whole list, or the blocks holding some passages.
+    `limit` is above every passage id."""
+
+    limit: int
 
     def full(self, term: QueryTerm) -> np.ndarray: ...
 
@@ -155,31 +158,39 @@ def top_k(
     if not terms or k <= 0:
         return Scored(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), True)
     rest = [sum(t.bound for t in terms[i:]) for i in range(len(terms) + 1)]
-    id_parts, score_parts, cover_parts = [], [], []
-    ids = np.zeros(0, np.int64)
-    partial = np.zeros(0)
-    cover = np.zeros(0)
     read = 0
     if allowed is not None and len(allowed) <= k * 64:
         ids = allowed.astype(np.int64)
         partial, cover = np.zeros(len(ids)), np.zeros(len(ids))
     else:
+        # Dense accumulators over passage ids: each term's list holds an id once, so `+=` on a
+        # fancy index adds every contribution, in term order, as score_all does.
+        acc, acc_cover = np.zeros(source.limit), np.zeros(source.limit)
+        seen = np.zeros(source.limit, bool)
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(source.limit, bool)
+            mask[allowed] = True
+        touched: list[np.ndarray] = []
+        ids = np.zeros(0, np.int64)
         while read < len(terms):
             term = terms[read]
             postings = source.full(term)
-            if allowed is not None:
-                postings = postings[np.isin(postings["id"], allowed)]
-            id_parts.append(postings["id"].astype(np.int64))
-            score_parts.append(contribution(term, postings, stats))
-            cover_parts.append(np.full(len(postings), coverage_weight(term)))
+            if mask is not None:
+                postings = postings[mask[postings["id"]]]
+            hit = postings["id"]
+            acc[hit] += contribution(term, postings, stats)
+            acc_cover[hit] += coverage_weight(term)
+            touched.append(hit[~seen[hit]])
+            seen[hit] = True
             read += 1
-            ids, inverse = np.unique(np.concatenate(id_parts), return_inverse=True)
-            # bincount adds in array order: each passage's contributions in term order.
-            partial = np.bincount(inverse, weights=np.concatenate(score_parts), minlength=len(ids))
-            cover = np.bincount(inverse, weights=np.concatenate(cover_parts), minlength=len(ids))
-            id_parts, score_parts, cover_parts = [ids], [partial], [cover]
-            if read < len(terms) and len(ids) >= k and _kth(partial, k) > rest[read]:
-                break
+            if read < len(terms):
+                ids = np.concatenate(touched)
+                touched = [ids]
+                if len(ids) >= k and _kth(acc[ids], k) > rest[read]:
+                    break
+        ids = np.concatenate(touched).astype(np.int64) if touched else ids
+        partial, cover = acc[ids], acc_cover[ids]
     for index in range(read, len(terms)):
         term = terms[index]
         blocks_of = source.blocks(term)

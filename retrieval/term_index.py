@@ -1,11 +1,12 @@
 """The term index in the archive file: docid-ordered posting lists in blocks, with per-block bounds.
 
-Each (field, term) has a row in `index_terms` with its df and its skip list: for every block, the
-block's number, its last passage id, its largest tf and its shortest length (what bounds any
-contribution inside it). The postings themselves are in `index_blocks`, BLOCK to a row, so a
-question reads the lists of its rare terms whole and only the blocks it needs of its common ones,
-and adding an issue touches only each term's last block. Passage ids only grow, so new postings
-always go at the end of a list.
+Each (field, term) has a row in `index_terms` with its df, its skip list (for every block: its
+number, its last passage id, its largest tf and its shortest length, which bound any contribution
+inside it) and its tail: the last block while it holds fewer than BLOCK postings. Full blocks are
+rows of `index_blocks`. Most terms are rare and live in their row alone; a question reads the lists
+of its rare terms whole and only the blocks it needs of its common ones; adding an issue rewrites
+only each term's row and the blocks its tail fills. Passage ids only grow, so new postings always
+go at the end of a list.
 """
 
 from __future__ import annotations
@@ -13,13 +14,26 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import numpy as np
 
 from .scoring import BLOCK, FIELDS, MAX_COUNT, POSTING, BlockBounds, FieldStats, QueryTerm, idf, impact_bound
 
 SKIP = np.dtype([("block", "<i4"), ("last_id", "<i4"), ("max_tf", "<u2"), ("min_len", "<u2")])
+# The skip entry of the tail, which lives in the term's row, has this block number.
+TAIL = -1
+# Block numbers take the low bits of a block's key, the term id the rest.
+_BLOCK_BITS = 20
+
+
+def _key(term_id: int, block: int) -> int:
+    return (term_id << _BLOCK_BITS) | block
+
+
+def _term_keys(term_id: int) -> tuple[int, int]:
+    """The range of keys of a term's blocks."""
+    return term_id << _BLOCK_BITS, ((term_id + 1) << _BLOCK_BITS) - 1
 # SQLite's default limit on host parameters is 999 before 3.32; stay under it.
 _CHUNK = 900
 
@@ -28,18 +42,19 @@ PassageTerms = tuple[int, dict[int, tuple[dict[str, int], int]]]
 
 
 def create_tables(db: sqlite3.Connection) -> None:
+    # Looked up by (field, term) only, so that is the table's key (no second copy of every term in
+    # an index); `id` names the term's blocks and comes from index_meta's next_term_id.
     db.execute(
-        "CREATE TABLE index_terms (id INTEGER PRIMARY KEY, field INTEGER NOT NULL, term TEXT NOT NULL,"
-        " df INTEGER NOT NULL, skips BLOB NOT NULL)"
+        "CREATE TABLE index_terms (field INTEGER NOT NULL, term TEXT NOT NULL, id INTEGER NOT NULL,"
+        " df INTEGER NOT NULL, skips BLOB NOT NULL, tail BLOB NOT NULL, PRIMARY KEY (field, term)) WITHOUT ROWID"
     )
-    db.execute("CREATE UNIQUE INDEX idx_index_terms_field_term ON index_terms(field, term)")
-    db.execute(
-        "CREATE TABLE index_blocks (term_id INTEGER NOT NULL, block INTEGER NOT NULL, postings BLOB NOT NULL,"
-        " PRIMARY KEY (term_id, block)) WITHOUT ROWID"
-    )
+    # Keyed by term id and block number in one integer (see _key): a rowid table keeps a 1 kB
+    # block on its page, where a WITHOUT ROWID table would spill every one to an overflow page.
+    db.execute("CREATE TABLE index_blocks (key INTEGER PRIMARY KEY, postings BLOB NOT NULL)")
     db.execute("CREATE TABLE index_fields (field INTEGER PRIMARY KEY, tokens INTEGER NOT NULL)")
     db.executemany("INSERT INTO index_fields VALUES (?, 0)", [(f,) for f in FIELDS])
     db.execute("CREATE TABLE index_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO index_meta VALUES ('next_term_id', '1')")
 
 
 def drop_tables(db: sqlite3.Connection) -> None:
@@ -52,6 +67,12 @@ class HeldTerm:
     id: int
     df: int
     skips: np.ndarray
+    tail: np.ndarray
+
+    @property
+    def full_skips(self) -> np.ndarray:
+        """The skip entries of the full blocks, without the tail's."""
+        return self.skips[:-1] if len(self.tail) else self.skips
 
 
 class TermIndex:
@@ -63,41 +84,70 @@ class TermIndex:
     # --- writing ----------------------------------------------------------
 
     def add(self, passages: list[PassageTerms]) -> None:
-        """Fold passages in; their ids must be above every id already indexed."""
+        """Fold passages in; their ids must be above every id already indexed.
+
+        Built with array operations over the whole batch: an ingest of 500 issues brings hundreds
+        of thousands of terms, most of them new, and a loop of SQL and numpy calls per term would
+        cost more than reading the files.
+        """
         if not passages:
             return
-        grouped: dict[tuple[int, str], list[tuple[int, int, int]]] = defaultdict(list)
-        lengths = dict.fromkeys(FIELDS, 0)
-        for passage_id, fields in sorted(passages, key=lambda p: p[0]):
-            for field, (counts, length) in fields.items():
-                lengths[field] += length
-                clipped = min(length, MAX_COUNT)
-                for term, tf in counts.items():
-                    grouped[(field, term)].append((passage_id, min(tf, MAX_COUNT), clipped))
+        new, keys, lengths = _flatten(passages)
         self._add_lengths(lengths, sign=1)
-        held = self._held(grouped)
-        tails = self._tails([(t.id, int(t.skips["block"][-1])) for t in held.values() if len(t.skips)])
-        term_rows, block_rows = [], []
-        for key, entries in grouped.items():
-            new = np.array(entries, dtype=POSTING)
-            term = held.get(key)
-            skips = term.skips if term else np.zeros(0, SKIP)
-            if len(skips) and skips["last_id"][-1] >= new["id"][0]:
-                raise ValueError(f"passage ids must grow: {new['id'][0]} after {skips['last_id'][-1]}")
-            first_block = int(skips["block"][-1]) + 1 if len(skips) else 0
-            if term and (tail := tails.get(term.id)) is not None and len(tail) < BLOCK:
-                # The last block has room: it is rewritten with the new postings at its end.
-                new = np.concatenate([tail, new])
-                first_block -= 1
-                skips = skips[:-1]
-            term_id = term.id if term else self._new_term(key)
-            pieces = [new[i : i + BLOCK] for i in range(0, len(new), BLOCK)]
-            added = np.array([(first_block + n, *_bounds(p)) for n, p in enumerate(pieces)], dtype=SKIP)
-            block_rows += [(term_id, first_block + n, p.tobytes()) for n, p in enumerate(pieces)]
-            df = (term.df if term else 0) + len(entries)
-            term_rows.append((df, np.concatenate([skips, added]).tobytes(), term_id))
-        self.db.executemany("INSERT OR REPLACE INTO index_blocks VALUES (?, ?, ?)", block_rows)
-        self.db.executemany("UPDATE index_terms SET df = ?, skips = ? WHERE id = ?", term_rows)
+        held = self._held(keys)
+        terms = [held.get(key) for key in keys]
+        first_new = np.full(len(keys), np.iinfo(np.int64).max)
+        np.minimum.at(first_new, new["code"], new["id"])
+        first_block = np.zeros(len(keys), np.int64)
+        tail_parts = []
+        for code, term in enumerate(terms):
+            if term is None or not len(term.skips):
+                continue
+            if int(term.skips["last_id"][-1]) >= first_new[code]:
+                raise ValueError(f"passage ids must grow: {first_new[code]} after {int(term.skips['last_id'][-1])}")
+            full = term.full_skips
+            first_block[code] = int(full["block"][-1]) + 1 if len(full) else 0
+            if len(term.tail):
+                tail_parts.append(_coded(term.tail, code))
+        every = np.concatenate([*tail_parts, new]) if tail_parts else new
+        every = every[np.lexsort((every["id"], every["code"]))]
+        blocks = _cut_blocks(every, first_block)
+        postings = every[["id", "tf", "len"]].astype(POSTING)
+        next_id = int(self.db.execute("SELECT value FROM index_meta WHERE key = 'next_term_id'").fetchone()[0])
+        is_tail = blocks.skips["block"] == TAIL
+        term_ids = np.empty(len(keys), np.int64)
+        for code, term in enumerate(terms):
+            if term is None:
+                term_ids[code] = next_id
+                next_id += 1
+            else:
+                term_ids[code] = term.id
+        self.db.executemany(
+            "INSERT OR REPLACE INTO index_blocks VALUES (?, ?)",
+            (
+                (_key(int(term_ids[c]), int(n)), postings[a:b].tobytes())
+                for c, n, a, b in zip(
+                    blocks.code[~is_tail].tolist(),
+                    blocks.skips["block"][~is_tail].tolist(),
+                    blocks.starts[~is_tail].tolist(),
+                    blocks.ends[~is_tail].tolist(),
+                )
+            ),
+        )
+        tails = {int(c): postings[a:b].tobytes() for c, a, b in zip(blocks.code[is_tail], blocks.starts[is_tail], blocks.ends[is_tail])}
+        df = np.bincount(new["code"], minlength=len(keys))
+        per_term = np.searchsorted(blocks.code, np.arange(len(keys) + 1))
+        inserts, updates = [], []
+        for code, term in enumerate(terms):
+            added = blocks.skips[per_term[code] : per_term[code + 1]].tobytes()
+            tail = tails.get(code, b"")
+            if term is None:
+                inserts.append((int(term_ids[code]), *keys[code], int(df[code]), added, tail))
+            else:
+                updates.append((term.df + int(df[code]), term.full_skips.tobytes() + added, tail, *keys[code]))
+        self.db.executemany("INSERT INTO index_terms (id, field, term, df, skips, tail) VALUES (?, ?, ?, ?, ?, ?)", inserts)
+        self.db.executemany("UPDATE index_terms SET df = ?, skips = ?, tail = ? WHERE field = ? AND term = ?", updates)
+        self.db.execute("UPDATE index_meta SET value = ? WHERE key = 'next_term_id'", [str(next_id)])
 
     def remove(self, passages: list[PassageTerms]) -> None:
         """Fold passages out: their postings leave the blocks that hold them."""
@@ -119,34 +169,39 @@ class TermIndex:
             removed = np.array(sorted(ids), dtype=np.int32)
             positions = np.unique(np.searchsorted(term.skips["last_id"], removed))
             skips = term.skips.copy()
+            tail = term.tail
             keep = np.ones(len(skips), bool)
             dropped = 0
             for position in positions[positions < len(skips)]:
                 number = int(skips["block"][position])
-                postings = self._block(term.id, number)
+                postings = tail if number == TAIL else self._block(term.id, number)
                 left = postings[~np.isin(postings["id"], removed)]
                 dropped += len(postings) - len(left)
-                if len(left):
+                if number == TAIL:
+                    tail = left
+                elif len(left):
                     self.db.execute(
-                        "UPDATE index_blocks SET postings = ? WHERE term_id = ? AND block = ?",
-                        [left.tobytes(), term.id, number],
+                        "UPDATE index_blocks SET postings = ? WHERE key = ?", [left.tobytes(), _key(term.id, number)]
                     )
+                else:
+                    self.db.execute("DELETE FROM index_blocks WHERE key = ?", [_key(term.id, number)])
+                if len(left):
                     skips[position] = (number, *_bounds(left))
                 else:
-                    self.db.execute("DELETE FROM index_blocks WHERE term_id = ? AND block = ?", [term.id, number])
                     keep[position] = False
             if term.df - dropped <= 0:
-                self.db.execute("DELETE FROM index_blocks WHERE term_id = ?", [term.id])
-                self.db.execute("DELETE FROM index_terms WHERE id = ?", [term.id])
+                self.db.execute("DELETE FROM index_blocks WHERE key BETWEEN ? AND ?", _term_keys(term.id))
+                self.db.execute("DELETE FROM index_terms WHERE field = ? AND term = ?", list(key))
             else:
                 self.db.execute(
-                    "UPDATE index_terms SET df = ?, skips = ? WHERE id = ?",
-                    [term.df - dropped, skips[keep].tobytes(), term.id],
+                    "UPDATE index_terms SET df = ?, skips = ?, tail = ? WHERE field = ? AND term = ?",
+                    [term.df - dropped, skips[keep].tobytes(), tail.tobytes(), *key],
                 )
 
     def clear(self) -> None:
         self.db.execute("DELETE FROM index_blocks")
         self.db.execute("DELETE FROM index_terms")
+        self.db.execute("UPDATE index_meta SET value = '1' WHERE key = 'next_term_id'")
         self.db.execute("UPDATE index_fields SET tokens = 0")
 
     def _add_lengths(self, lengths: dict[int, int], sign: int) -> None:
@@ -154,28 +209,8 @@ class TermIndex:
             "UPDATE index_fields SET tokens = tokens + ? WHERE field = ?", [(sign * n, f) for f, n in lengths.items()]
         )
 
-    def _new_term(self, key: tuple[int, str]) -> int:
-        return self.db.execute(
-            "INSERT INTO index_terms (field, term, df, skips) VALUES (?, ?, 0, x'')", list(key)
-        ).lastrowid
-
-    def _tails(self, blocks: list[tuple[int, int]]) -> dict[int, np.ndarray]:
-        """The postings of each (term id, block number) given, by term id."""
-        tails = {}
-        for start in range(0, len(blocks), _CHUNK // 2):
-            chunk = blocks[start : start + _CHUNK // 2]
-            rows = self.db.execute(
-                "SELECT term_id, postings FROM index_blocks WHERE (term_id, block) IN"
-                f" (VALUES {','.join('(?, ?)' * 1 for _ in chunk)})",
-                [v for pair in chunk for v in pair],
-            )
-            tails.update((term_id, np.frombuffer(data, dtype=POSTING)) for term_id, data in rows)
-        return tails
-
     def _block(self, term_id: int, number: int) -> np.ndarray:
-        row = self.db.execute(
-            "SELECT postings FROM index_blocks WHERE term_id = ? AND block = ?", [term_id, number]
-        ).fetchone()
+        row = self.db.execute("SELECT postings FROM index_blocks WHERE key = ?", [_key(term_id, number)]).fetchone()
         return np.frombuffer(row[0], dtype=POSTING)
 
     # --- reading ----------------------------------------------------------
@@ -189,12 +224,24 @@ class TermIndex:
             for start in range(0, len(terms), _CHUNK):
                 chunk = terms[start : start + _CHUNK]
                 rows = self.db.execute(
-                    f"SELECT id, term, df, skips FROM index_terms WHERE field = ? AND term IN ({','.join('?' * len(chunk))})",
+                    f"SELECT id, term, df, skips, tail FROM index_terms WHERE field = ? AND term IN ({_marks(chunk)})",
                     [field, *chunk],
                 )
-                for term_id, term, df, skips in rows:
-                    held[(field, term)] = HeldTerm(term_id, df, np.frombuffer(skips, dtype=SKIP))
+                for term_id, term, df, skips, tail in rows:
+                    held[(field, term)] = HeldTerm(
+                        term_id, df, np.frombuffer(skips, dtype=SKIP), np.frombuffer(tail, dtype=POSTING)
+                    )
         return held
+
+    def lists(self) -> Iterator[tuple[tuple[int, str], int, np.ndarray, np.ndarray]]:
+        """Every term's (field, term), df, skip list and whole posting list (blocks and tail), for
+        checking the index against the stored passages."""
+        rows = self.db.execute("SELECT id, field, term, df, skips, tail FROM index_terms ORDER BY field, term")
+        for term_id, field, term, df, skips, tail in rows.fetchall():
+            held = HeldTerm(term_id, df, np.frombuffer(skips, dtype=SKIP), np.frombuffer(tail, dtype=POSTING))
+            source = IndexPostings(self.db, 0, {})
+            source.held[(field, term)] = held
+            yield (field, term), df, held.skips, source.full(QueryTerm(field, term, 0.0, 0.0, 0.0, df))
 
     def field_stats(self, passages: int) -> dict[int, FieldStats]:
         tokens = dict(self.db.execute("SELECT field, tokens FROM index_fields"))
@@ -205,7 +252,8 @@ class TermIndex:
     ) -> tuple[list[QueryTerm], "IndexPostings"]:
         """The question's terms with their IDF and bounds, and where top_k reads their postings."""
         held = self._held(weighted)
-        terms, source = [], IndexPostings(self.db)
+        limit = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()[0]
+        terms, source = [], IndexPostings(self.db, limit, stats)
         for key, weight in weighted.items():
             field, term = key
             found = held.get(key)
@@ -214,41 +262,118 @@ class TermIndex:
             if found is None or not len(found.skips):
                 terms.append(QueryTerm(field, term, weight, value, 0.0, 0))
                 continue
-            bounds = weight * value * impact_bound(field, found.skips["max_tf"], found.skips["min_len"], stats[field].average_length)
-            query_term = QueryTerm(field, term, weight, value, float(bounds.max()), df)
-            source.held[key] = (found, BlockBounds(found.skips["last_id"].astype(np.int64), bounds))
-            terms.append(query_term)
+            # The list's bound from its largest tf over its shortest length: at least any block's.
+            top = impact_bound(field, found.skips["max_tf"].max(keepdims=True), found.skips["min_len"].min(keepdims=True), stats[field].average_length)
+            terms.append(QueryTerm(field, term, weight, value, float(weight * value * top[0]), df))
+            source.held[key] = found
         return terms, source
 
 
 class IndexPostings:
     """A question's view of the posting lists (scoring.Postings), reading blocks as asked."""
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection, limit: int, stats: dict[int, FieldStats]):
         self.db = db
-        self.held: dict[tuple[int, str], tuple[HeldTerm, BlockBounds]] = {}
+        self.limit = limit
+        self.stats = stats
+        self.held: dict[tuple[int, str], HeldTerm] = {}
+        self._bounds: dict[tuple[int, str], BlockBounds] = {}
 
     def full(self, term: QueryTerm) -> np.ndarray:
-        held, _ = self.held[term.key]
-        rows = self.db.execute("SELECT postings FROM index_blocks WHERE term_id = ? ORDER BY block", [held.id])
-        return np.frombuffer(b"".join(r[0] for r in rows), dtype=POSTING)
+        held = self.held[term.key]
+        rows = self.db.execute("SELECT postings FROM index_blocks WHERE key BETWEEN ? AND ? ORDER BY key", _term_keys(held.id))
+        return np.frombuffer(b"".join([*(r[0] for r in rows), held.tail.tobytes()]), dtype=POSTING)
 
     def blocks(self, term: QueryTerm) -> BlockBounds:
-        return self.held[term.key][1]
+        """Each block's last id and the bound of the term's contribution inside it (computed
+        when first asked: only terms looked up block by block need them)."""
+        if term.key not in self._bounds:
+            skips = self.held[term.key].skips
+            average = self.stats[term.field].average_length
+            bounds = term.weight * term.idf * impact_bound(term.field, skips["max_tf"], skips["min_len"], average)
+            self._bounds[term.key] = BlockBounds(skips["last_id"].astype(np.int64), bounds)
+        return self._bounds[term.key]
 
     def at(self, term: QueryTerm, positions: np.ndarray) -> np.ndarray:
-        held, _ = self.held[term.key]
+        """The postings of the blocks at these positions of the term's skip list, in id order."""
+        held = self.held[term.key]
         numbers = held.skips["block"][positions].tolist()
+        stored = [n for n in numbers if n != TAIL]
         parts = []
-        for start in range(0, len(numbers), _CHUNK):
-            chunk = numbers[start : start + _CHUNK]
+        for start in range(0, len(stored), _CHUNK):
+            chunk = stored[start : start + _CHUNK]
             rows = self.db.execute(
-                f"SELECT postings FROM index_blocks WHERE term_id = ? AND block IN ({','.join('?' * len(chunk))})"
-                " ORDER BY block",
-                [held.id, *chunk],
+                f"SELECT postings FROM index_blocks WHERE key IN ({_marks(chunk)}) ORDER BY key",
+                [_key(held.id, n) for n in chunk],
             )
             parts += [r[0] for r in rows]
+        if len(stored) < len(numbers):
+            parts.append(held.tail.tobytes())  # the tail holds the list's last ids
         return np.frombuffer(b"".join(parts), dtype=POSTING)
+
+
+def _marks(items: list) -> str:
+    return ",".join("?" * len(items))
+
+
+_CODED = np.dtype([("code", "<i8"), ("id", "<i4"), ("tf", "<u2"), ("len", "<u2")])
+
+
+def _flatten(passages: list[PassageTerms]) -> tuple[np.ndarray, list[tuple[int, str]], dict[int, int]]:
+    """Every (term code, passage id, tf, length) of a batch, the (field, term) of each code, and
+    the tokens added to each field."""
+    codes: dict[tuple[int, str], int] = {}
+    parts = []
+    lengths = dict.fromkeys(FIELDS, 0)
+    for passage_id, fields in passages:
+        for field, (counts, length) in fields.items():
+            lengths[field] += length
+            if not counts:
+                continue
+            part = np.empty(len(counts), _CODED)
+            part["code"] = [codes.setdefault((field, term), len(codes)) for term in counts]
+            part["id"] = passage_id
+            part["tf"] = np.minimum(np.fromiter(counts.values(), np.int64, len(counts)), MAX_COUNT)
+            part["len"] = min(length, MAX_COUNT)
+            parts.append(part)
+    return (np.concatenate(parts) if parts else np.zeros(0, _CODED)), list(codes), lengths
+
+
+def _coded(postings: np.ndarray, code: int) -> np.ndarray:
+    out = np.empty(len(postings), _CODED)
+    out["code"] = code
+    for name in ("id", "tf", "len"):
+        out[name] = postings[name]
+    return out
+
+
+@dataclass(frozen=True)
+class _Blocks:
+    code: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    skips: np.ndarray
+
+
+def _cut_blocks(every: np.ndarray, first_block: np.ndarray) -> _Blocks:
+    """Postings sorted by (code, id) cut into blocks of BLOCK per term, numbered from each term's
+    first_block, with their skip entries."""
+    code = every["code"]
+    n = len(every)
+    term_starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if n else np.zeros(0, np.int64)
+    sizes = np.diff(np.r_[term_starts, n])
+    position = np.arange(n) - np.repeat(term_starts, sizes)
+    index = position // BLOCK
+    starts = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (index[1:] != index[:-1])]) if n else term_starts
+    ends = np.r_[starts[1:], n].astype(np.int64)
+    skips = np.empty(len(starts), SKIP)
+    block_code = code[starts]
+    # Only a term's last block can hold fewer than BLOCK postings: it is the tail, kept in the row.
+    skips["block"] = np.where(ends - starts < BLOCK, TAIL, first_block[block_code] + index[starts])
+    skips["last_id"] = every["id"][ends - 1]
+    skips["max_tf"] = np.maximum.reduceat(every["tf"], starts) if n else []
+    skips["min_len"] = np.minimum.reduceat(every["len"], starts) if n else []
+    return _Blocks(block_code, starts, ends, skips)
 
 
 def _bounds(postings: np.ndarray) -> tuple[int, int, int]:
