@@ -25,6 +25,9 @@ class Query:
     """The question's own terms: the share of them a passage holds is its coverage."""
     words: tuple[str, ...]
     """The question's words and its synonyms' words, for excerpts and emphasis."""
+    topics: tuple[str, ...] = ()
+    """The question's own words of two or more characters that no other of its words contains
+    (全国文明城市, not also 文明城市 inside it): what it is about, counted one by one."""
 
     @classmethod
     def of(cls, tokenizer: Tokenizer, synonyms: Synonyms, text: str) -> "Query":
@@ -45,7 +48,9 @@ class Query:
             # A pasted essay: its first terms stand for it (the cost of a question stays bounded).
             weights = dict(list(weights.items())[: MAX_TERMS * 4])
             own = frozenset(k for k in own if k in weights)
-        return cls(weights, own, tuple(dict.fromkeys(words + extra_words)))
+        long = [w for w in dict.fromkeys(words) if len(w) >= 2]
+        topics = tuple(w for w in long if not any(w != other and w in other for other in long))
+        return cls(weights, own, tuple(dict.fromkeys(words + extra_words)), topics)
 
     @property
     def empty(self) -> bool:
