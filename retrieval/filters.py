@@ -19,7 +19,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("year_range", re.compile(_YEAR + r"\s*年?\s*(?:-|—|–|~|～|至|到)\s*" + _YEAR + r"\s*年")),
     ("date", re.compile(_YEAR + r"\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")),
     ("year_month", re.compile(_YEAR + r"\s*年\s*(\d{1,2})\s*月份?")),
-    ("year", re.compile(_YEAR + r"\s*年度?")),
+    # 2020年度 names what a year's results are about, and they are reported the next year: a
+    # topic, not the issues' date.
+    ("year", re.compile(_YEAR + r"\s*年(?!度)")),
 )
 
 

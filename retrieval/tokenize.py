@@ -19,6 +19,8 @@ DEFAULT_STOPWORDS = DATA_DIR / "stopwords.txt"
 # FTS5's unicode61 tokenizer splits on anything that is not a letter or digit; so do we, so that
 # the index and our own term statistics agree.
 _WORD_PIECES = re.compile(r"[^\W_]+")
+# ASCII letters and digits (normalized text is folded to them): numbers and Latin words.
+_LATIN_RUNS = re.compile(r"([0-9a-z]+)")
 
 
 class Tokenizer:
@@ -151,4 +153,15 @@ def char_grams(normal: str) -> list[str]:
 
 
 def _grams(piece: str) -> list[str]:
-    return [*piece, *(piece[i : i + 2] for i in range(len(piece) - 1))]
+    """Unigrams and bigrams of the Chinese in a piece; a number or a Latin word stays whole. Only
+    Chinese has the segmentation ambiguity characters are indexed for, and 2020 and 2022 must not
+    share most of their grams."""
+    grams: list[str] = []
+    for run in _LATIN_RUNS.split(piece):
+        if not run:
+            continue
+        if _LATIN_RUNS.fullmatch(run):
+            grams.append(run)
+        else:
+            grams += [*run, *(run[i : i + 2] for i in range(len(run) - 1))]
+    return grams
