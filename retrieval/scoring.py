@@ -191,30 +191,58 @@ def top_k(
                     break
         ids = np.concatenate(touched).astype(np.int64) if touched else ids
         partial, cover = acc[ids], acc_cover[ids]
+    floor = 0.0
+    if read < len(terms) and len(ids) > k:
+        # The exact scores of the k best partial scores: the final k-th best is at least their
+        # lowest, so every passage whose partial score plus all it could still gain falls short
+        # is out before any of its blocks is read.
+        best = np.argpartition(-partial, k - 1)[:k]
+        floor = float(_look_up(terms[read:], ids[best], partial[best], source, stats).min())
+        keep = partial + rest[read] >= floor
+        ids, partial, cover = ids[keep], partial[keep], cover[keep]
     for index in range(read, len(terms)):
         term = terms[index]
         blocks_of = source.blocks(term)
         blocks, here = blocks_of.of(ids)
-        threshold = _kth(partial, k)
+        threshold = max(floor, _kth(partial, k))
         if threshold > 0:
             # Block-max pruning: what a passage could still reach, with this term's bound in the
             # block the passage would sit in.
             keep = partial + here + rest[index + 1] >= threshold
             ids, partial, cover, blocks = ids[keep], partial[keep], cover[keep], blocks[keep]
-        wanted = np.unique(blocks[blocks < len(blocks_of.last_ids)])
-        if not len(wanted):
-            continue
-        postings = source.at(term, wanted)
-        position = np.minimum(np.searchsorted(postings["id"], ids), len(postings) - 1)
-        found = postings["id"][position] == ids
-        add = np.zeros(len(ids))
-        add[found] = contribution(term, postings[position[found]], stats)
+        found, add = _found(term, ids, blocks, source, stats)
         partial = partial + add
         cover = cover + np.where(found, coverage_weight(term), 0.0)
     positive = partial > 0
     ids, partial, cover = ids[positive], partial[positive], cover[positive]
     order = np.lexsort((ids, -partial))[:k]
     return Scored(ids[order], partial[order], cover[order], exhausted=len(ids) < k)
+
+
+def _found(
+    term: QueryTerm, ids: np.ndarray, blocks: np.ndarray, source: Postings, stats: dict[int, FieldStats]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which of the passages the term's list holds, and the contribution to add to each (0 where
+    it does not), reading only the blocks they would sit in."""
+    add = np.zeros(len(ids))
+    wanted = np.unique(blocks[blocks < len(source.blocks(term).last_ids)])
+    if not len(wanted):
+        return np.zeros(len(ids), bool), add
+    postings = source.at(term, wanted)
+    position = np.minimum(np.searchsorted(postings["id"], ids), len(postings) - 1)
+    found = postings["id"][position] == ids
+    add[found] = contribution(term, postings[position[found]], stats)
+    return found, add
+
+
+def _look_up(
+    terms: list[QueryTerm], ids: np.ndarray, partial: np.ndarray, source: Postings, stats: dict[int, FieldStats]
+) -> np.ndarray:
+    """The passages' whole scores: their partial scores plus every later term's, in order."""
+    for term in terms:
+        blocks, _ = source.blocks(term).of(ids)
+        partial = partial + _found(term, ids, blocks, source, stats)[1]
+    return partial
 
 
 def score_all(terms: list[QueryTerm], lists: dict[tuple[int, str], np.ndarray], stats: dict[int, FieldStats]) -> dict[int, float]:

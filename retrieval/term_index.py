@@ -112,39 +112,40 @@ class TermIndex:
         every = np.concatenate([*tail_parts, new]) if tail_parts else new
         every = every[np.lexsort((every["id"], every["code"]))]
         blocks = _cut_blocks(every, first_block)
-        postings = every[["id", "tf", "len"]].astype(POSTING)
-        next_id = int(self.db.execute("SELECT value FROM index_meta WHERE key = 'next_term_id'").fetchone()[0])
+        # Rows are cut from two byte strings: slicing bytes costs far less than a numpy call per term.
+        postings = every[["id", "tf", "len"]].astype(POSTING).tobytes()
+        skips = blocks.skips.tobytes()
+        width, size = SKIP.itemsize, POSTING.itemsize
         is_tail = blocks.skips["block"] == TAIL
-        term_ids = np.empty(len(keys), np.int64)
-        for code, term in enumerate(terms):
+        tails = dict(zip(blocks.code[is_tail].tolist(), zip(blocks.starts[is_tail].tolist(), blocks.ends[is_tail].tolist())))
+        per_term = np.searchsorted(blocks.code, np.arange(len(keys) + 1)).tolist()
+        df = np.bincount(new["code"], minlength=len(keys)).tolist()
+        next_id = int(self.db.execute("SELECT value FROM index_meta WHERE key = 'next_term_id'").fetchone()[0])
+        term_ids, inserts, updates = [], [], []
+        for code, (key, term) in enumerate(zip(keys, terms)):
+            added = skips[per_term[code] * width : per_term[code + 1] * width]
+            span = tails.get(code)
+            tail = postings[span[0] * size : span[1] * size] if span else b""
             if term is None:
-                term_ids[code] = next_id
+                term_ids.append(next_id)
+                inserts.append((next_id, key[0], key[1], df[code], added, tail))
                 next_id += 1
             else:
-                term_ids[code] = term.id
+                term_ids.append(term.id)
+                updates.append((term.df + df[code], term.full_skips.tobytes() + added, tail, key[0], key[1]))
+        full = ~is_tail
         self.db.executemany(
             "INSERT OR REPLACE INTO index_blocks VALUES (?, ?)",
             (
-                (_key(int(term_ids[c]), int(n)), postings[a:b].tobytes())
+                (_key(term_ids[c], n), postings[a * size : b * size])
                 for c, n, a, b in zip(
-                    blocks.code[~is_tail].tolist(),
-                    blocks.skips["block"][~is_tail].tolist(),
-                    blocks.starts[~is_tail].tolist(),
-                    blocks.ends[~is_tail].tolist(),
+                    blocks.code[full].tolist(),
+                    blocks.skips["block"][full].tolist(),
+                    blocks.starts[full].tolist(),
+                    blocks.ends[full].tolist(),
                 )
             ),
         )
-        tails = {int(c): postings[a:b].tobytes() for c, a, b in zip(blocks.code[is_tail], blocks.starts[is_tail], blocks.ends[is_tail])}
-        df = np.bincount(new["code"], minlength=len(keys))
-        per_term = np.searchsorted(blocks.code, np.arange(len(keys) + 1))
-        inserts, updates = [], []
-        for code, term in enumerate(terms):
-            added = blocks.skips[per_term[code] : per_term[code + 1]].tobytes()
-            tail = tails.get(code, b"")
-            if term is None:
-                inserts.append((int(term_ids[code]), *keys[code], int(df[code]), added, tail))
-            else:
-                updates.append((term.df + int(df[code]), term.full_skips.tobytes() + added, tail, *keys[code]))
         self.db.executemany("INSERT INTO index_terms (id, field, term, df, skips, tail) VALUES (?, ?, ?, ?, ?, ?)", inserts)
         self.db.executemany("UPDATE index_terms SET df = ?, skips = ?, tail = ? WHERE field = ? AND term = ?", updates)
         self.db.execute("UPDATE index_meta SET value = ? WHERE key = 'next_term_id'", [str(next_id)])
@@ -322,7 +323,7 @@ _CODED = np.dtype([("code", "<i8"), ("id", "<i4"), ("tf", "<u2"), ("len", "<u2")
 def _flatten(passages: list[PassageTerms]) -> tuple[np.ndarray, list[tuple[int, str]], dict[int, int]]:
     """Every (term code, passage id, tf, length) of a batch, the (field, term) of each code, and
     the tokens added to each field."""
-    codes: dict[tuple[int, str], int] = {}
+    codes: dict[int, dict[str, int]] = {field: {} for field in FIELDS}
     parts = []
     lengths = dict.fromkeys(FIELDS, 0)
     for passage_id, fields in passages:
@@ -330,13 +331,25 @@ def _flatten(passages: list[PassageTerms]) -> tuple[np.ndarray, list[tuple[int, 
             lengths[field] += length
             if not counts:
                 continue
+            known = codes[field]
             part = np.empty(len(counts), _CODED)
-            part["code"] = [codes.setdefault((field, term), len(codes)) for term in counts]
+            # Codes are numbered per field here and shifted below, so no (field, term) tuple is built.
+            part["code"] = [known.setdefault(term, len(known)) for term in counts]
+            part["code"] += field << 40
             part["id"] = passage_id
             part["tf"] = np.minimum(np.fromiter(counts.values(), np.int64, len(counts)), MAX_COUNT)
             part["len"] = min(length, MAX_COUNT)
             parts.append(part)
-    return (np.concatenate(parts) if parts else np.zeros(0, _CODED)), list(codes), lengths
+    every = np.concatenate(parts) if parts else np.zeros(0, _CODED)
+    offset, keys = 0, []
+    shift = np.zeros(len(FIELDS), np.int64)
+    for field in FIELDS:
+        shift[field] = offset
+        keys += [(field, term) for term in codes[field]]
+        offset += len(codes[field])
+    field_of = every["code"] >> 40
+    every["code"] = (every["code"] & ((1 << 40) - 1)) + shift[field_of]
+    return every, keys, lengths
 
 
 def _coded(postings: np.ndarray, code: int) -> np.ndarray:
