@@ -59,6 +59,9 @@ def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
             for column in ("tokens", "title_tokens"):
                 if column in db["passages"].columns_dict:
                     db.execute(f"ALTER TABLE passages DROP COLUMN {column}")
+            for column in ("word_len", "char_len"):
+                if column not in db["passages"].columns_dict:
+                    db.execute(f"ALTER TABLE passages ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
             term_index.create_tables(db.conn)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -97,6 +100,8 @@ def _create_archive_tables(db: sqlite_utils.Database) -> None:
             "text": str,
             "page": int,
             "page_breaks": str,
+            "word_len": int,
+            "char_len": int,
         },
         pk="id",
         foreign_keys=[("article_id", "articles", "id"), ("issue_total", "issues", "total")],

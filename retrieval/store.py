@@ -144,6 +144,10 @@ class Store(Lookups):
                     if title not in titles:
                         titles[title] = analyze(title)
                     batch.append(_passage_terms(passage_id, titles[title], analyze(text)))
+                self.db.conn.executemany(
+                    "UPDATE passages SET word_len = ?, char_len = ? WHERE id = ?",
+                    [(fields[WORDS][1], fields[CHARS][1], pid) for pid, fields in batch],
+                )
                 self.index.add(batch)
                 last = rows[-1][0]
                 done += len(rows)
@@ -269,14 +273,24 @@ class Store(Lookups):
                 )
                 .last_pk
             )
+            title = (list(article.title_words), list(article.title_grams))
             for index, passage in enumerate(article.passages):
+                terms = _passage_terms(0, title, (list(passage.words), list(passage.grams)))[1]
                 passage_id = self.db.execute(
-                    "INSERT INTO passages (article_id, issue_total, position, text, page, page_breaks)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    [article_id, ref.total, index, passage.text, passage.page, breaks_text(passage.page_breaks)],
+                    "INSERT INTO passages (article_id, issue_total, position, text, page, page_breaks, word_len,"
+                    " char_len) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        article_id,
+                        ref.total,
+                        index,
+                        passage.text,
+                        passage.page,
+                        breaks_text(passage.page_breaks),
+                        terms[WORDS][1],
+                        terms[CHARS][1],
+                    ],
                 ).lastrowid
-                title = (list(article.title_words), list(article.title_grams))
-                added.append(_passage_terms(passage_id, title, (list(passage.words), list(passage.grams))))
+                added.append((passage_id, terms))
         return added
 
     def _delete_issue(self, total: int) -> None:

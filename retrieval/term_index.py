@@ -18,7 +18,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .scoring import BLOCK, FIELDS, MAX_COUNT, POSTING, BlockBounds, FieldStats, QueryTerm, idf, impact_bound
+from . import posting_blocks
+from .scoring import BLOCK, FIELDS, MAX_COUNT, POSTING, WORDS, CHARS, BlockBounds, FieldStats, QueryTerm, idf, impact_bound
 
 SKIP = np.dtype([("block", "<i4"), ("last_id", "<i4"), ("max_tf", "<u2"), ("min_len", "<u2")])
 # The skip entry of the tail, which lives in the term's row, has this block number.
@@ -67,12 +68,13 @@ class HeldTerm:
     id: int
     df: int
     skips: np.ndarray
-    tail: np.ndarray
+    tail: bytes
+    """The last block while it is not full, encoded (posting_blocks)."""
 
     @property
     def full_skips(self) -> np.ndarray:
         """The skip entries of the full blocks, without the tail's."""
-        return self.skips[:-1] if len(self.tail) else self.skips
+        return self.skips[:-1] if self.tail else self.skips
 
 
 class TermIndex:
@@ -80,6 +82,41 @@ class TermIndex:
 
     def __init__(self, db: sqlite3.Connection):
         self.db = db
+        self._lengths: dict[int, np.ndarray] | None = None
+        self._lengths_version = -1
+
+    def lengths(self) -> dict[int, np.ndarray]:
+        """Each field's passage lengths, indexed by passage id: what postings do not repeat.
+
+        Kept between questions; reloaded when this connection wrote passages, or another one did
+        (SQLite's data_version changes)."""
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if self._lengths is None or version != self._lengths_version:
+            rows = np.array(self.db.execute("SELECT id, word_len, char_len FROM passages").fetchall(), np.int64)
+            size = int(rows[:, 0].max()) + 1 if len(rows) else 1
+            self._lengths = {}
+            for field, column in ((WORDS, 1), (CHARS, 2)):
+                array = np.zeros(size, np.uint16)
+                if len(rows):
+                    array[rows[:, 0]] = np.minimum(rows[:, column], MAX_COUNT)
+                self._lengths[field] = array
+            self._lengths_version = version
+        return self._lengths
+
+    def forget_lengths(self) -> None:
+        """Passages were written through this connection: lengths are read again when next needed."""
+        self._lengths = None
+
+    def postings(self, field: int, blocks: list[bytes], lengths: np.ndarray | None = None) -> np.ndarray:
+        """Encoded blocks of one field's list as postings with their passages' lengths."""
+        ids, tf = posting_blocks.decode_all(blocks, BLOCK)
+        out = np.empty(len(ids), POSTING)
+        out["id"] = ids
+        out["tf"] = tf
+        lengths = self.lengths()[field] if lengths is None else lengths
+        # A passage removed in this transaction may be past the array: its length no longer matters.
+        out["len"] = lengths[np.minimum(ids, len(lengths) - 1)] if len(ids) else 0
+        return out
 
     # --- writing ----------------------------------------------------------
 
@@ -92,6 +129,7 @@ class TermIndex:
         """
         if not passages:
             return
+        self.forget_lengths()
         new, keys, lengths = _flatten(passages)
         self._add_lengths(lengths, sign=1)
         held = self._held(keys)
@@ -99,7 +137,7 @@ class TermIndex:
         first_new = np.full(len(keys), np.iinfo(np.int64).max)
         np.minimum.at(first_new, new["code"], new["id"])
         first_block = np.zeros(len(keys), np.int64)
-        tail_parts = []
+        tail_codes, tail_blocks = [], []
         for code, term in enumerate(terms):
             if term is None or not len(term.skips):
                 continue
@@ -107,25 +145,27 @@ class TermIndex:
                 raise ValueError(f"passage ids must grow: {first_new[code]} after {int(term.skips['last_id'][-1])}")
             full = term.full_skips
             first_block[code] = int(full["block"][-1]) + 1 if len(full) else 0
-            if len(term.tail):
-                tail_parts.append(_coded(term.tail, code))
+            if term.tail:
+                tail_codes.append(code)
+                tail_blocks.append(term.tail)
+        tail_parts = [self._coded_tails(keys, tail_codes, tail_blocks)] if tail_blocks else []
         every = np.concatenate([*tail_parts, new]) if tail_parts else new
         every = every[np.lexsort((every["id"], every["code"]))]
         blocks = _cut_blocks(every, first_block)
         # Rows are cut from two byte strings: slicing bytes costs far less than a numpy call per term.
-        postings = every[["id", "tf", "len"]].astype(POSTING).tobytes()
+        encoded = posting_blocks.encode_many(every["id"], every["tf"], blocks.starts, blocks.ends)
         skips = blocks.skips.tobytes()
-        width, size = SKIP.itemsize, POSTING.itemsize
+        width = SKIP.itemsize
         is_tail = blocks.skips["block"] == TAIL
-        tails = dict(zip(blocks.code[is_tail].tolist(), zip(blocks.starts[is_tail].tolist(), blocks.ends[is_tail].tolist())))
+        tails = dict(zip(blocks.code[is_tail].tolist(), np.flatnonzero(is_tail).tolist()))
         per_term = np.searchsorted(blocks.code, np.arange(len(keys) + 1)).tolist()
         df = np.bincount(new["code"], minlength=len(keys)).tolist()
         next_id = int(self.db.execute("SELECT value FROM index_meta WHERE key = 'next_term_id'").fetchone()[0])
         term_ids, inserts, updates = [], [], []
         for code, (key, term) in enumerate(zip(keys, terms)):
             added = skips[per_term[code] * width : per_term[code + 1] * width]
-            span = tails.get(code)
-            tail = postings[span[0] * size : span[1] * size] if span else b""
+            at = tails.get(code)
+            tail = encoded[at] if at is not None else b""
             if term is None:
                 term_ids.append(next_id)
                 inserts.append((next_id, key[0], key[1], df[code], added, tail))
@@ -137,12 +177,9 @@ class TermIndex:
         self.db.executemany(
             "INSERT OR REPLACE INTO index_blocks VALUES (?, ?)",
             (
-                (_key(term_ids[c], n), postings[a * size : b * size])
-                for c, n, a, b in zip(
-                    blocks.code[full].tolist(),
-                    blocks.skips["block"][full].tolist(),
-                    blocks.starts[full].tolist(),
-                    blocks.ends[full].tolist(),
+                (_key(term_ids[c], n), encoded[i])
+                for c, n, i in zip(
+                    blocks.code[full].tolist(), blocks.skips["block"][full].tolist(), np.flatnonzero(full).tolist()
                 )
             ),
         )
@@ -154,6 +191,7 @@ class TermIndex:
         """Fold passages out: their postings leave the blocks that hold them."""
         if not passages:
             return
+        self.forget_lengths()
         gone: dict[tuple[int, str], list[int]] = defaultdict(list)
         lengths = dict.fromkeys(FIELDS, 0)
         for passage_id, fields in passages:
@@ -175,15 +213,14 @@ class TermIndex:
             dropped = 0
             for position in positions[positions < len(skips)]:
                 number = int(skips["block"][position])
-                postings = tail if number == TAIL else self._block(term.id, number)
+                postings = self.postings(key[0], [tail if number == TAIL else self._block(term.id, number)])
                 left = postings[~np.isin(postings["id"], removed)]
                 dropped += len(postings) - len(left)
+                data = posting_blocks.encode(left["id"], left["tf"]) if len(left) else b""
                 if number == TAIL:
-                    tail = left
+                    tail = data
                 elif len(left):
-                    self.db.execute(
-                        "UPDATE index_blocks SET postings = ? WHERE key = ?", [left.tobytes(), _key(term.id, number)]
-                    )
+                    self.db.execute("UPDATE index_blocks SET postings = ? WHERE key = ?", [data, _key(term.id, number)])
                 else:
                     self.db.execute("DELETE FROM index_blocks WHERE key = ?", [_key(term.id, number)])
                 if len(left):
@@ -196,10 +233,11 @@ class TermIndex:
             else:
                 self.db.execute(
                     "UPDATE index_terms SET df = ?, skips = ?, tail = ? WHERE field = ? AND term = ?",
-                    [term.df - dropped, skips[keep].tobytes(), tail.tobytes(), *key],
+                    [term.df - dropped, skips[keep].tobytes(), tail, *key],
                 )
 
     def clear(self) -> None:
+        self.forget_lengths()
         self.db.execute("DELETE FROM index_blocks")
         self.db.execute("DELETE FROM index_terms")
         self.db.execute("UPDATE index_meta SET value = '1' WHERE key = 'next_term_id'")
@@ -210,9 +248,22 @@ class TermIndex:
             "UPDATE index_fields SET tokens = tokens + ? WHERE field = ?", [(sign * n, f) for f, n in lengths.items()]
         )
 
-    def _block(self, term_id: int, number: int) -> np.ndarray:
-        row = self.db.execute("SELECT postings FROM index_blocks WHERE key = ?", [_key(term_id, number)]).fetchone()
-        return np.frombuffer(row[0], dtype=POSTING)
+    def _coded_tails(self, keys: list[tuple[int, str]], codes: list[int], tails: list[bytes]) -> np.ndarray:
+        """The postings of many terms' tails, decoded at once, with their codes and lengths."""
+        ids, tf, sizes = posting_blocks.decode_many(tails)
+        code = np.repeat(np.array(codes, np.int64), sizes)
+        fields = np.array([keys[c][0] for c in codes], np.int64)[np.repeat(np.arange(len(codes)), sizes)]
+        out = np.empty(len(ids), _CODED)
+        out["code"], out["id"], out["tf"] = code, ids, tf
+        lengths = self.lengths()
+        out["len"] = 0
+        for field, array in lengths.items():
+            mine = fields == field
+            out["len"][mine] = array[np.minimum(ids[mine], len(array) - 1)]
+        return out
+
+    def _block(self, term_id: int, number: int) -> bytes:
+        return self.db.execute("SELECT postings FROM index_blocks WHERE key = ?", [_key(term_id, number)]).fetchone()[0]
 
     # --- reading ----------------------------------------------------------
 
@@ -229,9 +280,7 @@ class TermIndex:
                     [field, *chunk],
                 )
                 for term_id, term, df, skips, tail in rows:
-                    held[(field, term)] = HeldTerm(
-                        term_id, df, np.frombuffer(skips, dtype=SKIP), np.frombuffer(tail, dtype=POSTING)
-                    )
+                    held[(field, term)] = HeldTerm(term_id, df, np.frombuffer(skips, dtype=SKIP), tail)
         return held
 
     def lists(self) -> Iterator[tuple[tuple[int, str], int, np.ndarray, np.ndarray]]:
@@ -239,8 +288,8 @@ class TermIndex:
         checking the index against the stored passages."""
         rows = self.db.execute("SELECT id, field, term, df, skips, tail FROM index_terms ORDER BY field, term")
         for term_id, field, term, df, skips, tail in rows.fetchall():
-            held = HeldTerm(term_id, df, np.frombuffer(skips, dtype=SKIP), np.frombuffer(tail, dtype=POSTING))
-            source = IndexPostings(self.db, 0, {})
+            held = HeldTerm(term_id, df, np.frombuffer(skips, dtype=SKIP), tail)
+            source = IndexPostings(self, 0, {})
             source.held[(field, term)] = held
             yield (field, term), df, held.skips, source.full(QueryTerm(field, term, 0.0, 0.0, 0.0, df))
 
@@ -254,7 +303,7 @@ class TermIndex:
         """The question's terms with their IDF and bounds, and where top_k reads their postings."""
         held = self._held(weighted)
         limit = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()[0]
-        terms, source = [], IndexPostings(self.db, limit, stats)
+        terms, source = [], IndexPostings(self, limit, stats)
         for key, weight in weighted.items():
             field, term = key
             found = held.get(key)
@@ -273,8 +322,10 @@ class TermIndex:
 class IndexPostings:
     """A question's view of the posting lists (scoring.Postings), reading blocks as asked."""
 
-    def __init__(self, db: sqlite3.Connection, limit: int, stats: dict[int, FieldStats]):
-        self.db = db
+    def __init__(self, index: TermIndex, limit: int, stats: dict[int, FieldStats]):
+        self.index = index
+        self.db = index.db
+        self.lengths = index.lengths() if limit else {}
         self.limit = limit
         self.stats = stats
         self.held: dict[tuple[int, str], HeldTerm] = {}
@@ -283,7 +334,7 @@ class IndexPostings:
     def full(self, term: QueryTerm) -> np.ndarray:
         held = self.held[term.key]
         rows = self.db.execute("SELECT postings FROM index_blocks WHERE key BETWEEN ? AND ? ORDER BY key", _term_keys(held.id))
-        return np.frombuffer(b"".join([*(r[0] for r in rows), held.tail.tobytes()]), dtype=POSTING)
+        return self.index.postings(term.field, [*(r[0] for r in rows), held.tail], self.lengths[term.field])
 
     def blocks(self, term: QueryTerm) -> BlockBounds:
         """Each block's last id and the bound of the term's contribution inside it (computed
@@ -309,8 +360,8 @@ class IndexPostings:
             )
             parts += [r[0] for r in rows]
         if len(stored) < len(numbers):
-            parts.append(held.tail.tobytes())  # the tail holds the list's last ids
-        return np.frombuffer(b"".join(parts), dtype=POSTING)
+            parts.append(held.tail)  # the tail holds the list's last ids
+        return self.index.postings(term.field, parts, self.lengths[term.field])
 
 
 def _marks(items: list) -> str:
