@@ -191,20 +191,27 @@ def top_k(
                     break
         ids = np.concatenate(touched).astype(np.int64) if touched else ids
         partial, cover = acc[ids], acc_cover[ids]
-    floor = 0.0
-    if read < len(terms) and len(ids) > k:
-        # The exact scores of the k best partial scores: the final k-th best is at least their
-        # lowest, so every passage whose partial score plus all it could still gain falls short
-        # is out before any of its blocks is read.
+    remaining = terms[read:]
+    done_ids, done_scores, done_cover = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    if remaining and len(ids) > k:
+        # The k best partial scores, made exact: the final k-th best is at least their lowest, so
+        # every other passage whose partial score plus all it could still gain falls short is out
+        # before any of its blocks is read; often none is left.
         best = np.argpartition(-partial, k - 1)[:k]
-        floor = float(_look_up(terms[read:], ids[best], partial[best], source, stats).min())
-        keep = partial + rest[read] >= floor
+        done_ids, done_scores, done_cover = ids[best], *_look_up(
+            remaining, ids[best], partial[best], cover[best], source, stats, coverage_weight
+        )
+        others = np.ones(len(ids), bool)
+        others[best] = False
+        ids, partial, cover = ids[others], partial[others], cover[others]
+        keep = partial + rest[read] >= float(done_scores.min())
         ids, partial, cover = ids[keep], partial[keep], cover[keep]
     for index in range(read, len(terms)):
+        if not len(ids):
+            break
         term = terms[index]
-        blocks_of = source.blocks(term)
-        blocks, here = blocks_of.of(ids)
-        threshold = max(floor, _kth(partial, k))
+        blocks, here = source.blocks(term).of(ids)
+        threshold = _kth(np.concatenate([done_scores, partial]), k)
         if threshold > 0:
             # Block-max pruning: what a passage could still reach, with this term's bound in the
             # block the passage would sit in.
@@ -213,6 +220,9 @@ def top_k(
         found, add = _found(term, ids, blocks, source, stats)
         partial = partial + add
         cover = cover + np.where(found, coverage_weight(term), 0.0)
+    ids = np.concatenate([done_ids, ids])
+    partial = np.concatenate([done_scores, partial])
+    cover = np.concatenate([done_cover, cover])
     positive = partial > 0
     ids, partial, cover = ids[positive], partial[positive], cover[positive]
     order = np.lexsort((ids, -partial))[:k]
@@ -236,13 +246,21 @@ def _found(
 
 
 def _look_up(
-    terms: list[QueryTerm], ids: np.ndarray, partial: np.ndarray, source: Postings, stats: dict[int, FieldStats]
-) -> np.ndarray:
-    """The passages' whole scores: their partial scores plus every later term's, in order."""
+    terms: list[QueryTerm],
+    ids: np.ndarray,
+    partial: np.ndarray,
+    cover: np.ndarray,
+    source: Postings,
+    stats: dict[int, FieldStats],
+    coverage_weight: Callable[[QueryTerm], float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The passages' whole scores and coverage: their partial ones plus every later term's, in order."""
     for term in terms:
         blocks, _ = source.blocks(term).of(ids)
-        partial = partial + _found(term, ids, blocks, source, stats)[1]
-    return partial
+        found, add = _found(term, ids, blocks, source, stats)
+        partial = partial + add
+        cover = cover + np.where(found, coverage_weight(term), 0.0)
+    return partial, cover
 
 
 def score_all(terms: list[QueryTerm], lists: dict[tuple[int, str], np.ndarray], stats: dict[int, FieldStats]) -> dict[int, float]:
