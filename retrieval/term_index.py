@@ -12,7 +12,7 @@ go at the end of a list.
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -37,6 +37,11 @@ def _term_keys(term_id: int) -> tuple[int, int]:
     return term_id << _BLOCK_BITS, ((term_id + 1) << _BLOCK_BITS) - 1
 # SQLite's default limit on host parameters is 999 before 3.32; stay under it.
 _CHUNK = 900
+# Decoded postings kept between questions (8 bytes each): lists of CACHED_FROM blocks or more.
+CACHED_POSTINGS = 4_000_000
+CACHED_FROM = 4
+# A lookup that needs this share of a list's blocks reads the whole list in one range scan.
+WHOLE_LIST_SHARE = 0.25
 
 # A passage as the index sees it: per field, each term's count, and the field's length.
 PassageTerms = tuple[int, dict[int, tuple[dict[str, int], int]]]
@@ -84,6 +89,9 @@ class TermIndex:
         self.db = db
         self._lengths: dict[int, np.ndarray] | None = None
         self._lengths_version = -1
+        # Decoded lists of common terms, most recently used last: questions share 文, 明, 工作 …
+        self._cache: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
+        self._cached = 0
 
     def lengths(self) -> dict[int, np.ndarray]:
         """Each field's passage lengths, indexed by passage id: what postings do not repeat.
@@ -101,11 +109,32 @@ class TermIndex:
                     array[rows[:, 0]] = np.minimum(rows[:, column], MAX_COUNT)
                 self._lengths[field] = array
             self._lengths_version = version
+            self._forget_lists()
         return self._lengths
 
     def forget_lengths(self) -> None:
-        """Passages were written through this connection: lengths are read again when next needed."""
+        """Passages were written through this connection: lengths (and cached lists) are read
+        again when next needed."""
         self._lengths = None
+        self._forget_lists()
+
+    def _forget_lists(self) -> None:
+        self._cache.clear()
+        self._cached = 0
+
+    def cached_list(self, key: tuple[int, str]) -> np.ndarray | None:
+        postings = self._cache.get(key)
+        if postings is not None:
+            self._cache.move_to_end(key)
+        return postings
+
+    def cache_list(self, key: tuple[int, str], postings: np.ndarray) -> None:
+        """Keep a decoded list for later questions, within CACHED_POSTINGS in all."""
+        self._cache[key] = postings
+        self._cached += len(postings)
+        while self._cached > CACHED_POSTINGS and len(self._cache) > 1:
+            _, dropped = self._cache.popitem(last=False)
+            self._cached -= len(dropped)
 
     def postings(self, field: int, blocks: list[bytes], lengths: np.ndarray | None = None) -> np.ndarray:
         """Encoded blocks of one field's list as postings with their passages' lengths."""
@@ -332,9 +361,15 @@ class IndexPostings:
         self._bounds: dict[tuple[int, str], BlockBounds] = {}
 
     def full(self, term: QueryTerm) -> np.ndarray:
+        cached = self.index.cached_list(term.key)
+        if cached is not None:
+            return cached
         held = self.held[term.key]
         rows = self.db.execute("SELECT postings FROM index_blocks WHERE key BETWEEN ? AND ? ORDER BY key", _term_keys(held.id))
-        return self.index.postings(term.field, [*(r[0] for r in rows), held.tail], self.lengths[term.field])
+        postings = self.index.postings(term.field, [*(r[0] for r in rows), held.tail], self.lengths[term.field])
+        if len(held.skips) >= CACHED_FROM:
+            self.index.cache_list(term.key, postings)
+        return postings
 
     def blocks(self, term: QueryTerm) -> BlockBounds:
         """Each block's last id and the bound of the term's contribution inside it (computed
@@ -347,8 +382,11 @@ class IndexPostings:
         return self._bounds[term.key]
 
     def at(self, term: QueryTerm, positions: np.ndarray) -> np.ndarray:
-        """The postings of the blocks at these positions of the term's skip list, in id order."""
+        """The postings of the blocks at these positions of the term's skip list, in id order (or
+        of the whole list, when it is cached or most of it is needed)."""
         held = self.held[term.key]
+        if self.index.cached_list(term.key) is not None or len(positions) >= WHOLE_LIST_SHARE * len(held.skips) > 1:
+            return self.full(term)
         numbers = held.skips["block"][positions].tolist()
         stored = [n for n in numbers if n != TAIL]
         parts = []
