@@ -1,0 +1,143 @@
+"""An index built with other dictionaries is named stale, refused, and rebuilt from the stored text
+to exactly what a fresh ingest gives; a file from a newer version is refused untouched."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import ISSUE_2202, ROOT, SAMPLE_ARCHIVE
+from test_term_index import assert_index_matches_passages, stored_index
+
+from retrieval.archive import Archive
+from retrieval.errors import ArchiveError, StaleIndex
+from retrieval.scoring import WORDS
+from retrieval.store import SCHEMA_VERSION
+from retrieval.tokenize import Tokenizer
+
+QUESTIONS = ("背街小巷环境精细化整治提升", "丰台区创城建立了哪些工作机制", "志愿服务", "2020年精神文明建设重点任务")
+# A word of the sample bulletins that the shipped dictionary does not hold whole.
+NEW_WORD = "精细化整治提升"
+
+
+@pytest.fixture
+def data_files(tmp_path: Path) -> tuple[Path, Path]:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    user_dict = shutil.copy(ROOT / "data" / "userdict.txt", folder / "userdict.txt")
+    stopwords = shutil.copy(ROOT / "data" / "stopwords.txt", folder / "stopwords.txt")
+    return Path(user_dict), Path(stopwords)
+
+
+def answers(archive: Archive) -> list[list[tuple]]:
+    return [
+        [(h.issue.total, h.article_id, h.title, h.excerpt, h.score, h.marks) for h in archive.ask(q).hits]
+        for q in QUESTIONS
+    ]
+
+
+def build(path: Path, files: tuple[Path, Path]) -> None:
+    with Archive(path, Tokenizer(*files)) as archive:
+        reports = list(archive.ingest([SAMPLE_ARCHIVE]))
+        assert all(r.ok for r in reports)
+        assert archive.stale is None
+
+
+def append(path: Path, line: str) -> None:
+    with path.open("a", encoding="utf-8") as out:
+        out.write(f"\n{line}\n")
+
+
+@pytest.mark.parametrize(
+    ("changed", "line", "named"),
+    [(0, f"{NEW_WORD} 1000 n", "用户词典"), (1, "整治", "停用词表")],
+    ids=["user-dictionary", "stopwords"],
+)
+def test_a_changed_data_file_makes_the_index_stale_until_reindexed(
+    tmp_path: Path, data_files: tuple[Path, Path], changed: int, line: str, named: str
+) -> None:
+    path = tmp_path / "archive.db"
+    build(path, data_files)
+    append(data_files[changed], line)
+    tokenizer = Tokenizer(*data_files)
+
+    with Archive(path, tokenizer) as archive:
+        assert archive.stale == [named]
+        with pytest.raises(StaleIndex) as refused:
+            archive.ask(QUESTIONS[0])
+        message = str(refused.value)
+        assert "python run_bot.py reindex" in message and named in message and "\n" not in message
+        with pytest.raises(StaleIndex):
+            archive.ingest_bytes(ISSUE_2202.read_bytes(), "again.txt")
+        # Looking issues up needs no index: it still works.
+        assert archive.issue(2202).articles
+
+    # Still stale on the next open: nothing was rebuilt behind the user's back.
+    with Archive(path, tokenizer) as archive:
+        assert archive.stale == [named]
+        progress: list[tuple[int, int]] = []
+        done = archive.reindex(lambda n, total: progress.append((n, total)))
+        passages = archive.stats().passages
+        assert done == passages and progress[-1] == (passages, passages)
+        assert archive.stale is None
+        assert_index_matches_passages(archive.store, tokenizer.passage_terms)
+        rebuilt = stored_index(archive.store)
+        rebuilt_answers = answers(archive)
+
+    with Archive(tmp_path / "fresh.db", tokenizer) as fresh:
+        list(fresh.ingest([SAMPLE_ARCHIVE]))
+        assert stored_index(fresh.store) == rebuilt
+        assert answers(fresh) == rebuilt_answers
+    assert all(rebuilt_answers[:3])
+
+    with Archive(path, tokenizer) as archive:
+        assert archive.stale is None
+        assert answers(archive) == rebuilt_answers
+
+
+def test_the_new_word_is_searched_whole_after_reindex(tmp_path: Path, data_files: tuple[Path, Path]) -> None:
+    path = tmp_path / "archive.db"
+    build(path, data_files)
+    with Archive(path, Tokenizer(*data_files)) as archive:
+        assert (WORDS, NEW_WORD) not in stored_index(archive.store)[0]
+    append(data_files[0], f"{NEW_WORD} 1000 n")
+    with Archive(path, Tokenizer(*data_files)) as archive:
+        archive.reindex()
+        index, _ = stored_index(archive.store)
+        assert index[(WORDS, NEW_WORD)][0] >= 1
+        hits = archive.ask(NEW_WORD).hits
+        assert hits and NEW_WORD in hits[0].terms
+
+
+def test_a_file_from_a_newer_version_is_refused_and_left_untouched(tmp_path: Path, tokenizer: Tokenizer) -> None:
+    path = tmp_path / "newer.db"
+    with Archive(path, tokenizer) as archive:
+        list(archive.ingest([SAMPLE_ARCHIVE]))
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(ArchiveError) as refused:
+        Archive(path, tokenizer)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "更新版本" in message and "升级" in message and str(SCHEMA_VERSION + 1) in message
+    assert path.read_bytes() == before
+
+
+def test_a_bare_database_from_a_newer_version_is_left_untouched(tmp_path: Path, tokenizer: Tokenizer) -> None:
+    """Not in WAL mode and without this version's tables: opening it must neither switch its journal
+    mode nor create a table before refusing it."""
+    path = tmp_path / "bare.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE issues (total INTEGER PRIMARY KEY, layout TEXT)")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(ArchiveError, match="升级"):
+        Archive(path, tokenizer)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bare.db"]
