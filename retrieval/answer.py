@@ -54,11 +54,13 @@ def answer(
     if query.empty:
         return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.EMPTY_QUESTION)
     in_range = not filters.active or store.count_issues(filters) > 0
-    hits, more = _hits(store, tokenizer, query, filters, limit, offset) if in_range else ((), False)
-    if hits:
+    hits, more, answered = _hits(store, tokenizer, query, filters, limit, offset) if in_range else ((), False, False)
+    if hits or answered:
+        # A page past the last of the named year's hits is empty: the widened search belongs to
+        # questions the year does not answer at all, or its pages would follow unrelated ones.
         return Answer(question=question, hits=hits, filters=filters, more=more)
     if filters.active and not filters.names_issue:
-        hits, more = _hits(store, tokenizer, Query.of(tokenizer, synonyms, question), Filters(), limit, offset)
+        hits, more, _ = _hits(store, tokenizer, Query.of(tokenizer, synonyms, question), Filters(), limit, offset)
         if hits:
             return Answer(question=question, hits=hits, filters=filters, relaxed=True, more=more)
     if not in_range:
@@ -86,8 +88,9 @@ def rank(store: Store, tokenizer: Tokenizer, synonyms: Synonyms, question: str, 
 
 def _hits(
     store: Store, tokenizer: Tokenizer, query: Query, filters: Filters, limit: int, offset: int
-) -> tuple[tuple[Hit, ...], bool]:
-    """The page of hits, and whether more follow it."""
+) -> tuple[tuple[Hit, ...], bool, bool]:
+    """The page of hits, whether more follow it, and whether the question is answered at all
+    (an empty page past the last hit is still an answered question)."""
     ranked = _ranked(store, tokenizer.normalize, query, filters, limit, offset)
     page = ranked.page
     refs = store.refs(c.issue_total for c in page)
@@ -110,7 +113,7 @@ def _hits(
                 page=page_at(c.page_breaks, _excerpt_start(c.text, excerpt), c.page),
             )
         )
-    return tuple(hits), ranked.more
+    return tuple(hits), ranked.more, ranked.answered
 
 
 def _excerpt_start(passage: str, excerpt: str) -> int:
@@ -149,6 +152,8 @@ class Ranked:
     page: list[Candidate]
     more: bool
     word_weights: dict[str, float]
+    answered: bool = False
+    """The question has hits, on this page or before it."""
 
 
 def _ranked(
@@ -189,7 +194,7 @@ def _ranked(
     candidates = [
         Candidate(pid, *held[pid], score=score, coverage=cover) for pid, score, cover in page
     ]
-    return Ranked(candidates, len(shown) > offset + limit, word_weights)
+    return Ranked(candidates, len(shown) > offset + limit, word_weights, answered=bool(shown))
 
 
 def _answers(store: Store, normalize: Callable[[str], str], query: Query, passage_id: int, coverage: float) -> bool:

@@ -56,14 +56,21 @@ def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
             _add_pages_and_files(db)
         if version < 4:
             term_index.drop_tables(db.conn)
-            for column in ("tokens", "title_tokens"):
-                if column in db["passages"].columns_dict:
-                    db.execute(f"ALTER TABLE passages DROP COLUMN {column}")
-            for column in ("word_len", "char_len"):
-                if column not in db["passages"].columns_dict:
-                    db.execute(f"ALTER TABLE passages ADD COLUMN {column} INTEGER NOT NULL DEFAULT 0")
+            _rebuild_with_autoincrement(db)
             term_index.create_tables(db.conn)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+_ARTICLES = (
+    "CREATE TABLE {name} (id INTEGER PRIMARY KEY AUTOINCREMENT, issue_total INTEGER NOT NULL"
+    " REFERENCES issues(total), position INTEGER NOT NULL, title TEXT NOT NULL, source TEXT, text TEXT NOT NULL,"
+    " page INTEGER)"
+)
+_PASSAGES = (
+    "CREATE TABLE {name} (id INTEGER PRIMARY KEY AUTOINCREMENT, article_id INTEGER NOT NULL REFERENCES articles(id),"
+    " issue_total INTEGER NOT NULL REFERENCES issues(total), position INTEGER NOT NULL, text TEXT NOT NULL,"
+    " page INTEGER, page_breaks TEXT, word_len INTEGER NOT NULL DEFAULT 0, char_len INTEGER NOT NULL DEFAULT 0)"
+)
 
 
 def _create_archive_tables(db: sqlite_utils.Database) -> None:
@@ -85,33 +92,20 @@ def _create_archive_tables(db: sqlite_utils.Database) -> None:
         pk="total",
         not_null={"number", "year", "month", "date", "issuer", "content_hash"},
     )
-    db["articles"].create(
-        {"id": int, "issue_total": int, "position": int, "title": str, "source": str, "text": str, "page": int},
-        pk="id",
-        foreign_keys=[("issue_total", "issues", "total")],
-        not_null={"issue_total", "position", "title", "text"},
-    )
-    db["passages"].create(
-        {
-            "id": int,
-            "article_id": int,
-            "issue_total": int,
-            "position": int,
-            "text": str,
-            "page": int,
-            "page_breaks": str,
-            "word_len": int,
-            "char_len": int,
-        },
-        pk="id",
-        foreign_keys=[("article_id", "articles", "id"), ("issue_total", "issues", "total")],
-        not_null={"article_id", "issue_total", "position", "text"},
-    )
+    # AUTOINCREMENT: an id is never given again, so a link to an article of a replaced issue
+    # finds nothing rather than the new version's article, and passage ids only grow (the term
+    # index appends to docid-ordered lists).
+    db.execute(_ARTICLES.format(name="articles"))
+    db.execute(_PASSAGES.format(name="passages"))
     db["issues"].create_index(["date"])
     db["issues"].create_index(["year", "number"])
-    db["articles"].create_index(["issue_total", "position"], unique=True)
-    db["passages"].create_index(["article_id"])
-    db["passages"].create_index(["issue_total"])
+    _index_archive_tables(db)
+
+
+def _index_archive_tables(db: sqlite_utils.Database) -> None:
+    db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_articles_issue_total_position ON articles(issue_total, position)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_passages_article_id ON passages(article_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_passages_issue_total ON passages(issue_total)")
     db["passages"].enable_counts()
 
 
@@ -146,3 +140,23 @@ def _add_pages_and_files(db: sqlite_utils.Database) -> None:
             db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
     db.execute("UPDATE issues SET source_format = 'txt' WHERE source_format IS NULL")
     _create_file_tables(db)
+
+
+def _rebuild_with_autoincrement(db: sqlite_utils.Database) -> None:
+    """Version 3 -> 4: articles and passages get ids that are never given again, passages lose
+    their stored tokens (the index is rebuilt from the text) and gain their lengths. SQLite adds
+    AUTOINCREMENT only by copying a table; the caller keeps foreign keys off meanwhile."""
+    db.execute(_ARTICLES.format(name="articles_new"))
+    db.execute(
+        "INSERT INTO articles_new (id, issue_total, position, title, source, text, page)"
+        " SELECT id, issue_total, position, title, source, text, page FROM articles"
+    )
+    db.execute(_PASSAGES.format(name="passages_new"))
+    db.execute(
+        "INSERT INTO passages_new (id, article_id, issue_total, position, text, page, page_breaks)"
+        " SELECT id, article_id, issue_total, position, text, page, page_breaks FROM passages"
+    )
+    for table in ("passages", "articles"):
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+    _index_archive_tables(db)

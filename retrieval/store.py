@@ -99,11 +99,12 @@ class Store(Lookups):
             conn = sqlite3.connect(str(path), check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
             refuse_newer(self.db, path)
-            self.db.execute("PRAGMA foreign_keys = ON")
             if str(path) != ":memory:":
                 self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             ensure_schema(self.db, path)
+            # After migrations: copying a table that others reference needs foreign keys off.
+            self.db.execute("PRAGMA foreign_keys = ON")
         except ArchiveError:
             conn.close()
             raise
@@ -187,6 +188,7 @@ class Store(Lookups):
         results: list[SaveResult] = []
         added: list[PassageTerms] = []
         removed: list[PassageTerms] = []
+        added_here: dict[int, list[PassageTerms]] = {}
         with self.db.atomic():
             for issue in issues:
                 held = self.db.execute(
@@ -200,10 +202,16 @@ class Store(Lookups):
                     results.append(SaveResult(IngestStatus.KEPT, held[1]))
                     continue
                 if held is not None:
-                    removed += self._stored_terms(issue.ref.total, analyze)
+                    if issue.ref.total in added_here:
+                        # Stored earlier in this call: its passages never reached the index.
+                        gone = {pid for pid, _ in added_here.pop(issue.ref.total)}
+                        added = [p for p in added if p[0] not in gone]
+                    else:
+                        removed += self._stored_terms(issue.ref.total, analyze)
                     self._delete_issue(issue.ref.total)
                 self._save_file(issue.file)
-                added += self._insert_issue(issue)
+                added_here[issue.ref.total] = self._insert_issue(issue)
+                added += added_here[issue.ref.total]
                 if held is not None and held[2] and held[2] != (issue.file.meta.sha256 if issue.file else None):
                     self._drop_unused_blob(held[2])
                 results.append(

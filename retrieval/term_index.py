@@ -318,7 +318,7 @@ class TermIndex:
         rows = self.db.execute("SELECT id, field, term, df, skips, tail FROM index_terms ORDER BY field, term")
         for term_id, field, term, df, skips, tail in rows.fetchall():
             held = HeldTerm(term_id, df, np.frombuffer(skips, dtype=SKIP), tail)
-            source = IndexPostings(self, 0, {})
+            source = IndexPostings(self, 1, {})
             source.held[(field, term)] = held
             yield (field, term), df, held.skips, source.full(QueryTerm(field, term, 0.0, 0.0, 0.0, df))
 
@@ -426,7 +426,8 @@ def _flatten(passages: list[PassageTerms]) -> tuple[np.ndarray, list[tuple[int, 
             part["code"] = [known.setdefault(term, len(known)) for term in counts]
             part["code"] += field << 40
             part["id"] = passage_id
-            part["tf"] = np.minimum(np.fromiter(counts.values(), np.int64, len(counts)), MAX_COUNT)
+            # Clipped as stored (posting_blocks.MAX_TF), so block bounds are those of the stored tf.
+            part["tf"] = np.minimum(np.fromiter(counts.values(), np.int64, len(counts)), posting_blocks.MAX_TF)
             part["len"] = min(length, MAX_COUNT)
             parts.append(part)
     every = np.concatenate(parts) if parts else np.zeros(0, _CODED)

@@ -135,15 +135,7 @@ def test_replacing_an_issue_leaves_no_trace_of_the_old_version(sample_archive: A
     "replaced",
     [
         pytest.param(ISSUE_2202, id="first-ingested"),
-        pytest.param(
-            ISSUE_2126,
-            id="last-ingested",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="passages/articles use INTEGER PRIMARY KEY without AUTOINCREMENT: replacing the issue "
-                "holding the highest ids deletes them first, and SQLite hands the same ids to the new version",
-            ),
-        ),
+        pytest.param(ISSUE_2126, id="last-ingested"),
     ],
 )
 def test_ids_only_grow_across_a_replace(sample_archive: Archive, replaced: Path) -> None:
@@ -229,3 +221,20 @@ def test_a_schema_3_file_is_migrated_and_answers_after_reindex(tmp_path: Path, t
     with Archive(path, tokenizer) as archive:
         assert archive.stale is None
         assert [[(h.issue.total, h.title, h.excerpt) for h in archive.ask(q).hits] for q in QUESTIONS] == before
+
+
+def test_two_versions_of_an_issue_in_one_save_leave_only_the_second_in_the_index(
+    tmp_path: Path, tokenizer: Tokenizer
+) -> None:
+    """Store.save_issues may be handed both versions at once; the first never reaches the index."""
+    from retrieval.ingest import prepare_file
+
+    first = prepare_file(tokenizer, ISSUE_2202).record
+    text = ISSUE_2202.read_text(encoding="utf-8").replace("丰台区", "丰台")
+    (tmp_path / "second.txt").write_text(text, encoding="utf-8")
+    second = prepare_file(tokenizer, tmp_path / "second.txt").record
+    with Archive(tmp_path / "a.db", tokenizer) as archive:
+        statuses = archive.store.save_issues([first, second], tokenizer.passage_terms, archive.fingerprint)
+        assert [r.status for r in statuses] == [IngestStatus.ADDED, IngestStatus.REPLACED]
+        assert_index_matches_passages(archive.store)
+        assert "丰台区" not in "".join(h.excerpt for h in archive.ask("丰台 创城 工作机制", limit=5).hits)
