@@ -16,7 +16,7 @@ from .synonyms import Synonyms
 from .tokenize import Tokenizer
 
 # Raise when the analysis itself changes (how words or character grams are cut, or the fields).
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 6
 
 _PARTS = {
     "pipeline": "分析流程版本",

@@ -31,6 +31,10 @@ FIELDS = (WORDS, CHARS)
 B = {WORDS: 0.75, CHARS: 0.9}
 # Weight of each field's BM25 in the sum, fit on the dev splits; the plateau is flat from 0.25 to 1.
 FIELD_WEIGHT = {WORDS: 0.5, CHARS: 1.0}
+# BM25F's field weight of a heading (Robertson, Zaragoza and Taylor 2004): its terms count this
+# many times in each passage of its article, tf and length alike. Fit on the dev halves, where 2 to
+# 4 scored alike and 6 worse.
+TITLE_WEIGHT = 3
 # Postings per block: the unit read from disk and the granularity of the block-max bounds.
 BLOCK = 128
 POSTING = np.dtype([("id", "<i4"), ("tf", "<u2"), ("len", "<u2")])
@@ -264,13 +268,20 @@ def _look_up(
 
 
 def score_all(terms: list[QueryTerm], lists: dict[tuple[int, str], np.ndarray], stats: dict[int, FieldStats]) -> dict[int, float]:
-    """Every passage's score, term by term in the same order as top_k: the exhaustive reference."""
-    scores: dict[int, float] = {}
-    for term in order_terms(t for t in terms if t.df > 0):
+    """Every passage's score, term by term in the same order as top_k: the exhaustive reference.
+    Each passage's contributions are added one term at a time from 0.0, as top_k adds them."""
+    ordered = [t for t in order_terms(t for t in terms if t.df > 0)]
+    if not ordered:
+        return {}
+    size = max(int(lists[t.key]["id"].max()) + 1 for t in ordered if len(lists[t.key])) if ordered else 0
+    scores = np.zeros(size)
+    seen = np.zeros(size, bool)
+    for term in ordered:
         postings = lists[term.key]
-        for pid, value in zip(postings["id"].tolist(), contribution(term, postings, stats).tolist()):
-            scores[pid] = scores.get(pid, 0.0) + value
-    return scores
+        scores[postings["id"]] += contribution(term, postings, stats)
+        seen[postings["id"]] = True
+    ids = np.flatnonzero(seen)
+    return dict(zip(ids.tolist(), scores[ids].tolist()))
 
 
 def _kth(scores: np.ndarray, k: int) -> float:

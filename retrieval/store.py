@@ -22,7 +22,7 @@ from .models import Footer, IngestStatus, IssueRef, SourceFile
 from .readers import format_rank
 from .saved_questions import SavedQuestions
 from .schema import SCHEMA_VERSION, ensure_schema, refuse_newer
-from .scoring import CHARS, WORDS
+from .scoring import CHARS, TITLE_WEIGHT, WORDS
 from .term_index import PassageTerms, TermIndex
 
 __all__ = ["SCHEMA_VERSION", "Store", "IngestStatus", "IssueRecord", "ArticleRecord", "PassageRecord", "FileRecord"]
@@ -308,9 +308,10 @@ class Store(Lookups):
 
 
 def _passage_terms(passage_id: int, title: tuple[list[str], list[str]], body: tuple[list[str], list[str]]) -> PassageTerms:
-    """A passage as the index sees it: its article's title, then its own text, in both fields."""
-    words = title[0] + body[0]
-    grams = title[1] + body[1]
+    """A passage as the index sees it: its article's title (TITLE_WEIGHT times over), then its own
+    text, in both fields."""
+    words = title[0] * TITLE_WEIGHT + body[0]
+    grams = title[1] * TITLE_WEIGHT + body[1]
     return passage_id, {WORDS: (Counter(words), len(words)), CHARS: (Counter(grams), len(grams))}
 
 

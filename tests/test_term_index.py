@@ -17,7 +17,7 @@ from retrieval import term_index
 from retrieval.archive import Archive
 from retrieval.errors import StaleIndex, UnknownArticle
 from retrieval.models import IngestStatus
-from retrieval.scoring import CHARS, FIELDS, WORDS, contribution
+from retrieval.scoring import CHARS, FIELDS, TITLE_WEIGHT, WORDS, contribution
 from retrieval.store import SCHEMA_VERSION, Store
 from retrieval.tokenize import Tokenizer
 
@@ -32,8 +32,8 @@ def _default_analyzer() -> Analyzer:
 
 
 def expected_index(store: Store, analyze: Analyzer) -> tuple[IndexDump, dict[int, int]]:
-    """What the index should hold: every stored passage analysed again (its article's title, then
-    its own text), and each field's token total."""
+    """What the index should hold: every stored passage analysed again (its article's title,
+    TITLE_WEIGHT times over as BM25F weighs it, then its own text), and each field's token total."""
     lists: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
     tokens = dict.fromkeys(FIELDS, 0)
     rows = store.db.execute(
@@ -42,7 +42,7 @@ def expected_index(store: Store, analyze: Analyzer) -> tuple[IndexDump, dict[int
     for pid, title, text in rows:
         title_words, title_grams = analyze(title)
         words, grams = analyze(text)
-        for field, terms in ((WORDS, title_words + words), (CHARS, title_grams + grams)):
+        for field, terms in ((WORDS, title_words * TITLE_WEIGHT + words), (CHARS, title_grams * TITLE_WEIGHT + grams)):
             tokens[field] += len(terms)
             for term, tf in Counter(terms).items():
                 lists.setdefault((field, term), []).append((pid, tf, len(terms)))
