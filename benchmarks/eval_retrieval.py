@@ -26,9 +26,9 @@ from typing import Callable
 
 import jieba
 
+from retrieval.archive import Archive
 from retrieval.ingest import prepare_articles
 from retrieval.models import Article, Footer, Issue, IssueRef
-from retrieval.archive import Archive
 from retrieval.tokenize import Tokenizer
 
 from . import bm25_peers

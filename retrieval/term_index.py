@@ -19,11 +19,21 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from . import posting_blocks
-from .scoring import BLOCK, FIELDS, MAX_COUNT, POSTING, WORDS, CHARS, BlockBounds, FieldStats, QueryTerm, idf, impact_bound
+from .batch_arrays import CODED, SKIP, TAIL, PassageTerms, bounds, cut_blocks, flatten
+from .scoring import (
+    BLOCK,
+    CHARS,
+    FIELDS,
+    MAX_COUNT,
+    POSTING,
+    WORDS,
+    BlockBounds,
+    FieldStats,
+    QueryTerm,
+    idf,
+    impact_bound,
+)
 
-SKIP = np.dtype([("block", "<i4"), ("last_id", "<i4"), ("max_tf", "<u2"), ("min_len", "<u2")])
-# The skip entry of the tail, which lives in the term's row, has this block number.
-TAIL = -1
 # Block numbers take the low bits of a block's key, the term id the rest.
 _BLOCK_BITS = 20
 
@@ -43,8 +53,6 @@ CACHED_FROM = 4
 # A lookup that needs this share of a list's blocks reads the whole list in one range scan.
 WHOLE_LIST_SHARE = 0.25
 
-# A passage as the index sees it: per field, each term's count, and the field's length.
-PassageTerms = tuple[int, dict[int, tuple[dict[str, int], int]]]
 
 
 def create_tables(db: sqlite3.Connection) -> None:
@@ -159,7 +167,7 @@ class TermIndex:
         if not passages:
             return
         self.forget_lengths()
-        new, keys, lengths = _flatten(passages)
+        new, keys, lengths = flatten(passages)
         self._add_lengths(lengths, sign=1)
         held = self._held(keys)
         terms = [held.get(key) for key in keys]
@@ -180,7 +188,7 @@ class TermIndex:
         tail_parts = [self._coded_tails(keys, tail_codes, tail_blocks)] if tail_blocks else []
         every = np.concatenate([*tail_parts, new]) if tail_parts else new
         every = every[np.lexsort((every["id"], every["code"]))]
-        blocks = _cut_blocks(every, first_block)
+        blocks = cut_blocks(every, first_block, BLOCK)
         # Rows are cut from two byte strings: slicing bytes costs far less than a numpy call per term.
         encoded = posting_blocks.encode_many(every["id"], every["tf"], blocks.starts, blocks.ends)
         skips = blocks.skips.tobytes()
@@ -253,7 +261,7 @@ class TermIndex:
                 else:
                     self.db.execute("DELETE FROM index_blocks WHERE key = ?", [_key(term.id, number)])
                 if len(left):
-                    skips[position] = (number, *_bounds(left))
+                    skips[position] = (number, *bounds(left))
                 else:
                     keep[position] = False
             if term.df - dropped <= 0:
@@ -282,7 +290,7 @@ class TermIndex:
         ids, tf, sizes = posting_blocks.decode_many(tails)
         code = np.repeat(np.array(codes, np.int64), sizes)
         fields = np.array([keys[c][0] for c in codes], np.int64)[np.repeat(np.arange(len(codes)), sizes)]
-        out = np.empty(len(ids), _CODED)
+        out = np.empty(len(ids), CODED)
         out["code"], out["id"], out["tf"] = code, ids, tf
         lengths = self.lengths()
         out["len"] = 0
@@ -404,81 +412,3 @@ class IndexPostings:
 
 def _marks(items: list) -> str:
     return ",".join("?" * len(items))
-
-
-_CODED = np.dtype([("code", "<i8"), ("id", "<i4"), ("tf", "<u2"), ("len", "<u2")])
-
-
-def _flatten(passages: list[PassageTerms]) -> tuple[np.ndarray, list[tuple[int, str]], dict[int, int]]:
-    """Every (term code, passage id, tf, length) of a batch, the (field, term) of each code, and
-    the tokens added to each field."""
-    codes: dict[int, dict[str, int]] = {field: {} for field in FIELDS}
-    parts = []
-    lengths = dict.fromkeys(FIELDS, 0)
-    for passage_id, fields in passages:
-        for field, (counts, length) in fields.items():
-            lengths[field] += length
-            if not counts:
-                continue
-            known = codes[field]
-            part = np.empty(len(counts), _CODED)
-            # Codes are numbered per field here and shifted below, so no (field, term) tuple is built.
-            part["code"] = [known.setdefault(term, len(known)) for term in counts]
-            part["code"] += field << 40
-            part["id"] = passage_id
-            # Clipped as stored (posting_blocks.MAX_TF), so block bounds are those of the stored tf.
-            part["tf"] = np.minimum(np.fromiter(counts.values(), np.int64, len(counts)), posting_blocks.MAX_TF)
-            part["len"] = min(length, MAX_COUNT)
-            parts.append(part)
-    every = np.concatenate(parts) if parts else np.zeros(0, _CODED)
-    offset, keys = 0, []
-    shift = np.zeros(len(FIELDS), np.int64)
-    for field in FIELDS:
-        shift[field] = offset
-        keys += [(field, term) for term in codes[field]]
-        offset += len(codes[field])
-    field_of = every["code"] >> 40
-    every["code"] = (every["code"] & ((1 << 40) - 1)) + shift[field_of]
-    return every, keys, lengths
-
-
-def _coded(postings: np.ndarray, code: int) -> np.ndarray:
-    out = np.empty(len(postings), _CODED)
-    out["code"] = code
-    for name in ("id", "tf", "len"):
-        out[name] = postings[name]
-    return out
-
-
-@dataclass(frozen=True)
-class _Blocks:
-    code: np.ndarray
-    starts: np.ndarray
-    ends: np.ndarray
-    skips: np.ndarray
-
-
-def _cut_blocks(every: np.ndarray, first_block: np.ndarray) -> _Blocks:
-    """Postings sorted by (code, id) cut into blocks of BLOCK per term, numbered from each term's
-    first_block, with their skip entries."""
-    code = every["code"]
-    n = len(every)
-    term_starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if n else np.zeros(0, np.int64)
-    sizes = np.diff(np.r_[term_starts, n])
-    position = np.arange(n) - np.repeat(term_starts, sizes)
-    index = position // BLOCK
-    starts = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (index[1:] != index[:-1])]) if n else term_starts
-    ends = np.r_[starts[1:], n].astype(np.int64)
-    skips = np.empty(len(starts), SKIP)
-    block_code = code[starts]
-    # Only a term's last block can hold fewer than BLOCK postings: it is the tail, kept in the row.
-    skips["block"] = np.where(ends - starts < BLOCK, TAIL, first_block[block_code] + index[starts])
-    skips["last_id"] = every["id"][ends - 1]
-    skips["max_tf"] = np.maximum.reduceat(every["tf"], starts) if n else []
-    skips["min_len"] = np.minimum.reduceat(every["len"], starts) if n else []
-    return _Blocks(block_code, starts, ends, skips)
-
-
-def _bounds(postings: np.ndarray) -> tuple[int, int, int]:
-    """A block's last id, largest tf and shortest length."""
-    return int(postings["id"][-1]), int(postings["tf"].max()), int(postings["len"].min())
