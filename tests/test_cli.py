@@ -242,3 +242,17 @@ def test_a_database_from_a_newer_version_is_refused_and_left_alone(tmp_path: Pat
 def _content(path: Path) -> tuple[int, list[str]]:
     with sqlite3.connect(path) as conn:
         return conn.execute("PRAGMA user_version").fetchone()[0], list(conn.iterdump())
+
+
+def test_the_default_sample_database_rebuilds_a_stale_index_itself(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    shutil.copy(ROOT / "run_bot.py", project / "run_bot.py")
+    shutil.copytree(SAMPLE_ARCHIVE, project / "data" / "raw")
+    first = run("ask", "背街小巷整治", "--json", cwd=tmp_path, script=project / "run_bot.py")
+    assert first.returncode == 0, first.stderr
+    _make_stale(project / "data" / "archive.db")
+    again = run("ask", "背街小巷整治", "--json", cwd=tmp_path, script=project / "run_bot.py")
+    assert again.returncode == 0, again.stderr
+    assert "重建示例档案" in again.stderr
+    assert json.loads(again.stdout) == json.loads(first.stdout)
