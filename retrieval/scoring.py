@@ -188,7 +188,9 @@ def top_k(
             touched.append(hit[~seen[hit]])
             seen[hit] = True
             read += 1
-            if read < len(terms):
+            # No partial score exceeds the bounds read so far: until they outweigh the unread
+            # ones, the k-th best cannot, and the costly check is skipped.
+            if read < len(terms) and rest[0] - rest[read] > rest[read]:
                 ids = np.concatenate(touched)
                 touched = [ids]
                 if len(ids) >= k and _kth(acc[ids], k) > rest[read]:
