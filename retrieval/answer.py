@@ -41,7 +41,8 @@ def clean_question(question: str) -> str:
 
 
 def answer(
-    store: Store, tokenizer: Tokenizer, synonyms: Synonyms, question: str, limit: int = 3, offset: int = 0) -> Answer:
+    store: Store, tokenizer: Tokenizer, synonyms: Synonyms, question: str, limit: int = 3, offset: int = 0
+) -> Answer:
     """Up to `limit` hits after skipping `offset`, best first, at most one per article.
 
     A question that names a year or month is searched in those issues. When they hold nothing
@@ -191,9 +192,7 @@ def _ranked(
         k *= 4
     page = shown[offset : offset + limit]
     held = store.passage_pages(pid for pid, _, _ in page)
-    candidates = [
-        Candidate(pid, *held[pid], score=score, coverage=cover) for pid, score, cover in page
-    ]
+    candidates = [Candidate(pid, *held[pid], score=score, coverage=cover) for pid, score, cover in page]
     return Ranked(candidates, len(shown) > offset + limit, word_weights, answered=bool(shown))
 
 

@@ -195,5 +195,3 @@ def filter_sql(filters: Filters) -> tuple[str, list[object]]:
         clauses.append("CAST(substr(date, 9, 2) AS INTEGER) = ?")
         params.append(filters.day)
     return (" AND ".join(clauses) or "1"), params
-
-

@@ -116,7 +116,9 @@ def _create_file_tables(db: sqlite_utils.Database) -> None:
         " size INTEGER NOT NULL, pages INTEGER, ocr_pages INTEGER NOT NULL DEFAULT 0, ocr_confidence REAL,"
         " ingested_at TEXT NOT NULL)"
     )
-    db.execute("CREATE TABLE IF NOT EXISTS file_blobs (sha256 TEXT PRIMARY KEY REFERENCES files(sha256), data BLOB NOT NULL)")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS file_blobs (sha256 TEXT PRIMARY KEY REFERENCES files(sha256), data BLOB NOT NULL)"
+    )
     db.execute("CREATE INDEX IF NOT EXISTS idx_issues_file_sha256 ON issues(file_sha256)")
 
 

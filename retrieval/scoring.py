@@ -140,7 +140,9 @@ def order_terms(terms: Iterable[QueryTerm]) -> list[QueryTerm]:
 
 
 def contribution(term: QueryTerm, postings: np.ndarray, stats: dict[int, FieldStats]) -> np.ndarray:
-    return term.weight * term.idf * impacts(term.field, postings["tf"], postings["len"], stats[term.field].average_length)
+    return (
+        term.weight * term.idf * impacts(term.field, postings["tf"], postings["len"], stats[term.field].average_length)
+    )
 
 
 def top_k(
@@ -204,8 +206,9 @@ def top_k(
         # every other passage whose partial score plus all it could still gain falls short is out
         # before any of its blocks is read; often none is left.
         best = np.argpartition(-partial, k - 1)[:k]
-        done_ids, done_scores, done_cover = ids[best], *_look_up(
-            remaining, ids[best], partial[best], cover[best], source, stats, coverage_weight
+        done_ids, done_scores, done_cover = (
+            ids[best],
+            *_look_up(remaining, ids[best], partial[best], cover[best], source, stats, coverage_weight),
         )
         others = np.ones(len(ids), bool)
         others[best] = False
@@ -269,7 +272,9 @@ def _look_up(
     return partial, cover
 
 
-def score_all(terms: list[QueryTerm], lists: dict[tuple[int, str], np.ndarray], stats: dict[int, FieldStats]) -> dict[int, float]:
+def score_all(
+    terms: list[QueryTerm], lists: dict[tuple[int, str], np.ndarray], stats: dict[int, FieldStats]
+) -> dict[int, float]:
     """Every passage's score, term by term in the same order as top_k: the exhaustive reference.
     Each passage's contributions are added one term at a time from 0.0, as top_k adds them."""
     ordered = [t for t in order_terms(t for t in terms if t.df > 0)]

@@ -307,7 +307,9 @@ class Store(Lookups):
         self.db.execute("DELETE FROM issues WHERE total = ?", [total])
 
 
-def _passage_terms(passage_id: int, title: tuple[list[str], list[str]], body: tuple[list[str], list[str]]) -> PassageTerms:
+def _passage_terms(
+    passage_id: int, title: tuple[list[str], list[str]], body: tuple[list[str], list[str]]
+) -> PassageTerms:
     """A passage as the index sees it: its article's title (TITLE_WEIGHT times over), then its own
     text, in both fields."""
     words = title[0] * TITLE_WEIGHT + body[0]

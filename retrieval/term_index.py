@@ -45,6 +45,8 @@ def _key(term_id: int, block: int) -> int:
 def _term_keys(term_id: int) -> tuple[int, int]:
     """The range of keys of a term's blocks."""
     return term_id << _BLOCK_BITS, ((term_id + 1) << _BLOCK_BITS) - 1
+
+
 # SQLite's default limit on host parameters is 999 before 3.32; stay under it.
 _CHUNK = 900
 # Decoded postings kept between questions (8 bytes each): lists of CACHED_FROM blocks or more.
@@ -52,7 +54,6 @@ CACHED_POSTINGS = 4_000_000
 CACHED_FROM = 4
 # A lookup that needs this share of a list's blocks reads the whole list in one range scan.
 WHOLE_LIST_SHARE = 0.25
-
 
 
 def create_tables(db: sqlite3.Connection) -> None:
@@ -220,7 +221,9 @@ class TermIndex:
                 )
             ),
         )
-        self.db.executemany("INSERT INTO index_terms (id, field, term, df, skips, tail) VALUES (?, ?, ?, ?, ?, ?)", inserts)
+        self.db.executemany(
+            "INSERT INTO index_terms (id, field, term, df, skips, tail) VALUES (?, ?, ?, ?, ?, ?)", inserts
+        )
         self.db.executemany("UPDATE index_terms SET df = ?, skips = ?, tail = ? WHERE field = ? AND term = ?", updates)
         self.db.execute("UPDATE index_meta SET value = ? WHERE key = 'next_term_id'", [str(next_id)])
 
@@ -350,7 +353,12 @@ class TermIndex:
                 terms.append(QueryTerm(field, term, weight, value, 0.0, 0))
                 continue
             # The list's bound from its largest tf over its shortest length: at least any block's.
-            top = impact_bound(field, found.skips["max_tf"].max(keepdims=True), found.skips["min_len"].min(keepdims=True), stats[field].average_length)
+            top = impact_bound(
+                field,
+                found.skips["max_tf"].max(keepdims=True),
+                found.skips["min_len"].min(keepdims=True),
+                stats[field].average_length,
+            )
             terms.append(QueryTerm(field, term, weight, value, float(weight * value * top[0]), df))
             source.held[key] = found
         return terms, source
@@ -373,7 +381,9 @@ class IndexPostings:
         if cached is not None:
             return cached
         held = self.held[term.key]
-        rows = self.db.execute("SELECT postings FROM index_blocks WHERE key BETWEEN ? AND ? ORDER BY key", _term_keys(held.id))
+        rows = self.db.execute(
+            "SELECT postings FROM index_blocks WHERE key BETWEEN ? AND ? ORDER BY key", _term_keys(held.id)
+        )
         postings = self.index.postings(term.field, [*(r[0] for r in rows), held.tail], self.lengths[term.field])
         if len(held.skips) >= CACHED_FROM:
             self.index.cache_list(term.key, postings)
