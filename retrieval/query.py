@@ -31,7 +31,7 @@ class Query:
 
     @classmethod
     def of(cls, tokenizer: Tokenizer, synonyms: Synonyms, text: str) -> "Query":
-        words, grams, _ = tokenizer.question_terms(text)
+        words, grams = tokenizer.question_terms(text)
         weights: dict[Key, float] = {}
         for field, terms in ((WORDS, words), (CHARS, grams)):
             for term in terms:

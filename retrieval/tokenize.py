@@ -71,8 +71,8 @@ class Tokenizer:
         normal = self.normalize(text)
         return self._terms(self._segment(normal)), char_grams(normal)
 
-    def question_terms(self, text: str) -> tuple[list[str], list[str], list[tuple[str, str]]]:
-        """A question's words, its character unigrams and bigrams, and its two-word phrases.
+    def question_terms(self, text: str) -> tuple[list[str], list[str]]:
+        """A question's words, and its character unigrams and bigrams.
 
         Characters are taken from the runs of content words only: 哪些 and 是什么 are stop words,
         and their characters would match every passage that uses them.
@@ -86,17 +86,7 @@ class Tokenizer:
             else:
                 run += word
         runs.append(run)
-        return self._terms(words), [gram for run in runs for gram in _grams(run)], self._pairs(words)
-
-    def phrases(self, text: str) -> list[tuple[str, str]]:
-        """Each pair of adjacent content words (深化文明城区创建的三年行动计划 -> (深化, 文明城区创建),
-        (三年, 行动计划)); a stop word or punctuation between two words breaks the pair."""
-        return self._pairs(self._words(text))
-
-    def terms_and_phrases(self, text: str) -> tuple[list[str], list[tuple[str, str]]]:
-        """tokens() and phrases() of a question, from one segmentation."""
-        words = self._words(text)
-        return self._terms(words), self._pairs(words)
+        return self._terms(words), [gram for run in runs for gram in _grams(run)]
 
     def _words(self, text: str) -> list[str | None]:
         """jieba's words of the normalized text, split into letter-and-digit pieces; None where
@@ -117,10 +107,6 @@ class Tokenizer:
                 continue  # nor its parts: 哪一年 is a question word, its 一年 no topic
             out.extend(term for term in self._with_subwords(word, freq) if term not in self.stopwords)
         return out
-
-    def _pairs(self, words: list[str | None]) -> list[tuple[str, str]]:
-        content = [None if w is None or w in self.stopwords else w for w in words]
-        return list(dict.fromkeys((a, b) for a, b in zip(content, content[1:]) if a and b))
 
     @staticmethod
     def _with_subwords(word: str, freq: dict[str, int]) -> list[str]:
