@@ -9,6 +9,7 @@ from typing import Iterable
 
 from .errors import UnknownArticle, UnknownIssue
 from .models import ArchiveStats, Filters, Footer, IssueRef, SourceFile, StoredArticle, StoredIssue
+from .sql_chunks import in_chunks
 
 
 class Lookups:
@@ -126,11 +127,9 @@ class Lookups:
         """Article, issue, text, page and page breaks of each passage id."""
         found = {}
         ids = list(ids)
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
+        for chunk, marks in in_chunks(ids):
             rows = self.db.execute(
-                "SELECT id, article_id, issue_total, text, page, page_breaks FROM passages"
-                f" WHERE id IN ({','.join('?' * len(chunk))})",
+                f"SELECT id, article_id, issue_total, text, page, page_breaks FROM passages WHERE id IN ({marks})",
                 chunk,
             )
             found.update((r[0], (r[1], r[2], r[3], r[4], breaks_of(r[5]))) for r in rows)
@@ -139,12 +138,8 @@ class Lookups:
     def passage_articles(self, ids: list[int]) -> dict[int, int]:
         """The article of each passage id."""
         found = {}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            rows = self.db.execute(
-                f"SELECT id, article_id FROM passages WHERE id IN ({','.join('?' * len(chunk))})", chunk
-            )
-            found.update(rows)
+        for chunk, marks in in_chunks(ids):
+            found.update(self.db.execute(f"SELECT id, article_id FROM passages WHERE id IN ({marks})", chunk))
         return found
 
     def passage_ids(self, filters: Filters) -> list[int]:
@@ -157,10 +152,6 @@ class Lookups:
                 params,
             )
         ]
-
-
-# SQLite's default limit on host parameters is 999 before 3.32; stay under it.
-_CHUNK = 900
 
 
 def breaks_text(breaks: tuple[tuple[int, int], ...]) -> str | None:

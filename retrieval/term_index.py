@@ -33,6 +33,7 @@ from .scoring import (
     idf,
     impact_bound,
 )
+from .sql_chunks import in_chunks
 
 # Block numbers take the low bits of a block's key, the term id the rest.
 _BLOCK_BITS = 20
@@ -47,8 +48,6 @@ def _term_keys(term_id: int) -> tuple[int, int]:
     return term_id << _BLOCK_BITS, ((term_id + 1) << _BLOCK_BITS) - 1
 
 
-# SQLite's default limit on host parameters is 999 before 3.32; stay under it.
-_CHUNK = 900
 # Decoded postings kept between questions (8 bytes each): lists of CACHED_FROM blocks or more.
 CACHED_POSTINGS = 4_000_000
 CACHED_FROM = 4
@@ -313,10 +312,9 @@ class TermIndex:
             by_field[field].append(term)
         held = {}
         for field, terms in by_field.items():
-            for start in range(0, len(terms), _CHUNK):
-                chunk = terms[start : start + _CHUNK]
+            for chunk, marks in in_chunks(terms):
                 rows = self.db.execute(
-                    f"SELECT id, term, df, skips, tail FROM index_terms WHERE field = ? AND term IN ({_marks(chunk)})",
+                    f"SELECT id, term, df, skips, tail FROM index_terms WHERE field = ? AND term IN ({marks})",
                     [field, *chunk],
                 )
                 for term_id, term, df, skips, tail in rows:
@@ -408,17 +406,12 @@ class IndexPostings:
         numbers = held.skips["block"][positions].tolist()
         stored = [n for n in numbers if n != TAIL]
         parts = []
-        for start in range(0, len(stored), _CHUNK):
-            chunk = stored[start : start + _CHUNK]
+        for chunk, marks in in_chunks(stored):
             rows = self.db.execute(
-                f"SELECT postings FROM index_blocks WHERE key IN ({_marks(chunk)}) ORDER BY key",
+                f"SELECT postings FROM index_blocks WHERE key IN ({marks}) ORDER BY key",
                 [_key(held.id, n) for n in chunk],
             )
             parts += [r[0] for r in rows]
         if len(stored) < len(numbers):
             parts.append(held.tail)  # the tail holds the list's last ids
         return self.index.postings(term.field, parts, self.lengths[term.field])
-
-
-def _marks(items: list) -> str:
-    return ",".join("?" * len(items))
