@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
 
@@ -321,16 +321,6 @@ class TermIndex:
                     held[(field, term)] = HeldTerm(term_id, df, np.frombuffer(skips, dtype=SKIP), tail)
         return held
 
-    def lists(self) -> Iterator[tuple[tuple[int, str], int, np.ndarray, np.ndarray]]:
-        """Every term's (field, term), df, skip list and whole posting list (blocks and tail), for
-        checking the index against the stored passages."""
-        rows = self.db.execute("SELECT id, field, term, df, skips, tail FROM index_terms ORDER BY field, term")
-        for term_id, field, term, df, skips, tail in rows.fetchall():
-            held = HeldTerm(term_id, df, np.frombuffer(skips, dtype=SKIP), tail)
-            source = IndexPostings(self, 1, {})
-            source.held[(field, term)] = held
-            yield (field, term), df, held.skips, source.full(QueryTerm(field, term, 0.0, 0.0, 0.0, df))
-
     def field_stats(self, passages: int) -> dict[int, FieldStats]:
         tokens = dict(self.db.execute("SELECT field, tokens FROM index_fields"))
         return {f: FieldStats(passages, tokens.get(f, 0) / passages if passages else 0.0) for f in FIELDS}
@@ -368,7 +358,7 @@ class IndexPostings:
     def __init__(self, index: TermIndex, limit: int, stats: dict[int, FieldStats]):
         self.index = index
         self.db = index.db
-        self.lengths = index.lengths() if limit else {}
+        self.lengths = index.lengths()
         self.limit = limit
         self.stats = stats
         self.held: dict[tuple[int, str], HeldTerm] = {}
