@@ -139,12 +139,7 @@ class Store(Lookups):
                 " WHERE p.id > ? ORDER BY p.id LIMIT ?",
                 [last, _REINDEX_BATCH],
             ).fetchall():
-                titles: dict[str, tuple[list[str], list[str]]] = {}
-                batch = []
-                for passage_id, title, text in rows:
-                    if title not in titles:
-                        titles[title] = analyze(title)
-                    batch.append(_passage_terms(passage_id, titles[title], analyze(text)))
+                batch = _analysed(rows, analyze)
                 self.db.conn.executemany(
                     "UPDATE passages SET word_len = ?, char_len = ? WHERE id = ?",
                     [(fields[WORDS][1], fields[CHARS][1], pid) for pid, fields in batch],
@@ -228,7 +223,7 @@ class Store(Lookups):
             "SELECT p.id, a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id WHERE p.issue_total = ?",
             [total],
         ).fetchall()
-        return [_passage_terms(pid, analyze(title), analyze(text)) for pid, title, text in rows]
+        return _analysed(rows, analyze)
 
     def _save_file(self, file: FileRecord | None) -> None:
         if file is None:
@@ -305,6 +300,18 @@ class Store(Lookups):
         self.db.execute("DELETE FROM passages WHERE issue_total = ?", [total])
         self.db.execute("DELETE FROM articles WHERE issue_total = ?", [total])
         self.db.execute("DELETE FROM issues WHERE total = ?", [total])
+
+
+def _analysed(rows: list[tuple[int, str, str]], analyze: Analyzer) -> list[PassageTerms]:
+    """Stored (passage id, article title, passage text) rows as the index sees them; a title is
+    analysed once for all its article's passages."""
+    titles: dict[str, tuple[list[str], list[str]]] = {}
+    analysed = []
+    for passage_id, title, text in rows:
+        if title not in titles:
+            titles[title] = analyze(title)
+        analysed.append(_passage_terms(passage_id, titles[title], analyze(text)))
+    return analysed
 
 
 def _passage_terms(
