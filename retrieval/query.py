@@ -12,7 +12,8 @@ from .tokenize import Tokenizer
 # weight): enough to find an article that uses the other name, too little to outrank one that
 # uses the question's own.
 SYNONYM_WEIGHT = 0.5
-MAX_TERMS = 64
+# Terms searched at most, the question's first (a pasted essay would otherwise cost without bound).
+MAX_TERMS = 256
 
 Key = tuple[int, str]
 
@@ -44,9 +45,9 @@ class Query:
             for field, terms in ((WORDS, alt_words), (CHARS, alt_grams)):
                 for term in terms:
                     weights.setdefault((field, term), FIELD_WEIGHT[field] * SYNONYM_WEIGHT)
-        if len(weights) > MAX_TERMS * 4:
+        if len(weights) > MAX_TERMS:
             # A pasted essay: its first terms stand for it (the cost of a question stays bounded).
-            weights = dict(list(weights.items())[: MAX_TERMS * 4])
+            weights = dict(list(weights.items())[:MAX_TERMS])
             own = frozenset(k for k in own if k in weights)
         long = [w for w in dict.fromkeys(words) if len(w) >= 2]
         topics = tuple(w for w in long if not any(w != other and w in other for other in long))

@@ -18,6 +18,7 @@ exhaustive paths agree to the last bit.
 from __future__ import annotations
 
 import math
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
@@ -163,7 +164,8 @@ def top_k(
     terms = order_terms(t for t in terms if t.df > 0)
     if not terms or k <= 0:
         return Scored(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), True)
-    rest = [sum(t.bound for t in terms[i:]) for i in range(len(terms) + 1)]
+    # rest[i]: what the terms from i on could add at most (suffix sums, one pass).
+    rest = [*accumulate((t.bound for t in reversed(terms)), initial=0.0)][::-1]
     read = 0
     if allowed is not None and len(allowed) <= k * 64:
         ids = allowed.astype(np.int64)
