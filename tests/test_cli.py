@@ -186,11 +186,17 @@ def test_an_unusable_database_path_is_one_line_not_a_traceback(tmp_path: Path, w
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_default_database_is_built_from_the_sample_archive_on_first_use(tmp_path: Path) -> None:
+def _fresh_project(tmp_path: Path) -> Path:
+    """run_bot.py and the sample archive in a folder of their own, with no database yet."""
     project = tmp_path / "project"
     (project / "data").mkdir(parents=True)
     shutil.copy(ROOT / "run_bot.py", project / "run_bot.py")
     shutil.copytree(SAMPLE_ARCHIVE, project / "data" / "raw")
+    return project
+
+
+def test_default_database_is_built_from_the_sample_archive_on_first_use(tmp_path: Path) -> None:
+    project = _fresh_project(tmp_path)
     result = run("ask", "背街小巷整治", "--json", cwd=tmp_path, script=project / "run_bot.py")
     assert result.returncode == 0, result.stderr
     assert "首次使用" in result.stderr
@@ -245,10 +251,7 @@ def _content(path: Path) -> tuple[int, list[str]]:
 
 
 def test_the_default_sample_database_rebuilds_a_stale_index_itself(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    (project / "data").mkdir(parents=True)
-    shutil.copy(ROOT / "run_bot.py", project / "run_bot.py")
-    shutil.copytree(SAMPLE_ARCHIVE, project / "data" / "raw")
+    project = _fresh_project(tmp_path)
     first = run("ask", "背街小巷整治", "--json", cwd=tmp_path, script=project / "run_bot.py")
     assert first.returncode == 0, first.stderr
     _make_stale(project / "data" / "archive.db")
