@@ -330,8 +330,7 @@ class TermIndex:
     ) -> tuple[list[QueryTerm], "IndexPostings"]:
         """The question's terms with their IDF and bounds, and where top_k reads their postings."""
         held = self._held(weighted)
-        limit = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM passages").fetchone()[0]
-        terms, source = [], IndexPostings(self, limit, stats)
+        terms, source = [], IndexPostings(self, stats)
         for key, weight in weighted.items():
             field, term = key
             found = held.get(key)
@@ -355,11 +354,12 @@ class TermIndex:
 class IndexPostings:
     """A question's view of the posting lists (scoring.Postings), reading blocks as asked."""
 
-    def __init__(self, index: TermIndex, limit: int, stats: dict[int, FieldStats]):
+    def __init__(self, index: TermIndex, stats: dict[int, FieldStats]):
         self.index = index
         self.db = index.db
         self.lengths = index.lengths()
-        self.limit = limit
+        # The length arrays run to the highest passage id: every id is below their size.
+        self.limit = len(self.lengths[WORDS])
         self.stats = stats
         self.held: dict[tuple[int, str], HeldTerm] = {}
         self._bounds: dict[tuple[int, str], BlockBounds] = {}
