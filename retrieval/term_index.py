@@ -339,14 +339,9 @@ class TermIndex:
             if found is None or not len(found.skips):
                 terms.append(QueryTerm(field, term, weight, value, 0.0, 0))
                 continue
-            # The list's bound from its largest tf over its shortest length: at least any block's.
-            top = impact_bound(
-                field,
-                found.skips["max_tf"].max(keepdims=True),
-                found.skips["min_len"].min(keepdims=True),
-                stats[field].average_length,
-            )
-            terms.append(QueryTerm(field, term, weight, value, float(weight * value * top[0]), df))
+            # The list's bound: the largest of its blocks' bounds.
+            top = impact_bound(field, found.skips["max_tf"], found.skips["min_len"], stats[field].average_length).max()
+            terms.append(QueryTerm(field, term, weight, value, float(weight * value * top), df))
             source.held[key] = found
         return terms, source
 
