@@ -21,6 +21,10 @@ DEFAULT_ISSUER = "首都精神文明办"
 HEADER_SCAN_LINES = 12
 MAX_HEADING_CHARS = 60
 MAX_HEADLINE_SENTENCE_CHARS = 60
+# The largest 总期号 and 期号 an issue may carry: as many digits as /issue accepts, so every
+# stored issue can be opened, and far inside SQLite's integers.
+MAX_TOTAL = 99_999
+MAX_NUMBER = 999
 
 _TOTAL = re.compile(r"总\s*第\s*(\d+)\s*期")
 _NUMBER = re.compile(r"第\s*(\d+)\s*期")
@@ -158,10 +162,10 @@ def _parse_header(lines: list[str]) -> tuple[IssueRef, int]:
             rest = rest[len(BULLETIN_TITLE) - len(previous) :]
         previous = rest if not found_title else ""
         if (m := _TOTAL.search(rest)) and total is None:
-            total = int(m.group(1))
+            total = _issue_number(m, MAX_TOTAL)
             rest = rest[: m.start()] + rest[m.end() :]
         if (m := _NUMBER.search(rest)) and number is None:
-            number = int(m.group(1))
+            number = _issue_number(m, MAX_NUMBER)
             rest = rest[: m.start()] + rest[m.end() :]
         date_match = _DATE.search(rest) or _CN_DATE.search(rest)
         if date_match:
@@ -195,23 +199,33 @@ def _title_completed(previous: str, line: str) -> bool:
     return bool(previous) and BULLETIN_TITLE.startswith(previous) and line.startswith(BULLETIN_TITLE[len(previous) :])
 
 
+def _issue_number(match: re.Match[str], largest: int) -> int:
+    """The number of a 第N期 or 总第N期 match; raises NotABulletin outside 1..largest."""
+    digits = match.group(1).lstrip("0")
+    if not digits or len(digits) > len(str(largest)) or int(digits) > largest:
+        raise NotABulletin(f"期号无效：{match.group(0)}")
+    return int(digits)
+
+
 def _to_date(match: re.Match[str]) -> dt.date:
     year, month, day = match.groups()
     if not year.isdigit():
         year = "".join(str(_CN_DIGITS.index(c)) if c in _CN_DIGITS else "0" for c in year)
-        month, day = str(_cn_small_number(month)), str(_cn_small_number(day))
+        month, day = str(_CN_SMALL_NUMBERS.get(month, 0)), str(_CN_SMALL_NUMBERS.get(day, 0))
     try:
         return dt.date(int(year), int(month), int(day))
     except ValueError:
         raise NotABulletin(f"日期无效：{match.group(0)}") from None
 
 
-def _cn_small_number(text: str) -> int:
-    """一..三十一 -> 1..31."""
-    if "十" not in text:
-        return _CN_DIGITS.index(text)
-    tens, _, units = text.partition("十")
-    return (_CN_DIGITS.index(tens) if tens else 1) * 10 + (_CN_DIGITS.index(units) if units else 0)
+def _cn_small_number(value: int) -> str:
+    """1..31 -> 一..三十一."""
+    tens, units = divmod(value, 10)
+    return ("" if tens < 2 else _CN_DIGITS[tens]) + ("十" if tens else "") + (_CN_DIGITS[units] if units else "")
+
+
+# The months and days a Chinese date spells out; any other run of numerals is no date.
+_CN_SMALL_NUMBERS = {_cn_small_number(n): n for n in range(1, 32)}
 
 
 # --- footer ---------------------------------------------------------------
