@@ -203,7 +203,8 @@ def _issue_number(match: re.Match[str], largest: int) -> int:
     """The number of a 第N期 or 总第N期 match; raises NotABulletin outside 1..largest."""
     digits = match.group(1).lstrip("0")
     if not digits or len(digits) > len(str(largest)) or int(digits) > largest:
-        raise NotABulletin(f"期号无效：{match.group(0)}")
+        shown = match.group(0) if len(match.group(0)) <= 20 else match.group(0)[:19] + "…"
+        raise NotABulletin(f"期号无效：{shown}")
     return int(digits)
 
 
