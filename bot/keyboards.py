@@ -18,10 +18,11 @@ from . import messages
 from .conversation import AnswerPage
 
 MAX_ISSUE_BUTTONS = 50
-_PAGE = re.compile(r"^p:([A-Za-z0-9_-]{1,32}):(\d{1,2})$")
-_ARTICLE = re.compile(r"^a:(\d{1,12})$")
+# Matched whole (fullmatch: "$" would let a trailing newline through), ASCII digits only.
+_PAGE = re.compile(r"p:([A-Za-z0-9_-]{1,32}):([0-9]{1,2})")
+_ARTICLE = re.compile(r"a:([0-9]{1,12})")
 SOURCE_HASH_CHARS = 16
-_SOURCE = re.compile(rf"^f:(\d{{1,6}}):([0-9a-f]{{{SOURCE_HASH_CHARS}}})$")
+_SOURCE = re.compile(rf"f:([0-9]{{1,6}}):([0-9a-f]{{{SOURCE_HASH_CHARS}}})")
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,15 @@ class SourceRequest:
 CallbackRequest = PageRequest | ArticleRequest | SourceRequest
 
 
-def parse_callback(data: str | None) -> CallbackRequest | None:
-    """What a button press asks for; None for data this bot never made."""
-    if data and (m := _PAGE.match(data)):
+def parse_callback(data: object) -> CallbackRequest | None:
+    """What a button press asks for; None for data this bot never made (not text, or not ours)."""
+    if not isinstance(data, str):
+        return None
+    if m := _PAGE.fullmatch(data):
         return PageRequest(m.group(1), int(m.group(2)))
-    if data and (m := _ARTICLE.match(data)):
+    if m := _ARTICLE.fullmatch(data):
         return ArticleRequest(int(m.group(1)))
-    if data and (m := _SOURCE.match(data)):
+    if m := _SOURCE.fullmatch(data):
         return SourceRequest(int(m.group(1)), m.group(2))
     return None
 
