@@ -83,6 +83,16 @@ def ask(archive: Archive, question: str, page: int = 0) -> AnswerPage | Notice:
     return AnswerPage(answer, page=page, has_more=answer.more and page + 1 < MAX_PAGES)
 
 
+def turn_page(archive: Archive, key: str, page: int, owner: int | None = None) -> AnswerPage | Notice:
+    """A further page of a saved question (a 更多结果 button); a key that is forged, expired or
+    another chat's gets the polite 'ask again'. `owner` is the chat that pressed the button: passed
+    on to the archive once saved questions are bound to the chat that saved them."""
+    saved = archive.saved_question(key) if owner is None else archive.saved_question(key, owner=owner)
+    if saved is None:
+        return Notice(messages.EXPIRED)
+    return ask(archive, saved, page)
+
+
 def issue(archive: Archive, argument: str) -> IssueView | Notice:
     query = parse_issue_query(argument)
     if query is None:
