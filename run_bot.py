@@ -22,7 +22,8 @@ from bot.render_json import answer_json, issue_json, stats_json
 from bot.render_text import render_answer, render_issue
 from bot.settings import BotSettings, Settings
 from retrieval.archive import Archive
-from retrieval.errors import ArchiveError, UnknownIssue
+from retrieval.store import SCHEMA_VERSION, schema_version_of
+from retrieval.errors import ArchiveError, UnknownIssue, database_error
 from retrieval.ingest import bulletin_files
 
 ROOT = Path(__file__).resolve().parent
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:
-        print(f"错误：档案数据库 {settings.db_path} 无法使用（{exc}）。请检查文件，或删除后重新导入。", file=sys.stderr)
+        print(f"错误：{database_error(exc, settings.db_path)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -147,6 +148,31 @@ def cmd_stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """A consistent copy of the archive while the bot serves and ingests run (SQLite's online backup)."""
+    target = Path(args.path)
+    if target.is_dir():
+        target = target / settings.db_path.name
+    if target.exists() and not args.force:
+        print(f"错误：{target} 已存在；请换一个文件名，或加 --force 覆盖它。", file=sys.stderr)
+        return 2
+    if target.exists() and target.resolve() == settings.db_path.resolve():
+        print("错误：备份不能写到档案本身；请换一个文件名。", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    with open_archive(settings) as archive:
+        archive.backup(target)
+    with Archive(target, readonly=True) as copy:
+        stats = copy.stats()
+    size = target.stat().st_size / 1e6
+    print(
+        f"已备份到 {target}：{stats.issues} 期，{stats.articles} 篇，{stats.passages} 段"
+        f"（{size:.1f} MB，用时 {time.perf_counter() - started:.1f} 秒）。",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     try:
         bot_settings = bot_settings_from(args, os.environ)
@@ -161,7 +187,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         run,
     )
 
-    archive = open_archive(settings)
+    archive = open_archive(settings, create=True)
     try:
         archive.check_index()  # refused before anything starts, not on the first question
     except ArchiveError as exc:
@@ -186,18 +212,27 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 # --- helpers ----------------------------------------------------------------
 
 
-def open_archive(settings: Settings) -> Archive:
-    """Open the archive; the default database is built from the sample archive on first use, and
-    its index rebuilt when the dictionaries changed (any other database asks for `reindex`)."""
-    archive = Archive(settings.db_path)
-    if settings.uses_default_db and archive.stale:
-        print(f"词典已更改：正在重建示例档案 {settings.db_path} 的索引 …", file=sys.stderr)
-        archive.reindex()
-    if settings.uses_default_db and archive.is_empty():
-        print(f"首次使用：正在从 {settings.sample_archive} 建立档案 {settings.db_path} …", file=sys.stderr)
-        for report in archive.ingest([settings.sample_archive]):
-            print("  " + messages.ingest_line(report), file=sys.stderr)
-    return archive
+def open_archive(settings: Settings, create: bool = False) -> Archive:
+    """The archive opened read-only, as every serving path uses it: it never writes, and an
+    ingest in another process never holds it up.
+
+    Set-up comes first, with a writable connection and only when needed: the default database is
+    built from the sample archive on first use and its index rebuilt when the dictionaries
+    changed (any other database asks for `reindex`); an older file is migrated; with `create`
+    (the bot, whose admins upload the first issues) a missing file is created empty."""
+    path = settings.db_path
+    if settings.uses_default_db:
+        with Archive(path) as archive:
+            if archive.stale:
+                print(f"词典已更改：正在重建示例档案 {path} 的索引 …", file=sys.stderr)
+                archive.reindex()
+            if archive.is_empty():
+                print(f"首次使用：正在从 {settings.sample_archive} 建立档案 {path} …", file=sys.stderr)
+                for report in archive.ingest([settings.sample_archive]):
+                    print("  " + messages.ingest_line(report), file=sys.stderr)
+    elif (create and not path.exists()) or (path.exists() and schema_version_of(path) < SCHEMA_VERSION):
+        Archive(path).close()  # creates or migrates; a newer or damaged file is refused here
+    return Archive(path, readonly=True)
 
 
 def bot_settings_from(args: argparse.Namespace, env: os._Environ[str] | dict[str, str]) -> BotSettings:
@@ -321,6 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", parents=[common, json_flag], help="count issues, articles and passages")
     p.set_defaults(handler=cmd_stats)
+
+    p = sub.add_parser("backup", parents=[common], help="copy the archive consistently, even while the bot serves")
+    p.add_argument("path", metavar="PATH", help="the copy to write (a file, or a folder to write it in)")
+    p.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    p.set_defaults(handler=cmd_backup)
 
     p = sub.add_parser("console", parents=[common], help="chat with the archive in the terminal")
     p.set_defaults(handler=cmd_console)

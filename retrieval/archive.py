@@ -7,18 +7,32 @@ here, so the modules behind it can change freely.
 
 from __future__ import annotations
 
+import logging
 import secrets
+import sqlite3
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import answer as answering
 from .decode import MAX_BYTES as MAX_FILE_BYTES
-from .errors import ArchiveError, MissingSourceFile, StaleIndex, UnknownArticle, UnknownIssue
+from .errors import (
+    ArchiveError,
+    DatabaseBusy,
+    DatabaseReadOnly,
+    DatabaseUnusable,
+    MissingSourceFile,
+    StaleIndex,
+    UnknownArticle,
+    UnknownIssue,
+    database_error,
+)
 from .fingerprint import changed_parts, fingerprint
 from .ingest import PageProgress, ingest_bytes, ingest_paths
 from .models import Answer, ArchiveStats, IngestReport, IssueRef, SourceFile, StoredArticle, StoredIssue
 from .readers import Progress, format_label
+from .saved_questions import SavedQuestions
 from .store import Store
 from .synonyms import Synonyms
 from .text import split_sentences
@@ -28,6 +42,8 @@ __all__ = [
     "MAX_FILE_BYTES",
     "Archive",
     "ArchiveError",
+    "DatabaseBusy",
+    "DatabaseUnusable",
     "MissingSourceFile",
     "StaleIndex",
     "UnknownArticle",
@@ -38,8 +54,18 @@ __all__ = [
 
 # How long a question stays behind its "more results" button.
 QUESTION_KEEP_SECONDS = 7 * 24 * 3600
+logger = logging.getLogger(__name__)
 # Tokenizers built from data files in this process, kept for the next archive opened with them.
 _tokenizers: dict[tuple[Path, Path], Tokenizer] = {}
+
+
+def state_path_of(db_path: Path | str) -> Path | str:
+    """Where the bot's own small state (the questions behind "more" buttons) is kept: beside
+    the archive, archive.db -> archive.state.db."""
+    if str(db_path) == ":memory:":
+        return ":memory:"
+    path = Path(db_path)
+    return path.with_name(f"{path.stem}.state{path.suffix or '.db'}")
 
 
 class Archive:
@@ -50,15 +76,30 @@ class Archive:
     and `reindex()` rebuilds the index from the stored text.
     """
 
-    def __init__(self, db_path: Path | str, tokenizer: Tokenizer | None = None, synonyms: Synonyms | None = None):
-        self.store = Store(db_path)
-        self.tokenizer = tokenizer or Tokenizer()
-        self.synonyms = synonyms or Synonyms.load(normalize=self.tokenizer.normalize)
-        self.fingerprint = fingerprint(self.tokenizer, self.synonyms)
-        held = self.store.fingerprint()
-        stale = self.store.passage_count() > 0 and held != self.fingerprint
+    def __init__(
+        self,
+        db_path: Path | str,
+        tokenizer: Tokenizer | None = None,
+        synonyms: Synonyms | None = None,
+        readonly: bool = False,
+        state_path: Path | str | None = None,
+    ):
+        self.store = Store(db_path, readonly=readonly)
+        self.readonly = readonly
+        try:
+            self.tokenizer = tokenizer or Tokenizer()
+            self.synonyms = synonyms or Synonyms.load(normalize=self.tokenizer.normalize)
+            self.fingerprint = fingerprint(self.tokenizer, self.synonyms)
+            with self._database():
+                held = self.store.fingerprint()
+                stale = self.store.passage_count() > 0 and held != self.fingerprint
+        except BaseException:
+            self.store.close()
+            raise
         self.stale: list[str] | None = (changed_parts(held, self.fingerprint) if held else ["索引格式"]) if stale else None
         """What changed since the index was built (Chinese names), or None when it is current."""
+        self.state_path = state_path if state_path is not None else state_path_of(db_path)
+        self._saved: SavedQuestions | None = None
 
     @classmethod
     def with_tokenizer_files(cls, db_path: Path | str, tokenizer_files: tuple[Path, Path]) -> "Archive":
@@ -80,12 +121,38 @@ class Archive:
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild every passage's index entries from the stored text; returns the passages indexed."""
-        done = self.store.reindex(self.tokenizer.passage_terms, self.fingerprint, progress)
+        self._refuse_writes()
+        with self._database():
+            done = self.store.reindex(self.tokenizer.passage_terms, self.fingerprint, progress)
         self.stale = None
         return done
 
     def close(self) -> None:
+        if self._saved is not None:
+            self._saved.close()
         self.store.close()
+
+    @contextmanager
+    def _database(self) -> Iterator[None]:
+        """SQLite's errors as one line each (busy, full, read-only, damaged), never a traceback."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise database_error(exc, self.store.path) from None
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        with self._database(), self.store.snapshot():
+            yield
+
+    def _refuse_writes(self) -> None:
+        if self.readonly:
+            raise DatabaseReadOnly(f"档案数据库 {self.store.path} 以只读方式打开，不能导入；请用 python run_bot.py ingest 导入。")
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the archive at target, taken while it is read and written."""
+        with self._database():
+            self.store.backup(target)
 
     def __enter__(self) -> "Archive":
         return self
@@ -95,68 +162,96 @@ class Archive:
 
     def ask(self, question: str, limit: int = 3, offset: int = 0) -> Answer:
         self.check_index()
-        return answering.answer(self.store, self.tokenizer, self.synonyms, question, limit=limit, offset=offset)
+        with self._reading():
+            return answering.answer(self.store, self.tokenizer, self.synonyms, question, limit=limit, offset=offset)
 
     def rank(self, question: str, limit: int = 10) -> list[int]:
         """Article ids best first, the whole archive, no filters: the ranking alone, for measuring."""
         self.check_index()
-        return answering.rank(self.store, self.tokenizer, self.synonyms, question, limit)
+        with self._reading():
+            return answering.rank(self.store, self.tokenizer, self.synonyms, question, limit)
 
     def issue(self, total: int) -> StoredIssue:
         """Raises UnknownIssue, naming the nearest issues held."""
-        return self.store.issue(total)
+        with self._reading():
+            return self.store.issue(total)
 
     def issue_by_year_number(self, year: int, number: int) -> StoredIssue:
         """Raises UnknownIssue, naming the issues nearest to that year and number."""
-        total = self.store.issue_by_year_number(year, number)
-        if total is None:
-            raise UnknownIssue(
-                f"档案中没有{year}年第{number}期。", nearest=self.store.nearest_by_year_number(year, number)
-            )
-        return self.store.issue(total)
+        with self._reading():
+            total = self.store.issue_by_year_number(year, number)
+            if total is None:
+                raise UnknownIssue(
+                    f"档案中没有{year}年第{number}期。", nearest=self.store.nearest_by_year_number(year, number)
+                )
+            return self.store.issue(total)
 
     def article(self, article_id: int) -> tuple[StoredArticle, IssueRef]:
         """Raises UnknownArticle when the id is no longer held."""
-        return self.store.article(article_id)
+        with self._reading():
+            return self.store.article(article_id)
 
-    def save_question(self, question: str) -> str:
-        """Keep a question server-side; the short key returned fits in a button's callback data."""
+    def save_question(self, question: str, owner: int | None = None) -> str | None:
+        """Keep a question server-side for its owner (the chat it was answered in); the short key
+        returned fits in a button's callback data. None when it could not be kept (the state file
+        is unusable): the answer then goes out without a "more" button."""
         key = secrets.token_urlsafe(9)
-        self.store.saved_questions.save(key, question, now=time.time(), keep_seconds=QUESTION_KEEP_SECONDS)
+        try:
+            self._saved_questions().save(key, question, owner, now=time.time(), keep_seconds=QUESTION_KEEP_SECONDS)
+        except ArchiveError as exc:
+            logger.warning("question not saved for paging: %s", exc)
+            return None
         return key
 
-    def saved_question(self, key: str) -> str | None:
-        """The question saved under key, or None once it has expired."""
-        return self.store.saved_questions.get(key, now=time.time(), keep_seconds=QUESTION_KEEP_SECONDS)
+    def saved_question(self, key: str, owner: int | None = None) -> str | None:
+        """The question its owner saved under key, or None once it has expired or was lost."""
+        try:
+            return self._saved_questions().get(key, owner, now=time.time(), keep_seconds=QUESTION_KEEP_SECONDS)
+        except ArchiveError as exc:
+            logger.warning("saved question not read: %s", exc)
+            return None
+
+    def _saved_questions(self) -> SavedQuestions:
+        if self._saved is None:
+            self._saved = SavedQuestions(self.state_path)
+        return self._saved
 
     def latest(self) -> StoredIssue | None:
-        total = self.store.latest_total()
-        return None if total is None else self.store.issue(total)
+        with self._reading():
+            total = self.store.latest_total()
+            return None if total is None else self.store.issue(total)
 
     def stats(self) -> ArchiveStats:
-        return self.store.stats()
+        with self._reading():
+            return self.store.stats()
 
     def is_empty(self) -> bool:
-        return self.store.latest_total() is None
+        with self._reading():
+            return self.store.latest_total() is None
 
     def ingest(self, paths: Iterable[Path], on_page: PageProgress | None = None) -> Iterator[IngestReport]:
         """Ingest files and folders of bulletins; on_page(name, done, total, ocr) follows a file's pages."""
+        self._refuse_writes()
         self.check_index()
-        return ingest_paths(self.store, self.tokenizer, self.fingerprint, paths, on_page)
+        with self._database():
+            yield from ingest_paths(self.store, self.tokenizer, self.fingerprint, paths, on_page)
 
     def ingest_bytes(self, data: bytes, name: str, progress: Progress | None = None) -> IngestReport:
         """Ingest one file's bytes; progress(done, total, ocr) follows its pages (OCR above all)."""
+        self._refuse_writes()
         self.check_index()
-        return ingest_bytes(self.store, self.tokenizer, self.fingerprint, data, name, progress)
+        with self._database():
+            return ingest_bytes(self.store, self.tokenizer, self.fingerprint, data, name, progress)
 
     def source_file(self, total: int) -> tuple[SourceFile, bytes]:
         """The original file an issue was read from. Raises UnknownIssue when the issue is not
         held, MissingSourceFile when it was stored without its file."""
-        file = self.store.issue_file(total)
-        if file is None:
-            self.store.issue(total)  # raises UnknownIssue, naming the nearest issues
-            raise MissingSourceFile(f"总第{total}期导入时没有保存原文件；请重新导入该期的 PDF 或 Word 文件。")
-        data = self.store.file_bytes(file.sha256)
+        with self._reading():
+            file = self.store.issue_file(total)
+            if file is None:
+                self.store.issue(total)  # raises UnknownIssue, naming the nearest issues
+                raise MissingSourceFile(f"总第{total}期导入时没有保存原文件；请重新导入该期的 PDF 或 Word 文件。")
+            data = self.store.file_bytes(file.sha256)
         if data is None:
             raise MissingSourceFile(f"总第{total}期的原文件已不在档案中；请重新导入。")
         return file, data

@@ -14,7 +14,23 @@ from .errors import ArchiveError
 # 3: source files (provenance and the original bytes) and the page each passage starts on.
 # 4: words and characters in docid-ordered blocks (term_index.py); tokens are no longer stored,
 #    the index is rebuilt from the stored text.
-SCHEMA_VERSION = 4
+# 5: the questions behind "more" buttons leave the archive for a file of their own
+#    (saved_questions.py): serving never writes the archive.
+SCHEMA_VERSION = 5
+
+
+def refuse_older(db: sqlite_utils.Database, path: object) -> None:
+    """A file opened for reading only cannot be migrated: it is refused with the command that will."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version < SCHEMA_VERSION:
+        raise ArchiveError(
+            f"档案数据库 {path} 尚未建立，或是旧版本的格式（{version}），只读打开无法升级；"
+            "请先运行一次 python run_bot.py reindex（会建立或升级它）后再使用。"
+        )
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
 
 
 def refuse_newer(db: sqlite_utils.Database, path: object) -> None:
@@ -33,12 +49,6 @@ def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
 
     A migration from before version 4 leaves the term index empty and without a fingerprint: the
     archive then asks for `reindex`, which rebuilds it from the stored text."""
-    # Saved questions came after the archive tables, so older files gain the table on open.
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS saved_questions"
-        " (key TEXT PRIMARY KEY, question TEXT NOT NULL, saved_at REAL NOT NULL)"
-    )
-    db.execute("CREATE INDEX IF NOT EXISTS idx_saved_questions_saved_at ON saved_questions(saved_at)")
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if not db["issues"].exists():
         with db.atomic():
@@ -58,6 +68,8 @@ def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
             term_index.drop_tables(db.conn)
             _rebuild_with_autoincrement(db)
             term_index.create_tables(db.conn)
+        if version < 5:
+            db.execute("DROP TABLE IF EXISTS saved_questions")
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 

@@ -1,31 +1,37 @@
 """The archive file: opening it, and storing issues with their source files and index entries.
 
 The tables and migrations are in schema.py, reads in lookups.py, the term index in
-term_index.py, the questions behind "more" buttons in saved_questions.py.
+term_index.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections import Counter
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 
-from .errors import ArchiveError
+from .errors import ArchiveError, DatabaseDamaged, DatabaseMissing, database_error
 from .lookups import Lookups, breaks_text
 from .models import Footer, IngestStatus, IssueRef, SourceFile
 from .readers import format_rank
-from .saved_questions import SavedQuestions
-from .schema import SCHEMA_VERSION, ensure_schema, refuse_newer
+from .schema import SCHEMA_VERSION, ensure_schema, refuse_newer, refuse_older
 from .scoring import CHARS, TITLE_WEIGHT, WORDS
 from .term_index import PassageTerms, TermIndex
 
-__all__ = ["SCHEMA_VERSION", "Store", "IngestStatus", "IssueRecord", "ArticleRecord", "PassageRecord", "FileRecord"]
+__all__ = ["SCHEMA_VERSION", "schema_version_of", "Store", "IngestStatus", "IssueRecord", "ArticleRecord", "PassageRecord", "FileRecord"]
+# How long a writer waits for another's transaction before giving up with DatabaseBusy: a CLI
+# ingest commits every few hundred issues, so an upload waits for that batch, not forever.
+WRITE_BUSY_MS = 60_000
+# Readers in WAL mode never wait for writers; only for a checkpoint or a crashed writer's recovery.
+READ_BUSY_MS = 5_000
 # Passages re-analysed at a time when the index is rebuilt.
 _REINDEX_BATCH = 2000
 # The analysis of a text for the index: its words and its character grams.
@@ -87,31 +93,85 @@ class SaveResult:
     previous_format: str | None = None
 
 
-class Store(Lookups):
-    """An archive database file. Opening it creates the schema if needed, and refuses a file from
-    a newer version."""
+def schema_version_of(path: Path) -> int:
+    """The schema version of an archive file, read without writing to it (0 for a new file).
+    Raises a DatabaseUnusable error for a file SQLite cannot read."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            return conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise database_error(exc, path) from None
 
-    def __init__(self, path: Path | str):
+
+class Store(Lookups):
+    """An archive database file. Opened for writing, it creates the schema or migrates an older
+    file; opened read-only (the serving paths), it never writes and needs a current file. A file
+    from a newer version is refused either way."""
+
+    def __init__(self, path: Path | str, readonly: bool = False):
         self.path = Path(path)
+        self.readonly = readonly
+        memory = str(path) == ":memory:"
+        conn: sqlite3.Connection | None = None
         try:
-            if str(path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), check_same_thread=False)
+            if readonly:
+                if not memory and not self.path.exists():
+                    raise DatabaseMissing(f"档案数据库 {path} 不存在；请先用 python run_bot.py ingest 导入简报。")
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+            else:
+                if not memory:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(str(path), check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {READ_BUSY_MS if readonly else WRITE_BUSY_MS}")
             self.db = sqlite_utils.Database(conn)
             refuse_newer(self.db, path)
-            if str(path) != ":memory:":
-                self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            ensure_schema(self.db, path)
-            # After migrations: copying a table that others reference needs foreign keys off.
-            self.db.execute("PRAGMA foreign_keys = ON")
+            if readonly:
+                refuse_older(self.db, path)
+            else:
+                if not memory:
+                    self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                ensure_schema(self.db, path)
+                # After migrations: copying a table that others reference needs foreign keys off.
+                self.db.execute("PRAGMA foreign_keys = ON")
         except ArchiveError:
-            conn.close()
+            if conn is not None:
+                conn.close()
             raise
-        except (sqlite3.DatabaseError, OSError) as exc:
-            raise ArchiveError(f"无法打开档案数据库 {path}：{exc}。请检查路径，或删除该文件后重新导入。") from None
+        except (sqlite3.Error, OSError) as exc:
+            if conn is not None:
+                conn.close()
+            raise database_error(exc, path) from None
         self.index = TermIndex(self.db.conn)
-        self.saved_questions = SavedQuestions(self.db)
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction: every query of a question sees the same committed archive,
+        whatever an ingest in another process commits meanwhile (WAL readers never wait for it)."""
+        if self.db.conn.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.conn.commit()
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the archive, taken while others read and write it (SQLite's
+        online backup, in one step, so one snapshot). Written beside the target and renamed over
+        it: a failed backup leaves no half-written file."""
+        partial = target.with_name(f".{target.name}.partial")
+        partial.unlink(missing_ok=True)
+        try:
+            with closing(sqlite3.connect(partial)) as copy:
+                self.db.conn.backup(copy)
+                if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    raise DatabaseDamaged(f"备份 {target} 校验未通过，已放弃；档案本身未受影响，请重试。")
+                copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
 
     def close(self) -> None:
         self.db.close()

@@ -11,7 +11,7 @@ from conftest import ISSUE_2202, SAMPLE_ARCHIVE
 
 from retrieval.archive import Archive
 from retrieval.chunk import MAX_CHARS
-from retrieval.errors import ArchiveError
+from retrieval.errors import ArchiveError, DatabaseUnusable
 from retrieval.models import IngestStatus
 
 
@@ -63,7 +63,7 @@ def test_a_failure_midway_leaves_the_old_version_intact(sample_archive: Archive,
 
     monkeypatch.setattr(type(store.db.table("passages")), "insert_all", broken_insert_all)
     text = ISSUE_2202.read_text(encoding="utf-8").replace("丰台区凝心聚力", "丰台区齐心协力")
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(DatabaseUnusable, match="disk I/O error"):
         sample_archive.ingest_bytes(text.encode(), "2202-v2.txt")
     monkeypatch.undo()
     assert [a.title for a in sample_archive.issue(2202).articles] == before
@@ -110,5 +110,5 @@ def test_database_uses_wal_and_foreign_keys(sample_archive: Archive) -> None:
 def test_an_unopenable_database_is_one_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "archive.db"
     bad.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(ArchiveError, match="无法打开档案数据库"):
+    with pytest.raises(ArchiveError, match="已损坏或不是本程序的档案"):
         Archive(bad)
