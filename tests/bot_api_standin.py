@@ -23,6 +23,13 @@ Telegram-side facts the stand-in also enforces: the bot can only write to chats 
 name an existing message, users can only press buttons that are on the message, and in groups
 privacy mode decides which messages reach the bot at all.
 
+Faults can be injected per method, getUpdates included: HTTP errors (``fail_next``: 429 with
+retry_after, 500, 502, or a proxy's HTML error page) and faults of the network (``fault_next``: an
+answer held past the client's timeout, a connection reset without an answer, a broken JSON body),
+each either before the call takes effect or after it, when only its answer is lost.
+``wait_idle`` tells when the bot is done with everything it was sent, so a test can assert that
+nothing more comes without sleeping.
+
 One check is deliberately stricter than Telegram: in HTML, an '&' that starts no character
 reference is refused (Telegram keeps it literally), since its documentation requires escaping
 and a bare '&' means the text was not escaped.  Descriptions Telegram words in its own codes
@@ -32,12 +39,15 @@ paraphrases.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import html
 import json
 import mimetypes
 import re
 import select
 import socket
+import struct
 import threading
 import time
 import traceback
@@ -47,6 +57,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 __all__ = [
+    "FAULT_KINDS",
     "BotApiError",
     "BotApiStandIn",
     "Call",
@@ -100,6 +111,10 @@ def _bad(message: str) -> BotApiError:
 
 class _Abandoned(Exception):
     """The client went away while its long poll was waiting; nobody reads the answer."""
+
+
+class _Reset(Exception):
+    """An injected fault: the connection is reset without an answer."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -596,9 +611,14 @@ class Call:
     error_code: int | None = None
     injected: bool = False
     time: float = field(default_factory=time.time)
+    fault: str | None = None
+    """The injected fault this request met ("slow", "reset", "garbled", or "error" for an HTTP
+    error); with ok=True the call took effect although its answer was late or lost."""
 
     def __repr__(self) -> str:
         state = "ok" if self.ok else f"{self.error_code} {self.error!r}" + (" (injected)" if self.injected else "")
+        if self.ok and self.fault:
+            state += f" (applied, then {self.fault})"
         return f"Call(#{self.index} {self.method} {state} {_short(self.params)})"
 
 
@@ -641,11 +661,22 @@ def _document_of(stored: _File) -> dict:
     }
 
 
-@dataclass
-class _Failure:
-    error_code: int
-    description: str
-    parameters: dict | None
+@dataclass(frozen=True)
+class _Fault:
+    """What goes wrong with one request; see BotApiStandIn.fail_next and fault_next."""
+
+    kind: str  # "error", "slow", "reset" or "garbled"
+    error_code: int = 0
+    description: str = ""
+    parameters: dict | None = None
+    body: str | None = None  # an error page that is not Telegram's JSON, as a proxy in front sends
+    seconds: float = 0.0
+    applied: bool = False
+
+
+FAULT_KINDS = ("slow", "reset", "garbled")
+# A 200 whose body breaks off: a proxy or the network cut it short.
+GARBLED_BODY = b'{"ok":true,"result":{"message_id":'
 
 
 _CHAT_ACTIONS = frozenset(
@@ -739,6 +770,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         standin = self.server.standin
+        standin._request_began()
+        try:
+            self._answer(standin)
+        finally:
+            standin._request_ended()
+
+    def _answer(self, standin: BotApiStandIn) -> None:
         split = urlsplit(self.path)
         path = unquote(split.path)
         body = self._read_body()
@@ -748,13 +786,25 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload, content_type = standin._serve_file(path[len("/file/bot") :])
             elif path.startswith("/bot"):
                 token, _, method = path[len("/bot") :].partition("/")
-                status, payload = standin._serve_api(
-                    token, method.strip("/"), self.headers.get("Content-Type", ""), body, split.query, self.connection
+                status, payload, content_type = standin._serve_api(
+                    token,
+                    method.strip("/"),
+                    self.headers.get("Content-Type", ""),
+                    body,
+                    split.query,
+                    self.connection,
+                    f"{self.command} {self.path}",
                 )
             else:
                 status, payload = 404, _json({"ok": False, "error_code": 404, "description": "Not Found"})
         except _Abandoned:
             self.close_connection = True
+            return
+        except _Reset:
+            # SO_LINGER with a zero timeout: closing sends RST, as a dropped connection looks to the client.
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return
         try:
             self.send_response(status)
@@ -818,7 +868,11 @@ class BotApiStandIn:
         self._next_file = 1
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._last_commands: tuple[list[dict], dict | None, str | None] = ([], None, None)
-        self._failures: dict[str, list[_Failure]] = {}
+        self._failures: dict[str, list[_Fault]] = {}
+        self._active = 0  # requests under way, parked long polls included
+        self._polls_parked = 0
+        self._polls_ended = 0  # bumped to send parked long polls home empty
+        self._last_activity = time.monotonic()
         self._not_delivered: list[dict] = []
         self._stopping = False
         self._server: _Server | None = None
@@ -1041,7 +1095,7 @@ class BotApiStandIn:
             return len(self._calls)
 
     def rejected(self) -> list[Call]:
-        """Calls answered with ok=false, except failures injected by fail_next."""
+        """Calls answered with ok=false, except those that met a fault injected by fail_next or fault_next."""
         with self._lock:
             return [c for c in self._calls if not c.ok and not c.injected]
 
@@ -1111,8 +1165,16 @@ class BotApiStandIn:
         retry_after: int = 1,
         description: str | None = None,
         times: int = 1,
+        *,
+        page: str | None = None,
     ) -> None:
-        """The next `times` calls of method fail this way, before any other check."""
+        """The next `times` calls of method fail with this HTTP error, before any other check.
+
+        429 comes with parameters.retry_after, as Telegram sends it. page: the body is this HTML
+        instead of Telegram's JSON, as a proxy in front of the Bot API answers a 502; "{request}"
+        in it becomes the request line (method and path, token included), as Apache's and many
+        proxies' error pages echo it.
+        """
         if description is None:
             description = {
                 429: f"Too Many Requests: retry after {retry_after}",
@@ -1123,10 +1185,85 @@ class BotApiStandIn:
                 502: "Bad Gateway",
             }.get(error_code, f"Error {error_code}")
         parameters = {"retry_after": retry_after} if error_code == 429 else None
+        self._add_faults(method, times, _Fault("error", error_code, description, parameters, body=page))
+
+    def fault_next(
+        self, method: str, kind: str, times: int = 1, *, seconds: float = 60.0, applied: bool = False
+    ) -> None:
+        """The next `times` calls of method meet a fault of the network or of a server in between:
+
+        - "slow": the answer is held up to `seconds`; when the client gives up first, the call is
+          dropped unless `applied` (a long poll's client that left never gets updates).
+        - "reset": the connection is reset without an answer.
+        - "garbled": the answer is a 200 whose JSON body breaks off.
+
+        applied: the call takes effect before the fault (the message is in the chat, the client
+        does not know), as when a request reached Telegram and only its answer was lost;
+        otherwise it is lost on the way and nothing happens. Faults queue with fail_next's, in order.
+        """
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"fault kinds are {FAULT_KINDS}, not {kind!r}")
+        self._add_faults(method, times, _Fault(kind, seconds=seconds, applied=applied))
+
+    def _add_faults(self, method: str, times: int, fault: _Fault) -> None:
+        name = self._handlers.get(method.lower(), (method, None))[0]
         with self._lock:
-            self._failures.setdefault(method.lower(), []).extend(
-                _Failure(error_code, description, parameters) for _ in range(times)
-            )
+            self._failures.setdefault(name.lower(), []).extend([fault] * times)
+
+    def pending_faults(self, method: str) -> int:
+        """Injected faults still waiting for calls of method."""
+        with self._lock:
+            return len(self._failures.get(method.lower(), []))
+
+    def wait_until(self, condition: Callable[[], Any], timeout: float = 10.0, what: str = "the condition") -> Any:
+        """Blocks until condition() (called with the stand-in locked, after every request) is truthy; returns it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                value = condition()
+                if value:
+                    return value
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"{what} did not hold within {timeout:g}s\n" + self._recent_report())
+                self._changed.wait(min(remaining, 0.1))
+
+    def end_polls(self) -> None:
+        """Long polls parked now return at once with no updates, as when their timeout runs out:
+        a fault injected on getUpdates then meets the bot's next poll."""
+        with self._changed:
+            self._polls_ended += 1
+            self._changed.notify_all()
+
+    def wait_polling(self, timeout: float = 10.0) -> None:
+        """Blocks until a long poll is parked here waiting for updates."""
+        self.wait_until(lambda: self._polls_parked > 0, timeout, "a parked long poll")
+
+    def wait_idle(self, timeout: float = 10.0, quiet: float = 0.2) -> None:
+        """Blocks until the bot is done with what it was sent: it has fetched every update, holds a
+        long poll open and has no other request under way, and has stayed so for `quiet` seconds.
+
+        The stand-in sees requests, not the bot's thinking: `quiet` is how long the bot may work
+        between fetching an update and its next request (retrieval takes milliseconds here). Use
+        it before asserting that nothing more was sent.
+        """
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                wait = 0.05
+                if self._idle():
+                    idle_for = now - self._last_activity
+                    if idle_for >= quiet:
+                        return
+                    wait = quiet - idle_for
+                remaining = deadline - now
+                if remaining <= 0:
+                    state = f"{self._active} request(s) under way, {self._polls_parked} long poll(s) parked"
+                    raise AssertionError(
+                        f"the bot was not idle within {timeout:g}s ({state})\n" + self._recent_report()
+                    )
+                self._changed.wait(min(wait, remaining))
 
     @property
     def commands(self) -> list[dict]:
@@ -1267,7 +1404,12 @@ class BotApiStandIn:
         return stored
 
     def _timeout_report(self, method: str, timeout: float, after: int) -> str:
-        lines = [f"no accepted {method} call matched within {timeout:g}s (looking from call #{after})"]
+        return f"no accepted {method} call matched within {timeout:g}s (looking from call #{after})\n" + (
+            self._recent_report()
+        )
+
+    def _recent_report(self) -> str:
+        lines = []
         recent = [c for c in self._calls if not (c.ok and c.method == "getUpdates")][-15:]
         lines += [f"  {c!r}" for c in recent] or ["  (no calls besides getUpdates)"]
         if self._updates:
@@ -1289,11 +1431,18 @@ class BotApiStandIn:
         return 404, _json({"ok": False, "error_code": 404, "description": "Not Found"}), "application/json"
 
     def _serve_api(
-        self, token: str, method: str, content_type: str, body: bytes, query: str, connection: socket.socket
-    ) -> tuple[int, bytes]:
+        self,
+        token: str,
+        method: str,
+        content_type: str,
+        body: bytes,
+        query: str,
+        connection: socket.socket,
+        request_line: str,
+    ) -> tuple[int, bytes, str]:
         name = method
         params: dict = {}
-        injected = False
+        fault: _Fault | None = None
         try:
             params = _parse_request(content_type, body, query)
             if token != self.token:
@@ -1304,36 +1453,99 @@ class BotApiStandIn:
             name, handler = known
             with self._lock:
                 pending = self._failures.get(name.lower())
-                if pending:
-                    failure = pending.pop(0)
-                    injected = True
-                    raise BotApiError(failure.error_code, failure.description, failure.parameters)
+                fault = pending.pop(0) if pending else None
+            if fault is not None and fault.kind == "error":
+                if fault.body is not None:
+                    self._record(name, params, False, None, fault.description, fault.error_code, True, "error")
+                    page = fault.body.replace("{request}", html.escape(request_line))
+                    return fault.error_code, page.encode("utf-8"), "text/html"
+                raise BotApiError(fault.error_code, fault.description, fault.parameters)
+            if fault is not None and fault.kind == "slow":
+                client_gone = self._hold(fault.seconds, connection)
+                # A late answer is an answer; a call whose client left counts only if the fault says
+                # so, and a long poll whose client left hands out nothing.
+                if client_gone and (not fault.applied or name == "getUpdates"):
+                    self._record(name, params, False, None, "injected: the client gave up waiting", None, True, "slow")
+                    raise _Abandoned
+            elif fault is not None and not fault.applied:
+                self._record(name, params, False, None, f"injected: {fault.kind}", None, True, fault.kind)
+                if fault.kind == "reset":
+                    raise _Reset
+                return 200, GARBLED_BODY, "application/json"
             if name == "getUpdates":
                 result = self._get_updates(params, connection)
             else:
                 with self._lock:
                     result = handler(params)
-        except _Abandoned:
+        except (_Abandoned, _Reset):
             raise
         except BotApiError as exc:
+            injected = fault is not None and fault.kind == "error"
             self._record(name, params, False, None, exc.description, exc.error_code, injected)
             answer: dict[str, Any] = {"ok": False, "error_code": exc.error_code, "description": exc.description}
             if exc.parameters:
                 answer["parameters"] = exc.parameters
-            return exc.error_code, _json(answer)
+            return exc.error_code, _json(answer), "application/json"
         except Exception as exc:  # a fault of the stand-in itself: make it loud
             description = f"Internal Server Error: {exc!r}\n{traceback.format_exc()}"
             self._record(name, params, False, None, description, 500, False)
-            return 500, _json({"ok": False, "error_code": 500, "description": description})
-        self._record(name, params, True, result, None, None, False)
-        return 200, _json({"ok": True, "result": result})
+            return 500, _json({"ok": False, "error_code": 500, "description": description}), "application/json"
+        payload = _json({"ok": True, "result": result})
+        if fault is None:
+            self._record(name, params, True, result, None, None, False)
+            return 200, payload, "application/json"
+        # The call took effect; its answer comes late, or never, or broken.
+        self._record(name, params, True, result, None, None, True, fault.kind)
+        if fault.kind == "reset":
+            raise _Reset
+        if fault.kind == "garbled":
+            return 200, payload[: len(payload) // 2], "application/json"
+        return 200, payload, "application/json"
+
+    def _hold(self, seconds: float, connection: socket.socket) -> bool:
+        """Keeps a request waiting up to seconds; True when its client gave up (or the stand-in stops) first."""
+        deadline = time.monotonic() + seconds
+        with self._changed:
+            while not self._stopping:
+                if _peer_closed(connection):
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(min(remaining, 0.05))
+        return True
 
     def _record(
-        self, method: str, params: dict, ok: bool, result: Any, error: str | None, code: int | None, injected: bool
+        self,
+        method: str,
+        params: dict,
+        ok: bool,
+        result: Any,
+        error: str | None,
+        code: int | None,
+        injected: bool,
+        fault: str | None = None,
     ) -> None:
         with self._changed:
-            self._calls.append(Call(len(self._calls), method, params, ok, copy.deepcopy(result), error, code, injected))
+            call = Call(len(self._calls), method, params, ok, copy.deepcopy(result), error, code, injected, fault=fault)
+            self._calls.append(call)
             self._changed.notify_all()
+
+    def _request_began(self) -> None:
+        with self._changed:
+            self._active += 1
+            self._last_activity = time.monotonic()
+            self._changed.notify_all()
+
+    def _request_ended(self) -> None:
+        with self._changed:
+            self._active -= 1
+            self._last_activity = time.monotonic()
+            self._changed.notify_all()
+
+    def _idle(self) -> bool:
+        """Every update fetched, a long poll parked, and no other request under way."""
+        return self._polls_parked > 0 and self._active == self._polls_parked and not self._updates
 
     # ---------------------------------------------------------------- updates
 
@@ -1365,6 +1577,7 @@ class BotApiStandIn:
             elif offset:
                 self._updates = [u for u in self._updates if u["update_id"] >= offset]
             deadline = time.monotonic() + min(timeout, MAX_LONG_POLL_SECONDS)
+            ended = self._polls_ended
             while True:
                 self._updates = [u for u in self._updates if _update_kind(u) in self._allowed_updates]
                 if self._updates or self._stopping:
@@ -1378,11 +1591,16 @@ class BotApiStandIn:
                         "make sure that only one bot instance is running",
                     )
                 remaining = deadline - time.monotonic()
-                if remaining <= 0:
+                if remaining <= 0 or ended != self._polls_ended:
                     return []
                 if _peer_closed(connection):
                     raise _Abandoned
-                self._changed.wait(min(remaining, 0.25))
+                self._polls_parked += 1
+                self._changed.notify_all()
+                try:
+                    self._changed.wait(min(remaining, 0.25))
+                finally:
+                    self._polls_parked -= 1
 
     def _set_webhook(self, params: dict) -> bool:
         url = params.get("url") or ""

@@ -30,6 +30,7 @@ from telegram.error import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    TelegramError,
 )
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
@@ -336,7 +337,7 @@ def test_get_updates_long_polls_and_respects_offset(standin):
     async def body(bot: Bot):
         started = time.monotonic()
         poll = asyncio.create_task(bot.get_updates(timeout=5))
-        await asyncio.sleep(0.2)
+        await asyncio.to_thread(standin.wait_polling)
         message = standin.push_message(CHAT, "/issue 2202")
         updates = await poll
         assert time.monotonic() - started < 1.0
@@ -354,7 +355,7 @@ def test_get_updates_long_polls_and_respects_offset(standin):
 def test_stop_wakes_a_waiting_poll(standin):
     async def body(bot: Bot):
         poll = asyncio.create_task(bot.get_updates(timeout=5))
-        await asyncio.sleep(0.1)
+        await asyncio.to_thread(standin.wait_polling)
         started = time.monotonic()
         await asyncio.to_thread(standin.stop)
         assert await poll == ()
@@ -509,6 +510,98 @@ def test_an_injected_429_surfaces_as_retry_after(standin):
     [failed, sent] = standin.calls("sendMessage")
     assert failed.injected and failed.error == "Too Many Requests: retry after 3" and sent.ok
     assert standin.rejected() == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [("reset", "httpx.(ReadError|RemoteProtocolError)"), ("garbled", "Invalid server response"), ("slow", "Timed out")],
+)
+@pytest.mark.parametrize("applied", [False, True], ids=["lost-on-the-way", "answer-lost"])
+def test_an_injected_fault_of_the_network_fails_the_call_and_applies_it_only_if_told(standin, kind, error, applied):
+    standin.push_message(CHAT, "/start")
+    standin.fault_next("sendMessage", kind, applied=applied)
+
+    async def body(bot: Bot):
+        with pytest.raises(TelegramError, match=error):
+            await bot.send_message(CHAT, "第一次", read_timeout=0.3)
+        await asyncio.to_thread(standin.wait_until, lambda: standin.calls("sendMessage"))  # a slow one: when it gave up
+        return await bot.send_message(CHAT, "第二次")
+
+    assert with_bot(standin, body).text == "第二次"
+    [faulted, sent] = standin.calls("sendMessage")
+    assert faulted.injected and faulted.fault == kind and faulted.ok is applied and sent.ok and not sent.injected
+    assert [m["text"] for m in standin.messages(CHAT)] == ["第一次", "第二次"] if applied else ["第二次"]
+    assert standin.rejected() == []
+
+
+def test_an_injected_5xx_can_be_a_proxy_page_that_echoes_the_request(standin):
+    standin.push_message(CHAT, "/start")
+    standin.fail_next("sendMessage", 502, page="<html><p>could not handle {request}</p></html>")
+    standin.fail_next("sendMessage", 500)
+    with pytest.raises(NetworkError, match=rf"Bad Gateway \(502\).*POST /bot{TOKEN}/sendMessage"):
+        with_bot(standin, lambda bot: bot.send_message(CHAT, "第一次"))
+    with pytest.raises(NetworkError, match="Internal Server Error"):
+        with_bot(standin, lambda bot: bot.send_message(CHAT, "第二次"))
+    assert [(c.error_code, c.injected) for c in standin.calls("sendMessage")] == [(502, True), (500, True)]
+    assert standin.messages(CHAT) == [] and standin.pending_faults("sendMessage") == 0
+
+
+def test_faults_on_get_updates_leave_the_updates_to_the_next_poll(standin):
+    standin.push_message(CHAT, "/start")
+    standin.fault_next("getUpdates", "reset", applied=True)
+    standin.fault_next("getUpdates", "garbled", applied=True)
+
+    async def body(bot: Bot):
+        for _ in range(2):
+            with pytest.raises(TelegramError):
+                await bot.get_updates(timeout=0)
+        return await bot.get_updates(timeout=0)
+
+    assert [u.message.text for u in with_bot(standin, body)] == ["/start"]
+
+
+def test_a_slow_poll_whose_client_left_hands_out_nothing(standin):
+    standin.push_message(CHAT, "/start")
+    standin.fault_next("getUpdates", "slow", applied=True)
+
+    async def body(bot: Bot):
+        with pytest.raises(TelegramError, match="Timed out"):
+            await bot.get_updates(timeout=0, read_timeout=0.3)
+        await asyncio.to_thread(standin.wait_until, lambda: standin.calls("getUpdates"))
+        return await bot.get_updates(timeout=0)
+
+    assert [u.message.text for u in with_bot(standin, body)] == ["/start"]
+    assert [(c.ok, c.fault) for c in standin.calls("getUpdates")] == [(False, "slow"), (True, None)]
+
+
+def test_end_polls_sends_a_parked_poll_home_empty(standin):
+    async def body(bot: Bot):
+        poll = asyncio.create_task(bot.get_updates(timeout=5))
+        await asyncio.to_thread(standin.wait_polling)
+        started = time.monotonic()
+        standin.end_polls()
+        assert await poll == ()
+        assert time.monotonic() - started < 0.5
+
+    with_bot(standin, body)
+
+
+def test_wait_idle_waits_for_every_update_fetched_and_a_parked_poll(standin):
+    async def body(bot: Bot):
+        with pytest.raises(AssertionError, match="not idle"):
+            await asyncio.to_thread(standin.wait_idle, 0.2)  # no poll parked
+        standin.push_message(CHAT, "/start")
+        poll = asyncio.create_task(bot.get_updates(timeout=5))
+        assert len(await poll) == 1
+        with pytest.raises(AssertionError, match="not idle"):
+            await asyncio.to_thread(standin.wait_idle, 0.3)  # the update is not confirmed yet
+        confirm = asyncio.create_task(bot.get_updates(offset=2, timeout=5))
+        await asyncio.to_thread(standin.wait_idle, 2)
+        assert not confirm.done()
+        standin.end_polls()
+        assert await confirm == ()
+
+    with_bot(standin, body)
 
 
 # ------------------------------------------------------------------------------ a real Application
