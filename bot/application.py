@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 import signal
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import urlparse
 
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -23,11 +24,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest, RequestData
 
 from retrieval.archive import Archive
 
 from . import messages
-from .handlers import AddressedToBot, Handlers
+from .handlers import AddressedToBot, Handlers, describe_fault, is_network_fault
 from .settings import BotSettings
 from .uploads import UploadWorker
 from .worker import ArchiveWorker
@@ -43,7 +45,71 @@ class BotStartError(Exception):
 # uploads are read in a process of their own.
 CONCURRENT_UPDATES = 32
 SEND_RETRIES = 3
+"""Retries of a request that met a network fault, and of one Telegram asked to wait (429)."""
+RETRY_BACKOFF_SECONDS = 0.5
+"""The first retry's wait; each next one waits twice as long (0.5, 1, 2 s)."""
+READ_TIMEOUT_SECONDS = 5.0
+"""How long a request waits for Telegram's answer (a long poll waits this beyond its own timeout)."""
+POLL_TIMEOUT_SECONDS = 10
+"""How long a long poll (getUpdates) waits for updates before Telegram answers with none."""
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
+
+
+class RetryingRequest(HTTPXRequest):
+    """Bot API requests that survive the network: a fault is logged in one line, without a
+    traceback, and a request other than getUpdates is tried again, up to SEND_RETRIES times with
+    a doubling wait. getUpdates is not retried here: python-telegram-bot's polling loop retries
+    it, forever.
+
+    Retried: timeouts, dropped connections, 5xx answers and answers that are not JSON, all of
+    which leave it unknown whether Telegram acted on the request. The Bot API has no idempotency
+    key, so a send whose answer was lost on the way back is sent again and arrives twice: a
+    rare duplicate is preferred to a question left without an answer. Telegram's refusals
+    (400 and 403) are answers, and are not retried. A 429 is logged here and waited out by the
+    rate limiter, which holds every other request meanwhile.
+    """
+
+    def __init__(self, *, polling: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.polling = polling
+
+    async def post(self, url: str, request_data: RequestData | None = None, **timeouts: Any) -> Any:
+        method = url.rsplit("/", 1)[-1]  # never the URL itself: it carries the token
+        for attempt in range(SEND_RETRIES + 1):
+            try:
+                return await super().post(url, request_data, **timeouts)
+            except RetryAfter as exc:
+                log.warning("%s refused: %s (429); waiting it out", method, describe_fault(exc))
+                raise
+            except NetworkError as exc:
+                if not is_network_fault(exc):
+                    raise
+                if self.polling:
+                    log.warning("%s failed: %s; polling goes on", method, describe_fault(exc))
+                    raise
+                if attempt == SEND_RETRIES:
+                    log.warning("%s failed: %s; giving up after %d tries", method, describe_fault(exc), attempt + 1)
+                    raise
+                wait = RETRY_BACKOFF_SECONDS * 2**attempt
+                log.warning(
+                    "%s failed: %s; retry %d of %d in %.1f s",
+                    method,
+                    describe_fault(exc),
+                    attempt + 1,
+                    SEND_RETRIES,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict:
+        """An answer that is not JSON is a fault of the way there, like a dropped connection: a
+        NetworkError to retry, not python-telegram-bot's logged TelegramError."""
+        try:
+            return json.loads(payload.decode("utf-8", "replace"))
+        except ValueError:
+            raise NetworkError("the Bot API's answer is not valid JSON") from None
 
 
 def build_application(settings: BotSettings, archive: Archive) -> Application:
@@ -71,6 +137,8 @@ def build_application(settings: BotSettings, archive: Archive) -> Application:
             )
         )
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=SEND_RETRIES))
+        .request(RetryingRequest(connection_pool_size=256, read_timeout=READ_TIMEOUT_SECONDS))
+        .get_updates_request(RetryingRequest(polling=True, connection_pool_size=1, read_timeout=READ_TIMEOUT_SECONDS))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(on_start)
         .post_shutdown(on_stop)
@@ -152,7 +220,7 @@ def run(app: Application, settings: BotSettings) -> None:
                 allowed_updates=Update.ALL_TYPES,
             )
         else:
-            app.run_polling(allowed_updates=Update.ALL_TYPES)
+            app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=POLL_TIMEOUT_SECONDS)
 
 
 @contextmanager

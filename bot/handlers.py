@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import textwrap
 import time
 from collections import OrderedDict
 
@@ -22,7 +23,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, FileSizeLimit, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes, filters
 
 from retrieval.archive import MAX_FILE_BYTES, Archive
@@ -288,10 +289,20 @@ class Handlers:
     # --- failures -----------------------------------------------------------------------
 
     async def error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log the failure and apologise to the user; the bot keeps serving."""
-        log.error("failed to handle an update", exc_info=context.error)
+        """Log the failure and apologise to the user; the bot keeps serving.
+
+        A network fault that outlasted the retries is expected, not a bug: one line, no traceback.
+        Without an update it came from polling, and the request that met it has logged it already.
+        """
+        expected = is_network_fault(context.error) or isinstance(context.error, RetryAfter)
         if not isinstance(update, Update):
+            if not expected:
+                log.error("failed to handle an update", exc_info=context.error)
             return
+        if expected:
+            log.warning("could not answer an update: %s", describe_fault(context.error))
+        else:
+            log.error("failed to handle an update", exc_info=context.error)
         query = update.callback_query
         chat = update.effective_chat
         try:
@@ -345,6 +356,18 @@ class Handlers:
             await bot.send_message(
                 chat_id, text, reply_markup=keyboard, reply_parameters=reply_to if index == 0 else None
             )
+
+
+def is_network_fault(error: BaseException | None) -> bool:
+    """A fault on the way to Telegram or back (a timeout, a dropped connection, a 5xx, a broken
+    answer), as opposed to Telegram refusing the request: BadRequest is a NetworkError too."""
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
+def describe_fault(error: BaseException | None) -> str:
+    """The error in one line for the log. Shortened only at spaces, so a token an error page echoed
+    is kept whole, where the entry point's log formatter finds it and hides it."""
+    return textwrap.shorten(" ".join(str(error).split()) or type(error).__name__, 400, placeholder=" …")
 
 
 def _sender_key(update: Update) -> int | None:
