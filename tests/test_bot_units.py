@@ -143,29 +143,31 @@ def test_saved_questions_expire(empty_archive, monkeypatch) -> None:
 def test_archive_calls_run_off_the_event_loop_so_other_chats_keep_moving(empty_archive) -> None:
     import asyncio
     import threading
-    import time as clock
 
     from bot.worker import ArchiveWorker
 
-    async def scenario() -> tuple[str, int]:
+    async def scenario() -> tuple[bool, str]:
         worker = ArchiveWorker(empty_archive)
-        ticks = 0
+        other_chat_served = threading.Event()
 
-        async def ticker() -> None:
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
+        async def other_chat() -> None:
+            await asyncio.sleep(0)  # a turn of the event loop, which a blocking archive call would never give
+            other_chat_served.set()
 
-        task = asyncio.create_task(ticker())
-        thread = await worker.run(lambda archive: (clock.sleep(0.3), threading.current_thread().name)[1])
-        task.cancel()
+        def busy(archive) -> tuple[bool, str]:
+            # The archive thread waits for the loop to serve another chat meanwhile; if the call
+            # ran on the loop itself, this would wait the full 5 s and return False.
+            return other_chat_served.wait(timeout=5), threading.current_thread().name
+
+        task = asyncio.create_task(other_chat())
+        served, thread = await worker.run(busy)
+        await task
         worker.close()
-        return thread, ticks
+        return served, thread
 
-    thread, ticks = asyncio.run(scenario())
+    served, thread = asyncio.run(scenario())
     assert thread.startswith("archive")
-    assert ticks >= 10, "the loop kept running while the archive was busy"
+    assert served, "the loop kept running while the archive was busy"
 
 
 # --- 原文 and uploads ------------------------------------------------------------------

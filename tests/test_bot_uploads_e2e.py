@@ -7,6 +7,7 @@ The PDFs are built by tests/fixtures/pdfs.py from bulletin texts written here.
 
 from __future__ import annotations
 
+import itertools
 import re
 import signal
 import time
@@ -43,14 +44,34 @@ SLACK = 0.15
 OCR_TIMEOUT = 180
 
 TYPESET_ARTICLES = (
-    ("东城区推进背街小巷精细化治理", "东城区以背街小巷环境精细化整治提升为抓手，组织街道社区逐条梳理问题清单。", "东城区文明办"),
-    ("西城区开展文明养犬宣传月活动", "西城区在全区范围开展文明养犬宣传月活动，志愿者走进社区公园发放倡议书。", "西城区文明办"),
-    ("石景山区打造志愿服务示范站点", "石景山区依托新时代文明实践站建设志愿服务示范站点，推动志愿服务常态化。", "石景山区文明办"),
-    ("门头沟区深化山区文明村镇创建", "门头沟区结合美丽乡村建设深化文明村镇创建，引导村民参与人居环境整治。", "门头沟区文明办"),
+    (
+        "东城区推进背街小巷精细化治理",
+        "东城区以背街小巷环境精细化整治提升为抓手，组织街道社区逐条梳理问题清单。",
+        "东城区文明办",
+    ),
+    (
+        "西城区开展文明养犬宣传月活动",
+        "西城区在全区范围开展文明养犬宣传月活动，志愿者走进社区公园发放倡议书。",
+        "西城区文明办",
+    ),
+    (
+        "石景山区打造志愿服务示范站点",
+        "石景山区依托新时代文明实践站建设志愿服务示范站点，推动志愿服务常态化。",
+        "石景山区文明办",
+    ),
+    (
+        "门头沟区深化山区文明村镇创建",
+        "门头沟区结合美丽乡村建设深化文明村镇创建，引导村民参与人居环境整治。",
+        "门头沟区文明办",
+    ),
 )
 SCANNED_ARTICLES = (
     ("顺义区推进文明乘车引导", "顺义区组织志愿者在地铁站口开展文明乘车引导，倡导排队候车、先下后上。", "顺义区文明办"),
-    ("大兴区开展垃圾分类桶前值守", "大兴区各街道组织党员志愿者开展垃圾分类桶前值守，指导居民正确投放。", "大兴区文明办"),
+    (
+        "大兴区开展垃圾分类桶前值守",
+        "大兴区各街道组织党员志愿者开展垃圾分类桶前值守，指导居民正确投放。",
+        "大兴区文明办",
+    ),
     ("昌平区建设文明实践阵地", "昌平区推动新时代文明实践所站建设，打造群众身边的理论宣讲阵地。", "昌平区文明办"),
 )
 
@@ -86,9 +107,13 @@ def bot(standin: BotApiStandIn, archive_db: Path, tmp_path_factory: pytest.TempP
         stop_bot(process)
 
 
+CHATS = itertools.count(20_000)
+
+
 @pytest.fixture
-def chat(request: pytest.FixtureRequest) -> int:
-    return 20_000 + abs(hash(request.node.name)) % 1_000_000
+def chat() -> int:
+    """A private chat (and user) of its own per test."""
+    return next(CHATS)
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +215,11 @@ def test_the_source_button_of_an_issue_replaced_since_answers_with_an_alert(
     standin: BotApiStandIn, pdf_upload, chat: int
 ) -> None:
     old = say(standin, chat, "/issue 2180")
-    extra = ("延庆区开展冬奥文明宣传", "延庆区组织志愿者深入社区宣传冬奥知识，营造文明迎冬奥的浓厚氛围。", "延庆区文明办")
+    extra = (
+        "延庆区开展冬奥文明宣传",
+        "延庆区组织志愿者深入社区宣传冬奥知识，营造文明迎冬奥的浓厚氛围。",
+        "延庆区文明办",
+    )
     revised = typeset(2180, 8, TYPESET_ARTICLES + (extra,))
     assert "已更新 总第2180期" in upload(standin, ADMIN, "总第2180期（修订）.pdf", revised.data)
     mark = standin.mark()
