@@ -147,7 +147,7 @@ class Handlers:
         reply = await self.worker.run(conversation.ask, question)
         key = None
         if isinstance(reply, AnswerPage) and reply.has_more:
-            key = await self.worker.run(Archive.save_question, reply.answer.question)
+            key = await self.worker.run(Archive.save_question, reply.answer.question, update.effective_chat.id)
         await self._reply(update, context, reply, key)
         hits = len(reply.answer.hits) if isinstance(reply, AnswerPage) else 0
         log.info("answered a question in %.1f ms with %d hits", (time.perf_counter() - started) * 1000, hits)
@@ -207,14 +207,12 @@ class Handlers:
 
     async def _turn_page(self, update: Update, context: ContextTypes.DEFAULT_TYPE, request: PageRequest) -> None:
         query = update.callback_query
-        question = await self.worker.run(Archive.saved_question, request.key)
-        if question is None:
-            await self._ack(query, messages.EXPIRED)
-            return
-        page = await self.worker.run(conversation.ask, question, request.page)
-        await self._ack(query)
+        # The chat owns the questions saved in it: a key carried into another chat finds nothing.
+        page = await self.worker.run(conversation.turn_page, request.key, request.page, query.message.chat.id)
         if not isinstance(page, AnswerPage):
+            await self._ack(query, page.text)
             return
+        await self._ack(query)
         try:
             # By chat and message id: a message too old to arrive whole (InaccessibleMessage) can still be edited.
             await context.bot.edit_message_text(

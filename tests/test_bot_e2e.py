@@ -19,7 +19,7 @@ from bot_api_standin import BotApiStandIn, Call
 from bulletin_text import HEADER, bulletin
 from conftest import ROOT, SAMPLE_ARCHIVE
 
-from retrieval.archive import Archive
+from retrieval.archive import Archive, state_path_of
 
 TOKEN = "424242:e2e-SECRET-token-never-logged"
 ADMIN = 1001
@@ -139,15 +139,9 @@ def replies(standin: BotApiStandIn, chat_id: int, after: int, count: int) -> lis
 
 
 def age_saved_questions(archive_db: Path, seconds: int) -> None:
-    """Make the questions saved for "more results" older: they are kept in the bot's state file
-    beside the archive (archive.state.db), or in the archive itself where that file is not used."""
-    for path in (archive_db.with_name(f"{archive_db.stem}.state{archive_db.suffix}"), archive_db):
-        if path.exists():
-            with sqlite3.connect(path) as db:
-                if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'saved_questions'").fetchone():
-                    db.execute("UPDATE saved_questions SET saved_at = saved_at - ?", [seconds])
-                    return
-    raise AssertionError(f"no saved questions beside or in {archive_db}")
+    """Make the questions saved for "more results" older; they live in the bot's state file beside the archive."""
+    with sqlite3.connect(state_path_of(archive_db)) as db:
+        assert db.execute("UPDATE saved_questions SET saved_at = saved_at - ?", [seconds]).rowcount > 0
 
 
 def buttons(call: Call) -> list[dict]:
