@@ -20,6 +20,8 @@ from .parse import parse_bulletin
 from .readers import Progress, read_document
 from .store import ArticleRecord, FileRecord, IssueRecord, PassageRecord, SaveResult, Store
 from .tokenize import Tokenizer
+from .worker_lifetime import context as worker_context
+from .worker_lifetime import die_with_parent
 
 # Bump when parsing, chunking or tokenizing changes, so re-ingesting rebuilds stored issues.
 PIPELINE_VERSION = 3
@@ -260,7 +262,10 @@ def _preparer(
     if len(files) < PARALLEL_FROM or workers < 2:
         yield (prepare_file(tokenizer, p, known, _pages_of(p, on_page)) for p in files)
         return
-    with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(tokenizer.files, known)) as pool:
+    # The workers end with this process, even when it is killed (kill -9): see worker_lifetime.
+    with ProcessPoolExecutor(
+        workers, mp_context=worker_context(), initializer=_start_worker, initargs=(tokenizer.files, known)
+    ) as pool:
         yield _ahead(pool, files)
 
 
@@ -286,6 +291,7 @@ _worker_known: Known = {}
 
 def _start_worker(files: tuple[Path, Path], known: Known) -> None:
     global _worker_tokenizer, _worker_known
+    die_with_parent()
     _worker_tokenizer = Tokenizer(*files)
     _worker_known = known
 
