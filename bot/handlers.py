@@ -26,7 +26,7 @@ from telegram.constants import ChatType, FileSizeLimit, ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes, filters
 
-from retrieval.archive import MAX_FILE_BYTES, Archive
+from retrieval.archive import MAX_FILE_BYTES, Archive, ArchiveError
 from retrieval.models import IngestReport
 
 from . import conversation, messages
@@ -280,6 +280,9 @@ class Handlers:
             return await self.uploads.ingest(data, name, lambda p: shown.show(messages.upload_progress(p)))
         except UploadInterrupted:
             return IngestReport(name=name, error=messages.UPLOAD_INTERRUPTED)
+        except ArchiveError as exc:  # the archive busy past the timeout (a CLI ingest), full, read-only …
+            log.warning("the upload %s was not stored: %s", name, exc)
+            return IngestReport(name=name, error=str(exc))
         except Exception:  # a failed download or a fault of the reader: logged, and the admin told
             log.exception("reading the upload %s failed", name)
             return IngestReport(name=name, error=messages.UPLOAD_FAILED)
