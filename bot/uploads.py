@@ -10,30 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import itertools
 import multiprocessing
 import os
 import signal
-import sys
 import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from retrieval.archive import Archive
+from retrieval.archive import Archive, die_with_parent, worker_context
 from retrieval.models import IngestReport
 
 # The worker yields the CPU to the process answering questions.
 WORKER_NICENESS = 10
 RELAY_JOIN_SECONDS = 2.0
-# How often the worker looks for the bot where the kernel does not watch for it.
-WATCH_SECONDS = 0.5
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-EXIT_ORPHANED = 70
 
 
 @dataclass(frozen=True)
@@ -131,15 +124,11 @@ class UploadWorker:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            context = multiprocessing.get_context("spawn")
+            # Its worker dies with the bot, even a bot killed with -9 (retrieval/worker_lifetime.py).
+            context = worker_context("spawn")
             self._queue = context.Queue()
-            # The pool starts its worker in the submit that follows, on this thread (see _die_with_bot).
-            from_main_thread = threading.current_thread() is threading.main_thread()
             self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=context,
-                initializer=start_worker,
-                initargs=(self._queue, os.getpid(), from_main_thread),
+                max_workers=1, mp_context=context, initializer=start_worker, initargs=(self._queue,)
             )
             self._relay = threading.Thread(
                 target=self._relay_progress,
@@ -191,39 +180,14 @@ def _processes(pool: ProcessPoolExecutor | None) -> list[multiprocessing.process
 _progress_queue: multiprocessing.Queue | None = None
 
 
-def start_worker(progress_queue: multiprocessing.Queue, bot_pid: int, from_main_thread: bool) -> None:
+def start_worker(progress_queue: multiprocessing.Queue) -> None:
     """Runs once as the worker process starts."""
     global _progress_queue
-    _die_with_bot(bot_pid, from_main_thread)
+    die_with_parent()  # it would otherwise wait for files forever after a kill -9 of the bot
     _progress_queue = progress_queue
     # Ctrl-C reaches the whole process group; the bot decides when its worker stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(WORKER_NICENESS)
-
-
-def _die_with_bot(bot_pid: int, from_main_thread: bool) -> None:
-    """The worker ends with the bot, even a bot killed with -9, which nothing would tell it of: it
-    would wait for files forever, holding its memory.
-
-    On Linux the kernel sends SIGKILL when the worker's parent ends (PR_SET_PDEATHSIG); the parent
-    it follows is the *thread* that started the worker, so it is asked only when that was the bot's
-    main thread, which lives as long as the bot. Everywhere, a thread watches for the bot's end.
-    (retrieval/worker_lifetime.py does the same for ingest's workers; bot/ imports only the
-    archive's API, so the few lines are here again.)
-    """
-    if from_main_thread and sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), 0, 0, 0)
-    if os.getppid() != bot_pid:  # the bot ended before the kernel was asked: no signal will come
-        os._exit(EXIT_ORPHANED)
-    threading.Thread(target=_watch_bot, args=(bot_pid,), name="bot-watch", daemon=True).start()
-
-
-def _watch_bot(bot_pid: int) -> None:
-    """A daemon thread: end the worker once the bot has ended (an orphan's parent pid changes)."""
-    while os.getppid() == bot_pid:
-        time.sleep(WATCH_SECONDS)
-    os._exit(EXIT_ORPHANED)
 
 
 def ingest_in_worker(

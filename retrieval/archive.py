@@ -37,6 +37,8 @@ from .store import Store
 from .synonyms import Synonyms
 from .text import split_sentences
 from .tokenize import Tokenizer
+from .worker_lifetime import context as worker_context
+from .worker_lifetime import die_with_parent
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -48,8 +50,10 @@ __all__ = [
     "StaleIndex",
     "UnknownArticle",
     "UnknownIssue",
+    "die_with_parent",
     "format_label",
     "split_sentences",
+    "worker_context",
 ]
 
 # How long a question stays behind its "more results" button.
