@@ -82,6 +82,8 @@ class Prepared:
     record: IssueRecord
     passages: int
     chars: int
+    path: Path | None = None
+    """The file on disk, when it came from one (its name above may have escapes in it)."""
 
 
 # sha256 of the files issues are read from now -> (issue, format): the same bytes again are
@@ -95,6 +97,7 @@ def prepare_bytes(
     tokenizer: Tokenizer, data: bytes, name: str, known: Known | None = None, progress: Progress | None = None
 ) -> Prepared | IngestReport:
     """Read, parse, chunk and tokenize one file: the CPU-bound part of ingest, no database."""
+    name = _storable(name)
     sha256 = hashlib.sha256(data).hexdigest()
     if known and sha256 in known:
         ref, fmt = known[sha256]
@@ -121,10 +124,16 @@ def prepare_bytes(
     )
 
 
+def _storable(name: str) -> str:
+    """A file name as text SQLite can store: a name that is not valid UTF-8 on disk (a GBK name
+    on Linux) reaches Python with lone surrogates, kept here as escapes."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def prepare_file(
     tokenizer: Tokenizer, path: Path, known: Known | None = None, progress: Progress | None = None
 ) -> Prepared | IngestReport:
-    name = str(path)
+    name = _storable(str(path))
     if not path.exists():
         return IngestReport(name=name, error="文件不存在，请检查路径。")
     try:
@@ -134,7 +143,8 @@ def prepare_file(
         return IngestReport(name=name, error=str(exc))
     except OSError as exc:
         return IngestReport(name=name, error=f"无法读取文件（{exc.strerror}），请检查权限。")
-    return prepare_bytes(tokenizer, data, name, known, progress)
+    prepared = prepare_bytes(tokenizer, data, name, known, progress)
+    return replace(prepared, path=path) if isinstance(prepared, Prepared) else prepared
 
 
 def ingest_bytes(
@@ -222,7 +232,7 @@ def _with_file_bytes(item: Prepared) -> Prepared | IngestReport:
     if file is None or file.data is not None:
         return item
     try:
-        data = Path(item.name).read_bytes()
+        data = (item.path or Path(item.name)).read_bytes()
     except OSError as exc:
         return IngestReport(name=item.name, error=f"无法读取文件（{exc.strerror}），请检查权限。")
     if hashlib.sha256(data).hexdigest() != file.meta.sha256:

@@ -300,10 +300,5 @@ def test_a_folder_of_junk_gives_one_report_per_file_and_changes_nothing(archives
             check(archives, archive, report)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retrieval/ingest.py binds the name to SQLite as is: a lone surrogate raises UnicodeEncodeError."
-    " Enable once prepare_bytes stores a UTF-8-safe name.",
-)
 def test_a_file_name_that_is_not_valid_unicode_is_stored_or_refused_cleanly(archives: Archives) -> None:
     ingest_once(archives, bulletin().replace("2165", "2167").encode(), "\udc80简报.txt")
