@@ -306,3 +306,25 @@ def test_a_button_of_a_replaced_article_says_it_is_gone_not_another_article(empt
         reply = conversation.article(empty_archive, old)
         assert isinstance(reply, conversation.Notice), f"article {old} opened another article"
         assert "已不在档案中" in reply.text
+
+
+def test_a_backup_taken_while_the_bot_serves_holds_what_it_serves(db: Path, tmp_path: Path) -> None:
+    from bot_api_standin import BotApiStandIn
+    from test_bot_e2e import TOKEN, replies, start_bot
+
+    with BotApiStandIn(TOKEN) as standin:
+        bot = start_bot(standin, db, tmp_path / "bot.log")
+        try:
+            mark = standin.mark()
+            standin.push_message(7001, "背街小巷环境精细化整治")
+            result = run("backup", str(tmp_path / "copy.db"), "--db", str(db))  # while it answers
+            assert result.returncode == 0, result.stderr
+            [answer] = replies(standin, 7001, mark, 1)
+            assert "总第2202期" in answer.params["text"]
+        finally:
+            bot.terminate()
+            bot.wait(30)
+    assert counts(tmp_path / "copy.db") == counts(db)
+    restored = tmp_path / "restored.db"
+    shutil.copy(tmp_path / "copy.db", restored)
+    assert "总第2202期" in run("ask", "背街小巷环境精细化整治", "--db", str(restored)).stdout
