@@ -1,4 +1,5 @@
-"""Parsing what users type: which issue a /issue argument names, and what is small talk."""
+"""Parsing what users type: which issue a /issue argument names, which year a /year argument names,
+and what is small talk."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from retrieval.models import StoredIssue
 
 _TOTAL = re.compile(r"^(?:总\s*)?(?:第\s*)?(\d{1,5})\s*(?:期)?$")
 _YEAR_NUMBER = re.compile(r"^((?:19|20)\d{2})\s*(?:[-/.]|年\s*(?:第)?)\s*(\d{1,3})\s*(?:期)?$")
+# "2022", "2022年", "2022 2", "2022年第2页" (after NFKC, so full-width digits count); ASCII digits only.
+_YEAR_PAGE = re.compile(r"([0-9]{1,9})(?:\s*年)?(?:\s*(?:第\s*)?([0-9]{1,4})\s*页?)?")
 DEEP_LINK_PREFIX = "issue_"
 _GREETINGS = frozenset(
     "你好 您好 你好啊 hi hello hey 嗨 哈喽 在吗 在不在 早上好 下午好 晚上好 谢谢 多谢 感谢 好的 再见 拜拜 ok 嗯".split()
@@ -40,6 +43,15 @@ def parse_issue_query(argument: str) -> IssueQuery | None:
     if m := _TOTAL.match(text):
         return IssueQuery(total=int(m.group(1)))
     return None
+
+
+def parse_year_query(argument: str) -> tuple[int, int | None] | None:
+    """'2022' -> (2022, None); '２０２２年 2' -> (2022, 1): the year and the 0-based page typed, if any.
+    Whether the year is plausible is the caller's to judge."""
+    m = _YEAR_PAGE.fullmatch(unicodedata.normalize("NFKC", argument).strip())
+    if m is None:
+        return None
+    return int(m.group(1)), (int(m.group(2)) - 1 if m.group(2) else None)
 
 
 def find_issue(archive: Archive, query: IssueQuery) -> StoredIssue:

@@ -6,19 +6,24 @@ it into Telegram HTML or terminal text.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
 
 from retrieval.archive import Archive, ArchiveError, UnknownArticle, UnknownIssue
 from retrieval.models import Answer, ArchiveStats, IssueRef, SourceFile, StoredArticle, StoredIssue
 
-from . import messages
-from .commands import deep_link_issue, find_issue, is_small_talk, parse_issue_query
+from . import browse_text, messages
+from .commands import deep_link_issue, find_issue, is_small_talk, parse_issue_query, parse_year_query
 
 PER_PAGE = 3
 MAX_PAGES = 5
 # Telegram's limit for a file a bot sends (sendDocument).
 MAX_SEND_BYTES = 50 * 1024 * 1024
+# Issues on one page of a year: their titles must fit one message (the renderer shortens the rest).
+YEAR_PAGE_ISSUES = 5
+# Years a bulletin can plausibly carry; anything else is a typing slip, not a year to look up.
+FIRST_YEAR = 1949
 
 
 @dataclass(frozen=True)
@@ -71,7 +76,34 @@ class Notice:
     text: str
 
 
-Reply = AnswerPage | IssueView | ArticleView | StatsView | Notice
+@dataclass(frozen=True)
+class YearsView:
+    """The years held, with how many issues each; `note` says why they are offered, if not asked."""
+
+    years: tuple[tuple[int, int], ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class YearView:
+    """One page (0-based) of a year's issues, by 期号; `count` is how many the year holds."""
+
+    year: int
+    issues: tuple[StoredIssue, ...]
+    page: int
+    pages: int
+    count: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.page + 1 < self.pages
+
+
+Reply = AnswerPage | IssueView | ArticleView | StatsView | YearsView | YearView | Notice
 
 
 def ask(archive: Archive, question: str, page: int = 0) -> AnswerPage | Notice:
@@ -93,7 +125,10 @@ def turn_page(archive: Archive, key: str, page: int, owner: int | None = None) -
     return ask(archive, saved, page)
 
 
-def issue(archive: Archive, argument: str) -> IssueView | Notice:
+def issue(archive: Archive, argument: str) -> IssueView | YearsView | Notice:
+    """The issue an argument names; without one, the years to browse instead of a usage line."""
+    if not argument.strip():
+        return years(archive, note=browse_text.ISSUE_WITHOUT_NUMBER)
     query = parse_issue_query(argument)
     if query is None:
         return Notice(messages.ISSUE_USAGE)
@@ -101,6 +136,43 @@ def issue(archive: Archive, argument: str) -> IssueView | Notice:
         return IssueView(find_issue(archive, query))
     except UnknownIssue as exc:
         return Notice(messages.unknown_issue(query.label, exc.nearest))
+
+
+def open_issue(archive: Archive, total: int) -> IssueView | Notice:
+    """An issue by its 总期号, as its button (on a page of a year) opens it."""
+    try:
+        return IssueView(archive.issue(total))
+    except UnknownIssue as exc:
+        return Notice(messages.unknown_issue(f"总第{total}期", exc.nearest))
+
+
+def years(archive: Archive, note: str | None = None) -> YearsView | Notice:
+    """/years: every year held with its number of issues."""
+    held = tuple(archive.years())
+    return YearsView(held, note) if held else Notice(messages.EMPTY_ARCHIVE)
+
+
+def year(archive: Archive, argument: str, page: int = 0) -> YearView | YearsView | Notice:
+    """/year 2022 (or 2022年, ２０２２, 2022 2 for its second page): a page of that year's issues."""
+    query = parse_year_query(argument)
+    if query is None:
+        return Notice(browse_text.YEAR_USAGE)
+    number, typed_page = query
+    return year_page(archive, number, page if typed_page is None else typed_page)
+
+
+def year_page(archive: Archive, number: int, page: int) -> YearView | YearsView | Notice:
+    """Page `page` (0-based) of a year, as a button asks for it; a year or page not held gets a notice."""
+    if not FIRST_YEAR <= number <= dt.date.today().year + 1:
+        return Notice(browse_text.YEAR_OUT_OF_RANGE.format(year=number))
+    offset = max(page, 0) * YEAR_PAGE_ISSUES
+    issues, count = archive.issues_in_year(number, offset=offset, limit=YEAR_PAGE_ISSUES)
+    if count == 0:
+        return years(archive, note=browse_text.YEAR_EMPTY.format(year=number))
+    pages = -(-count // YEAR_PAGE_ISSUES)
+    if not 0 <= page < pages or not issues:
+        return Notice(browse_text.PAGE_GONE.format(year=number, page=page + 1, pages=pages))
+    return YearView(number, tuple(issues), page, pages, count)
 
 
 def latest(archive: Archive) -> IssueView | Notice:
@@ -144,7 +216,7 @@ def stats(archive: Archive) -> StatsView:
 def start(archive: Archive, argument: str) -> IssueView | Notice:
     """/start: the help text, or the issue a deep link names (t.me/<bot>?start=issue_2202)."""
     number = deep_link_issue(argument)
-    return issue(archive, number) if number is not None else Notice(messages.HELP)
+    return issue(archive, number) if number else Notice(messages.HELP)
 
 
 def respond(archive: Archive, line: str) -> Reply | None:
@@ -162,6 +234,10 @@ def respond(archive: Archive, line: str) -> Reply | None:
         return issue(archive, argument)
     if command == "/stats":
         return stats(archive)
+    if command == "/years":
+        return years(archive)
+    if command == "/year":
+        return year(archive, argument)
     if command == "/ask":
         return ask(archive, argument) if argument.strip() else Notice(messages.ASK_USAGE)
     if command == "/start":

@@ -2,7 +2,9 @@
 
 "p:<key>:<page>" shows a page of a saved question (the question itself stays in the database);
 "a:<article id>" sends an article's whole text;
-"f:<总期号>:<start of the file's sha256>" sends an issue's original file, if it is still that file.
+"f:<总期号>:<start of the file's sha256>" sends an issue's original file, if it is still that file;
+"y:<year>:<page>" shows a page (0-based) of a year's issues, "ys" the years held;
+"i:<总期号>" opens an issue, as /issue does.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from retrieval.models import StoredIssue
 
-from . import messages
-from .conversation import AnswerPage
+from . import browse_text, messages
+from .conversation import AnswerPage, YearsView, YearView
 
 MAX_ISSUE_BUTTONS = 50
 # Matched whole (fullmatch: "$" would let a trailing newline through), ASCII digits only.
@@ -23,6 +25,12 @@ _PAGE = re.compile(r"p:([A-Za-z0-9_-]{1,32}):([0-9]{1,2})")
 _ARTICLE = re.compile(r"a:([0-9]{1,12})")
 SOURCE_HASH_CHARS = 16
 _SOURCE = re.compile(rf"f:([0-9]{{1,6}}):([0-9a-f]{{{SOURCE_HASH_CHARS}}})")
+_YEAR = re.compile(r"y:([0-9]{4}):([0-9]{1,3})")
+_ISSUE = re.compile(r"i:([0-9]{1,6})")
+YEARS_DATA = "ys"
+YEARS_PER_ROW = 4
+# Telegram refuses a keyboard of more than 100 buttons; the latest years are kept.
+MAX_YEAR_BUTTONS = 96
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,25 @@ class SourceRequest:
     sha256: str
 
 
-CallbackRequest = PageRequest | ArticleRequest | SourceRequest
+@dataclass(frozen=True)
+class YearRequest:
+    """Page `page` (0-based) of the issues of `year`."""
+
+    year: int
+    page: int
+
+
+@dataclass(frozen=True)
+class YearsRequest:
+    """The years held."""
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    total: int
+
+
+CallbackRequest = PageRequest | ArticleRequest | SourceRequest | YearRequest | YearsRequest | IssueRequest
 
 
 def parse_callback(data: object) -> CallbackRequest | None:
@@ -57,6 +83,12 @@ def parse_callback(data: object) -> CallbackRequest | None:
         return ArticleRequest(int(m.group(1)))
     if m := _SOURCE.fullmatch(data):
         return SourceRequest(int(m.group(1)), m.group(2))
+    if m := _YEAR.fullmatch(data):
+        return YearRequest(int(m.group(1)), int(m.group(2)))
+    if m := _ISSUE.fullmatch(data):
+        return IssueRequest(int(m.group(1)))
+    if data == YEARS_DATA:
+        return YearsRequest()
     return None
 
 
@@ -70,6 +102,14 @@ def article_data(article_id: int) -> str:
 
 def source_data(total: int, sha256: str) -> str:
     return f"f:{total}:{sha256[:SOURCE_HASH_CHARS].lower()}"
+
+
+def year_data(year: int, page: int) -> str:
+    return f"y:{year}:{page}"
+
+
+def issue_data(total: int) -> str:
+    return f"i:{total}"
 
 
 def answer_keyboard(page: AnswerPage, key: str | None) -> InlineKeyboardMarkup | None:
@@ -112,3 +152,32 @@ def issue_keyboard(issue: StoredIssue) -> InlineKeyboardMarkup | None:
         data = source_data(issue.ref.total, issue.file.sha256)
         rows.append([InlineKeyboardButton(messages.source_button(issue.file.format), callback_data=data)])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def years_keyboard(view: YearsView) -> InlineKeyboardMarkup:
+    """A button per year held (its first page), a few to a row."""
+    buttons = [
+        InlineKeyboardButton(browse_text.year_count(year, count), callback_data=year_data(year, 0))
+        for year, count in view.years[-MAX_YEAR_BUTTONS:]
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + YEARS_PER_ROW] for i in range(0, len(buttons), YEARS_PER_ROW)])
+
+
+def year_keyboard(view: YearView) -> InlineKeyboardMarkup:
+    """A button per issue on the page; then ‹ 上一页 / 全部年份 / 下一页 ›."""
+    rows = [
+        [InlineKeyboardButton(browse_text.issue_button(issue.ref), callback_data=issue_data(issue.ref.total))]
+        for issue in view.issues
+    ]
+    nav = []
+    if view.has_previous:
+        nav.append(
+            InlineKeyboardButton(browse_text.PREVIOUS_PAGE_BUTTON, callback_data=year_data(view.year, view.page - 1))
+        )
+    nav.append(InlineKeyboardButton(browse_text.ALL_YEARS_BUTTON, callback_data=YEARS_DATA))
+    if view.has_next:
+        nav.append(
+            InlineKeyboardButton(browse_text.NEXT_PAGE_BUTTON, callback_data=year_data(view.year, view.page + 1))
+        )
+    rows.append(nav)
+    return InlineKeyboardMarkup(rows)

@@ -12,12 +12,14 @@ import re
 from retrieval.archive import split_sentences
 from retrieval.models import Hit, StoredIssue
 
-from . import messages
-from .conversation import AnswerPage, ArticleView, SourceDocument
+from . import browse_text, messages
+from .conversation import AnswerPage, ArticleView, SourceDocument, YearsView, YearView
 
 MESSAGE_LIMIT = 4096
 TITLE_CHARS = 200
 SOURCE_CHARS = 100
+# Titles in a year's list are shortened further: five issues of titles share one message.
+YEAR_TITLE_CHARS = 60
 BLOCK_SEPARATOR = "\n\n"
 
 _TAG = re.compile(r"<[^>]*>")
@@ -123,6 +125,49 @@ def article_messages(view: ArticleView) -> list[str]:
     if len(parts) == 1:
         return parts
     return [part if i == 1 else continuation(i, len(parts)) + part for i, part in enumerate(parts, start=1)]
+
+
+# --- browsing by year ------------------------------------------------------------
+
+
+def years_message(view: YearsView) -> str:
+    """Why the years are offered (or a heading), one line per year with its issues, and a hint;
+    the earliest years give way should they ever outgrow one message."""
+    head = escape(view.note or browse_text.YEARS_HEADING)
+    tail = escape(browse_text.YEARS_HINT)
+    lines = [escape(browse_text.year_count(year, count)) for year, count in view.years]
+    while lines and visible_length("\n".join([head, *lines, tail])) > MESSAGE_LIMIT:
+        lines.pop(0)
+    return "\n".join([head, *lines, tail])
+
+
+def year_message(view: YearView) -> str:
+    """The year, its count and the page; then each issue of the page with its article titles.
+    Each issue gets an equal share of the message, so the page never outgrows it."""
+    heading = f"<b>{escape(browse_text.year_heading(view.year, view.count, view.page, view.pages))}</b>"
+    gaps = len(view.issues) * utf16_length(BLOCK_SEPARATOR)
+    share = (MESSAGE_LIMIT - visible_length(heading) - gaps) // max(len(view.issues), 1)
+    return BLOCK_SEPARATOR.join([heading] + [year_entry(issue, share) for issue in view.issues])
+
+
+def year_entry(issue: StoredIssue, budget: int) -> str:
+    """第N期 · 总第N期 · date, then numbered titles while they fit the budget; "……另有N篇" for the
+    rest (room for that line is kept all along)."""
+    lines = [f"<b>{escape(browse_text.issue_line(issue.ref))}</b>"]
+    size = visible_length(lines[0])
+    articles = issue.articles
+    if not articles:
+        lines.append(escape(browse_text.NO_ARTICLES))
+    for number, article in enumerate(articles, start=1):
+        line = f"{number}. {escape(one_line(article.title, YEAR_TITLE_CHARS))}"
+        left = len(articles) - number
+        reserve = 1 + utf16_length(browse_text.MORE_ARTICLES.format(count=left)) if left else 0
+        if size + 1 + visible_length(line) + reserve > budget:
+            lines.append(escape(browse_text.MORE_ARTICLES.format(count=left + 1)))
+            break
+        lines.append(line)
+        size += 1 + visible_length(line)
+    return "\n".join(lines)
 
 
 def notice_message(text: str) -> str:

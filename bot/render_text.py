@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from retrieval.models import Answer, StoredIssue
 
-from . import messages
-from .conversation import AnswerPage, ArticleView, IssueView, Reply, StatsView
+from . import browse_text, messages
+from .conversation import AnswerPage, ArticleView, IssueView, Reply, StatsView, YearsView, YearView
 
 
 def render(reply: Reply) -> str:
@@ -17,6 +17,10 @@ def render(reply: Reply) -> str:
         return render_article(reply)
     if isinstance(reply, StatsView):
         return messages.stats(reply.stats)
+    if isinstance(reply, YearsView):
+        return render_years(reply)
+    if isinstance(reply, YearView):
+        return render_year(reply)
     return reply.text
 
 
@@ -54,3 +58,20 @@ def render_issue(issue: StoredIssue, full: bool = False) -> str:
 def render_article(view: ArticleView) -> str:
     article = view.article
     return f"{article.title}\n\n{article.text}\n\n{messages.citation(view.ref, article.source, article.page)}"
+
+
+def render_years(view: YearsView) -> str:
+    lines = [view.note or browse_text.YEARS_HEADING]
+    lines += [browse_text.year_count(year, count) for year, count in view.years]
+    return "\n".join([*lines, browse_text.YEARS_HINT_TEXT])
+
+
+def render_year(view: YearView) -> str:
+    """A page of a year: each issue with all its titles; the command for the next page, if any."""
+    blocks = [browse_text.year_heading(view.year, view.count, view.page, view.pages)]
+    for issue in view.issues:
+        titles = [f"{n}. {a.title}" for n, a in enumerate(issue.articles, start=1)] or [browse_text.NO_ARTICLES]
+        blocks.append("\n".join([browse_text.issue_line(issue.ref), *titles]))
+    if view.has_next:
+        blocks.append(browse_text.NEXT_PAGE_HINT.format(year=view.year, page=view.page + 2))
+    return "\n\n".join(blocks)
