@@ -71,6 +71,17 @@ def answer(
     return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.NO_MATCH)
 
 
+def topic_hit(store: Store, tokenizer: Tokenizer, synonyms: Synonyms, topic: str, total: int) -> Hit | None:
+    """The best hit in one issue for a followed topic, through the same ranking and no-answer
+    threshold as a question limited to that issue (never widened to the archive); None when the
+    issue does not answer it."""
+    query = Query.of(tokenizer, synonyms, clean_question(topic))
+    if query.empty:
+        return None
+    hits, _, _ = _hits(store, tokenizer, query, Filters(total=total), 1, 0)
+    return hits[0] if hits else None
+
+
 def rank(store: Store, tokenizer: Tokenizer, synonyms: Synonyms, question: str, limit: int = 10) -> list[int]:
     """The ranking alone, for measuring it: article ids, best first, over the whole archive.
 

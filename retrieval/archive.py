@@ -30,7 +30,7 @@ from .errors import (
 )
 from .fingerprint import changed_parts, fingerprint
 from .ingest import PageProgress, ingest_bytes, ingest_paths
-from .models import Answer, ArchiveStats, IngestReport, IssueRef, SourceFile, StoredArticle, StoredIssue
+from .models import Answer, ArchiveStats, Hit, IngestReport, IssueRef, SourceFile, StoredArticle, StoredIssue
 from .readers import Progress, format_label
 from .saved_questions import SavedQuestions
 from .store import Store
@@ -219,6 +219,41 @@ class Archive:
         if self._saved is None:
             self._saved = SavedQuestions(self.state_path)
         return self._saved
+
+    def years(self) -> list[tuple[int, int]]:
+        """(year, issues held), by year."""
+        with self._reading():
+            return self.store.years()
+
+    def issues_in_year(self, year: int, offset: int = 0, limit: int = 10) -> tuple[list[StoredIssue], int]:
+        """A page of a year's issues by 期号, and how many the year holds."""
+        with self._reading():
+            totals, count = self.store.totals_in_year(year, offset, limit)
+            return [self.store.issue(t) for t in totals], count
+
+    def issue_log_position(self) -> int:
+        """Where the log of new issues stands (0 before the first): cheap, for watching it."""
+        with self._reading():
+            return self.store.issue_log_position()
+
+    def new_issues_since(self, position: int, limit: int = 100) -> list[tuple[int, StoredIssue]]:
+        """Issues first stored after position, oldest first, each with its position in the log
+        (replaced or unchanged issues are never new; one removed since is skipped)."""
+        with self._reading():
+            found = []
+            for logged, total in self.store.logged_since(position, limit):
+                try:
+                    found.append((logged, self.store.issue(total)))
+                except UnknownIssue:
+                    continue
+            return found
+
+    def topic_hit(self, topic: str, total: int) -> Hit | None:
+        """The best hit in issue `total` for a followed topic, with the same ranking and no-answer
+        threshold as a question; None when the issue does not answer it."""
+        self.check_index()
+        with self._reading():
+            return answering.topic_hit(self.store, self.tokenizer, self.synonyms, topic, total)
 
     def latest(self) -> StoredIssue | None:
         with self._reading():

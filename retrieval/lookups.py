@@ -74,6 +74,30 @@ class Lookups:
         )
         return {r[0]: (ref_of(r[1:6]), r[6]) for r in rows}
 
+    def years(self) -> list[tuple[int, int]]:
+        return [tuple(r) for r in self.db.execute("SELECT year, count(*) FROM issues GROUP BY year ORDER BY year")]
+
+    def totals_in_year(self, year: int, offset: int, limit: int) -> tuple[list[int], int]:
+        """A page of a year's issues by 期号, and how many the year holds."""
+        count = self.db.execute("SELECT count(*) FROM issues WHERE year = ?", [year]).fetchone()[0]
+        rows = self.db.execute(
+            "SELECT total FROM issues WHERE year = ? ORDER BY number, total LIMIT ? OFFSET ?",
+            [year, max(0, limit), max(0, offset)],
+        )
+        return [r[0] for r in rows], count
+
+    def issue_log_position(self) -> int:
+        return self.db.execute("SELECT coalesce(max(position), 0) FROM issue_log").fetchone()[0]
+
+    def logged_since(self, position: int, limit: int) -> list[tuple[int, int]]:
+        """(position, total) of the issues first stored after position, oldest first."""
+        return [
+            tuple(r)
+            for r in self.db.execute(
+                "SELECT position, total FROM issue_log WHERE position > ? ORDER BY position LIMIT ?", [position, limit]
+            )
+        ]
+
     def issue_by_year_number(self, year: int, number: int) -> int | None:
         row = self.db.execute("SELECT total FROM issues WHERE year = ? AND number = ?", [year, number]).fetchone()
         return row[0] if row else None

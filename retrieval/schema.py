@@ -16,7 +16,9 @@ from .errors import ArchiveError
 #    the index is rebuilt from the stored text.
 # 5: the questions behind "more" buttons leave the archive for a file of their own
 #    (saved_questions.py): serving never writes the archive.
-SCHEMA_VERSION = 5
+# 6: issue_log, one row each time an issue number is stored for the first time, which the bot
+#    watches to announce new issues.
+SCHEMA_VERSION = 6
 
 
 def refuse_older(db: sqlite_utils.Database, path: object) -> None:
@@ -55,6 +57,7 @@ def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
             _create_archive_tables(db)
             term_index.create_tables(db.conn)
             _create_file_tables(db)
+            _create_issue_log(db)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return
     if version >= SCHEMA_VERSION:
@@ -70,6 +73,9 @@ def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
             term_index.create_tables(db.conn)
         if version < 5:
             db.execute("DROP TABLE IF EXISTS saved_questions")
+        if version < 6:
+            # Issues held before the log began were never "new": the log starts empty.
+            _create_issue_log(db)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -119,6 +125,14 @@ def _index_archive_tables(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_passages_article_id ON passages(article_id)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_passages_issue_total ON passages(issue_total)")
     db["passages"].enable_counts()
+
+
+def _create_issue_log(db: sqlite_utils.Database) -> None:
+    # AUTOINCREMENT: a position is never reused, so a reader's "seen up to" stays true.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS issue_log (position INTEGER PRIMARY KEY AUTOINCREMENT, total INTEGER NOT NULL,"
+        " logged_at TEXT NOT NULL)"
+    )
 
 
 def _create_file_tables(db: sqlite_utils.Database) -> None:

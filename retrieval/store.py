@@ -269,6 +269,10 @@ class Store(Lookups):
                 added += added_here[issue.ref.total]
                 if held is not None and held[2] and held[2] != (issue.file.meta.sha256 if issue.file else None):
                     self._drop_unused_blob(held[2])
+                if held is None:
+                    # What the bot announces: an issue number stored for the first time, in the
+                    # same transaction as the issue, so no reader sees one without the other.
+                    self.db.execute("INSERT INTO issue_log (total, logged_at) VALUES (?, ?)", [issue.ref.total, _now()])
                 results.append(
                     SaveResult(IngestStatus.ADDED) if held is None else SaveResult(IngestStatus.REPLACED, held[1])
                 )
