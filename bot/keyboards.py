@@ -25,8 +25,9 @@ _PAGE = re.compile(r"p:([A-Za-z0-9_-]{1,32}):([0-9]{1,2})")
 _ARTICLE = re.compile(r"a:([0-9]{1,12})")
 SOURCE_HASH_CHARS = 16
 _SOURCE = re.compile(rf"f:([0-9]{{1,6}}):([0-9a-f]{{{SOURCE_HASH_CHARS}}})")
-_YEAR = re.compile(r"y:([0-9]{4}):([0-9]{1,3})")
-_ISSUE = re.compile(r"i:([0-9]{1,6})")
+# No leading zeros: each datum has one spelling, the one year_data / issue_data write.
+_YEAR = re.compile(r"y:([1-9][0-9]{3}):(0|[1-9][0-9]{0,2})")
+_ISSUE = re.compile(r"i:([1-9][0-9]{0,5})")
 YEARS_DATA = "ys"
 YEARS_PER_ROW = 4
 # Telegram refuses a keyboard of more than 100 buttons; the latest years are kept.
