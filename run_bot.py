@@ -264,15 +264,29 @@ def bot_settings_from(args: argparse.Namespace, env: os._Environ[str] | dict[str
                 kind = "正整数" if low else "非负整数"
                 raise ValueError(f"{name} 应是{kind}，而不是“{text}”。")
             numbers[key] = int(text)
+    channel_id = pick(args.channel_id, "TELEGRAM_CHANNEL_ID")
+    if channel_id is not None and not _is_channel_id(channel_id):
+        raise ValueError(
+            f"TELEGRAM_CHANNEL_ID 应是频道的数字 ID（如 -1001234567890）或 @用户名，而不是“{channel_id}”。"
+        )
     return BotSettings(
         token=token,
         api_base_url=pick(args.api_base_url, "TELEGRAM_API_BASE_URL"),
         admin_ids=admin_ids,
+        channel_id=channel_id,
         webhook_url=pick(args.webhook_url, "TELEGRAM_WEBHOOK_URL"),
         webhook_listen=pick(args.webhook_listen, "WEBHOOK_LISTEN") or "127.0.0.1",
         webhook_secret=pick(args.webhook_secret, "TELEGRAM_WEBHOOK_SECRET"),
         **numbers,
     )
+
+
+def _is_channel_id(text: str) -> bool:
+    """A channel's numeric id (-100…) or its public @username."""
+    if text.startswith("-100"):
+        return text[4:].isascii() and text[4:].isdigit()
+    name = text[1:]
+    return text.startswith("@") and 5 <= len(name) <= 32 and name.isascii() and name.replace("_", "a").isalnum()
 
 
 class RedactingFormatter(logging.Formatter):
@@ -372,6 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions-per-minute", metavar="N", help="per-user question limit (env QUESTIONS_PER_MINUTE)")
     p.add_argument(
         "--send-rate", metavar="N", help="messages sent per second at most, 0 for no limit (env TELEGRAM_SEND_RATE)"
+    )
+    p.add_argument(
+        "--channel-id", metavar="ID", help="channel to post every new issue to, -100… or @name (env TELEGRAM_CHANNEL_ID)"
     )
     p.add_argument(
         "--webhook-url", metavar="URL", help="public HTTPS URL; webhook instead of polling (env TELEGRAM_WEBHOOK_URL)"

@@ -15,7 +15,6 @@ from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -26,11 +25,15 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest, RequestData
 
-from retrieval.archive import Archive
+from retrieval.archive import Archive, state_path_of
 
 from . import messages
+from .broadcast import Announcer
+from .flood import FloodLimiter
 from .handlers import AddressedToBot, Handlers, describe_fault, is_network_fault
+from .render_alerts import UNFOLLOW_PATTERN
 from .settings import BotSettings
+from .subscriptions import AlertState, StateWorker
 from .uploads import UploadWorker
 from .worker import ArchiveWorker
 
@@ -115,16 +118,24 @@ class RetryingRequest(HTTPXRequest):
 def build_application(settings: BotSettings, archive: Archive) -> Application:
     worker = ArchiveWorker(archive)
     uploads = UploadWorker(archive.store.path, archive.tokenizer.files)
+    alerts = StateWorker(AlertState(state_path_of(archive.store.path)))
+    announcer = Announcer(worker, alerts, settings.channel_id)
 
     async def on_start(app: Application) -> None:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in messages.COMMAND_MENU])
         await worker.run(lambda a: a.tokenizer.tokens("预热"))  # load jieba before the first question
         _stop_uploads_on_signals(uploads)
+        announcer.start(app.bot)
         log.info("serving as @%s", app.bot.username)
 
+    async def on_stopped(app: Application) -> None:
+        await announcer.stop()  # while the bot can still send: sends under way finish and are recorded
+
     async def on_stop(app: Application) -> None:
+        await announcer.stop()  # a stop before the application was running skips post_stop
         uploads.close()
         worker.close()
+        alerts.close()
 
     builder = (
         Application.builder()
@@ -136,17 +147,18 @@ def build_application(settings: BotSettings, archive: Archive) -> Application:
                 allow_sending_without_reply=True,
             )
         )
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.send_rate, max_retries=SEND_RETRIES))
+        .rate_limiter(FloodLimiter(settings.send_rate, max_retries=SEND_RETRIES))
         .request(RetryingRequest(connection_pool_size=256, read_timeout=READ_TIMEOUT_SECONDS))
         .get_updates_request(RetryingRequest(polling=True, connection_pool_size=1, read_timeout=READ_TIMEOUT_SECONDS))
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(on_start)
+        .post_stop(on_stopped)
         .post_shutdown(on_stop)
     )
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url).base_file_url(settings.api_file_url)
     app = builder.build()
-    register(app, Handlers(worker, uploads, settings.admin_ids, settings.questions_per_minute))
+    register(app, Handlers(worker, uploads, settings.admin_ids, settings.questions_per_minute, alerts))
     return app
 
 
@@ -179,6 +191,11 @@ def register(app: Application, h: Handlers) -> None:
     app.add_handler(CommandHandler("issue", h.issue, new_message))
     app.add_handler(CommandHandler("ask", h.ask_command, new_message))
     app.add_handler(CommandHandler("stats", h.stats, new_message))
+    app.add_handler(CommandHandler("subscribe", h.subscribe, new_message))
+    app.add_handler(CommandHandler("unsubscribe", h.unsubscribe, new_message))
+    app.add_handler(CommandHandler("follow", h.follow, new_message))
+    app.add_handler(CommandHandler("unfollow", h.unfollow, new_message))
+    app.add_handler(CommandHandler("following", h.following, new_message))
     app.add_handler(MessageHandler(private & filters.COMMAND & new_message, h.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & new_message, h.private_text))
     app.add_handler(
@@ -186,6 +203,7 @@ def register(app: Application, h: Handlers) -> None:
     )
     app.add_handler(MessageHandler(private & filters.Document.ALL & new_message, h.document))
     app.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.Document.ALL & new_message, h.not_text))
+    app.add_handler(CallbackQueryHandler(h.unfollow_button, pattern=UNFOLLOW_PATTERN))
     app.add_handler(CallbackQueryHandler(h.button))
     app.add_handler(InlineQueryHandler(h.inline_query))
     app.add_error_handler(h.error)

@@ -50,6 +50,8 @@ from .render_html import (
     source_caption,
 )
 from .uploads import UploadInterrupted, UploadProgress, UploadWorker
+from .render_alerts import parse_unfollow, unfollow_keyboard
+from .subscriptions import MAX_TOPICS, AlertState, StateWorker, TooManyTopics, normalise_topic
 from .worker import ArchiveWorker
 
 log = logging.getLogger(__name__)
@@ -82,9 +84,15 @@ class Handlers:
     """Every handler the bot registers; they share the archive and upload workers, admins and rate limits."""
 
     def __init__(
-        self, worker: ArchiveWorker, uploads: UploadWorker, admin_ids: frozenset[int], questions_per_minute: int
+        self,
+        worker: ArchiveWorker,
+        uploads: UploadWorker,
+        admin_ids: frozenset[int],
+        questions_per_minute: int,
+        alerts: StateWorker | None = None,
     ):
         self.worker = worker
+        self.alerts = alerts
         self.uploads = uploads
         self.admin_ids = admin_ids
         self.questions = RateLimiter(questions_per_minute)
@@ -126,6 +134,76 @@ class Handlers:
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._reply(update, context, Notice(messages.UNKNOWN_COMMAND))
+
+    # --- subscriptions and followed topics ----------------------------------------
+
+    async def subscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        new = await self.alerts.run(AlertState.subscribe, update.effective_chat.id)
+        await self._reply(update, context, Notice(messages.SUBSCRIBED if new else messages.ALREADY_SUBSCRIBED))
+
+    async def unsubscribe(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        gone = await self.alerts.run(AlertState.unsubscribe, update.effective_chat.id)
+        await self._reply(update, context, Notice(messages.UNSUBSCRIBED if gone else messages.NOT_SUBSCRIBED))
+
+    async def follow(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        topic = normalise_topic(" ".join(context.args or []))
+        chat = update.effective_chat.id
+        if not topic:
+            await self._reply(update, context, Notice(messages.FOLLOW_USAGE))
+            return
+        try:
+            new = await self.alerts.run(AlertState.follow, chat, topic)
+        except TooManyTopics:
+            await self._reply(update, context, Notice(messages.TOO_MANY_TOPICS.format(limit=MAX_TOPICS)))
+            return
+        count = len(await self.alerts.run(AlertState.topics, chat))
+        text = messages.FOLLOWED if new else messages.ALREADY_FOLLOWED
+        await self._reply(update, context, Notice(text.format(topic=topic, count=count, limit=MAX_TOPICS)))
+
+    async def unfollow(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/unfollow 话题; without one, a button per followed topic."""
+        topic = normalise_topic(" ".join(context.args or []))
+        chat = update.effective_chat.id
+        if topic:
+            gone = await self.alerts.run(AlertState.unfollow, chat, topic)
+            text = messages.UNFOLLOWED if gone else messages.NOT_FOLLOWED
+            await self._reply(update, context, Notice(text.format(topic=topic)))
+            return
+        followed = await self.alerts.run(AlertState.followed, chat)
+        if not followed:
+            await self._reply(update, context, Notice(messages.FOLLOWING_NONE))
+            return
+        await context.bot.send_message(
+            chat, notice_message(messages.UNFOLLOW_PICK), reply_markup=unfollow_keyboard(followed)
+        )
+
+    async def following(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        topics = await self.alerts.run(AlertState.topics, update.effective_chat.id)
+        if not topics:
+            await self._reply(update, context, Notice(messages.FOLLOWING_NONE))
+            return
+        listed = "\n".join(f"· {topic}" for topic in topics)
+        await self._reply(
+            update, context, Notice(messages.FOLLOWING.format(count=len(topics), limit=MAX_TOPICS, topics=listed))
+        )
+
+    async def unfollow_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A 取消关注 button: that topic goes, and the buttons left show the rest."""
+        query = update.callback_query
+        if query.message is None:
+            await self._ack(query, messages.EXPIRED)
+            return
+        chat = query.message.chat.id
+        topic = await self.alerts.run(AlertState.unfollow_id, chat, parse_unfollow(query.data))
+        await self._ack(query, messages.UNFOLLOWED.format(topic=topic) if topic else messages.EXPIRED)
+        followed = await self.alerts.run(AlertState.followed, chat)
+        try:
+            await context.bot.edit_message_reply_markup(
+                chat_id=chat, message_id=query.message.message_id, reply_markup=unfollow_keyboard(followed)
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():  # a double press leaves the same buttons
+                raise
 
     # --- questions ----------------------------------------------------------------
 

@@ -37,6 +37,8 @@ HELP = (
     "/latest 最新一期\n"
     "/issue 2202 按总期号打开一期（也可写 /issue 2022-10 或 /issue 2022年第10期）\n"
     "/ask 问题 在群里提问（也可以回复我的消息，或 @我）\n"
+    "/subscribe 每出新一期，把目录发到这里（/unsubscribe 取消）\n"
+    "/follow 垃圾分类 关注一个话题：新一期谈到它时发来相关段落（/unfollow 取消，/following 查看）\n"
     "/help 显示本说明\n\n"
     "在任何聊天的输入框里输入 @机器人用户名 和问题，可以直接选一条结果发出。"
 )
@@ -45,9 +47,36 @@ HELP = (
 COMMAND_MENU = (
     ("latest", "最新一期简报"),
     ("issue", "按期号打开一期，如 /issue 2202"),
+    # Browsing by year goes here once its handlers are registered:
+    # ("years", "各年期数"), ("year", "按年份浏览，如 /year 2022"),
     ("ask", "提问（群聊中使用）"),
+    ("subscribe", "订阅新一期简报"),
+    ("unsubscribe", "取消订阅"),
+    ("follow", "关注话题，如 /follow 垃圾分类"),
+    ("unfollow", "取消关注话题"),
+    ("following", "查看关注的话题"),
     ("help", "使用说明和示例问题"),
 )
+
+# Subscriptions and followed topics.
+SUBSCRIBED = "已订阅：每出新一期简报，我会把它的目录发到这里。发送 /unsubscribe 取消。"
+ALREADY_SUBSCRIBED = "这里已经订阅了新一期简报。发送 /unsubscribe 取消。"
+UNSUBSCRIBED = "已取消订阅，不会再收到新一期简报的通知。"
+NOT_SUBSCRIBED = "这里没有订阅新一期简报。发送 /subscribe 订阅。"
+FOLLOW_USAGE = "用法：/follow 话题，例如 /follow 垃圾分类。新一期简报谈到它时，我会把相关段落发到这里。"
+FOLLOWED = "已关注“{topic}”（{count}/{limit}）。新一期简报谈到它时，我会把相关段落发到这里。"
+ALREADY_FOLLOWED = "已经在关注“{topic}”了。"
+TOO_MANY_TOPICS = "最多关注 {limit} 个话题。请先用 /unfollow 取消一个。"
+UNFOLLOWED = "已取消关注“{topic}”。"
+NOT_FOLLOWED = "没有关注“{topic}”。发送 /following 查看关注的话题。"
+FOLLOWING = "正在关注的话题（{count}/{limit}）：\n{topics}\n\n取消关注：/unfollow 话题"
+FOLLOWING_NONE = "还没有关注任何话题。发送 /follow 垃圾分类 这样的命令关注一个话题。"
+UNFOLLOW_PICK = "要取消关注哪个话题？点一下即可。"
+UNFOLLOW_BUTTON = "取消关注：{topic}"
+NEW_ISSUE = "新一期简报："
+TOPICS_FOUND = "新一期简报（总第{total}期）谈到了你关注的{topics}："
+TOPIC_LINE = "关注：{topic}"
+CHANNEL_LINK = "在机器人中打开本期 ›"
 
 EMPTY_QUESTION = "请写出想查的内容，例如：丰台区创城建立了哪些工作机制？"
 EMPTY_QUESTION_WITH_FILTER = "请在“{label}”之外再写出想查的内容，例如：{label} 创城 工作机制。"

@@ -29,6 +29,8 @@ class BotSettings:
     send_rate: int = 30
     """Messages per second across all chats: Telegram's limit for bots. 0 leaves sending
     unthrottled, for a Bot API server that sets no such limit (a local stand-in)."""
+    channel_id: str | None = None
+    """A channel (-100… id or @username) every new issue is also posted to; the bot must be its admin."""
     webhook_url: str | None = None
     """Receive updates by webhook at this public URL instead of long polling."""
     webhook_listen: str = "127.0.0.1"

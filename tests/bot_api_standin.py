@@ -874,6 +874,11 @@ class BotApiStandIn:
         self._polls_ended = 0  # bumped to send parked long polls home empty
         self._last_activity = time.monotonic()
         self._not_delivered: list[dict] = []
+        self._blocked: set[int] = set()
+        self._migrated: dict[int, int] = {}
+        self._flood: tuple[int, float] | None = None
+        self._sent_at: dict[int, float] = {}  # each chat's last accepted message, for the flood check
+        self._recent_sends: list[float] = []
         self._stopping = False
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -1079,6 +1084,69 @@ class BotApiStandIn:
             chosen = {"result_id": result_id, "from": self._user(user_id), "query": query}
             self._enqueue("chosen_inline_result", chosen)
             return copy.deepcopy(chosen)
+
+    # ---------------------------------------------------------------- chats the bot can write to
+
+    def open_private_chat(self, user_id: int) -> None:
+        """The user has started the bot (a private chat exists) without a message to answer now."""
+        with self._changed:
+            self._chat_and_user(user_id, None, "private")
+
+    def add_group(self, chat_id: int, chat_type: str = "group", user_id: int = 1) -> None:
+        """A group or supergroup the bot is a member of."""
+        with self._changed:
+            self._chat_and_user(chat_id, user_id, chat_type)
+
+    def add_channel(self, chat_id: int, username: str | None = None, title: str = "测试频道") -> None:
+        """A channel where the bot is an admin allowed to post; by id, or by @username."""
+        if not isinstance(chat_id, int) or not str(chat_id).startswith("-100"):
+            raise ValueError("channel ids start with -100")
+        chat = {"id": chat_id, "type": "channel", "title": title}
+        if username:
+            chat["username"] = username
+        with self._changed:
+            self._chats[chat_id] = chat
+
+    def block_bot(self, chat_id: int) -> None:
+        """The user blocked the bot: sends to the chat get 403 "Forbidden: bot was blocked by the user"."""
+        with self._changed:
+            self._blocked.add(chat_id)
+
+    def migrate_group(self, chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup with a new id: sends to the old id get 400 with
+        parameters.migrate_to_chat_id, as Telegram answers."""
+        with self._changed:
+            group = self._chats[chat_id]
+            if group["type"] != "group" or not str(new_chat_id).startswith("-100"):
+                raise ValueError("a basic group migrates to a supergroup id starting with -100")
+            self._migrated[chat_id] = new_chat_id
+            self._chats[new_chat_id] = {"id": new_chat_id, "type": "supergroup", "title": group["title"]}
+
+    def enforce_flood_limits(self, per_second: int = 30, chat_gap: float = 1.0) -> None:
+        """Refuse a message with 429 (retry_after 1) when it would make more than per_second in
+        the last second overall, or follow the chat's previous one within chat_gap seconds, as
+        Telegram's flood control may. Such refusals are not injected: rejected() lists them."""
+        with self._changed:
+            self._flood = (per_second, chat_gap)
+
+    def flood_figures(self, method: str = "sendMessage") -> tuple[int, float | None]:
+        """The most accepted calls of method in any one second, and the shortest gap between two
+        in the same chat (None without two), by when the stand-in answered them."""
+        calls = [c for c in self.calls(method) if c.ok]
+        times = sorted(c.time for c in calls)
+        busiest, start = 0, 0
+        for end, t in enumerate(times):
+            while times[start] <= t - 1.0:
+                start += 1
+            busiest = max(busiest, end - start + 1)
+        last: dict[Any, float] = {}
+        gap: float | None = None
+        for call in sorted(calls, key=lambda c: c.time):
+            chat = call.result["chat"]["id"] if isinstance(call.result, dict) else call.params.get("chat_id")
+            if chat in last:
+                gap = call.time - last[chat] if gap is None else min(gap, call.time - last[chat])
+            last[chat] = call.time
+        return busiest, gap
 
     # ---------------------------------------------------------------- observing
 
@@ -1631,6 +1699,14 @@ class BotApiStandIn:
             raise _bad("chat not found")
         if not isinstance(chat_id, int) or isinstance(chat_id, bool):
             raise _bad("chat not found")
+        if chat_id in self._blocked:
+            raise BotApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self._migrated:
+            raise BotApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[chat_id]},
+            )
         chat = self._chats.get(chat_id)
         if chat is None:
             if chat_id in self._users:
@@ -1692,10 +1768,23 @@ class BotApiStandIn:
         markup = _check_reply_markup(params.get("reply_markup"), inline_only=False)
         _check_link_preview(params.get("link_preview_options"))
         chat = self._chat(params)
+        self._check_flood(chat["id"])
         body: dict = {"text": text}
         if entities:
             body["entities"] = entities
         return self._new_bot_message(chat, params, body, _raw(params.get("text")), markup)
+
+    def _check_flood(self, chat_id: int) -> None:
+        """With enforce_flood_limits: 429 for a message that breaks a limit, else count it."""
+        if self._flood is None:
+            return
+        per_second, chat_gap = self._flood
+        now = time.time()
+        self._recent_sends = [t for t in self._recent_sends if t > now - 1.0]
+        if len(self._recent_sends) >= per_second or now - self._sent_at.get(chat_id, float("-inf")) < chat_gap:
+            raise BotApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
+        self._recent_sends.append(now)
+        self._sent_at[chat_id] = now
 
     def _send_document(self, params: dict) -> dict:
         """A file uploaded with the request (multipart/form-data, at most 50 MB), or one Telegram
