@@ -27,7 +27,7 @@ from telegram.request import HTTPXRequest, RequestData
 
 from retrieval.archive import Archive, state_path_of
 
-from . import messages
+from . import browse_text, messages
 from .broadcast import Announcer
 from .flood import FloodLimiter
 from .handlers import AddressedToBot, Handlers, describe_fault, is_network_fault
@@ -122,7 +122,7 @@ def build_application(settings: BotSettings, archive: Archive) -> Application:
     announcer = Announcer(worker, alerts, settings.channel_id)
 
     async def on_start(app: Application) -> None:
-        await app.bot.set_my_commands([BotCommand(name, text) for name, text in messages.COMMAND_MENU])
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in command_menu()])
         await worker.run(lambda a: a.tokenizer.tokens("预热"))  # load jieba before the first question
         _stop_uploads_on_signals(uploads)
         announcer.start(app.bot)
@@ -162,6 +162,14 @@ def build_application(settings: BotSettings, archive: Archive) -> Application:
     return app
 
 
+def command_menu() -> list[tuple[str, str]]:
+    """The menu Telegram shows: browsing by year right after /issue."""
+    menu = list(messages.COMMAND_MENU)
+    after_issue = next(i for i, (name, _) in enumerate(menu) if name == "issue") + 1
+    menu[after_issue:after_issue] = browse_text.COMMAND_MENU
+    return menu
+
+
 def _stop_uploads_on_signals(uploads: UploadWorker) -> None:
     """On SIGINT/SIGTERM the application waits for running handlers before it stops, and an upload
     being read by OCR could keep it waiting for minutes: the signal first interrupts the upload
@@ -189,6 +197,8 @@ def register(app: Application, h: Handlers) -> None:
     app.add_handler(CommandHandler("help", h.help, new_message))
     app.add_handler(CommandHandler("latest", h.latest, new_message))
     app.add_handler(CommandHandler("issue", h.issue, new_message))
+    app.add_handler(CommandHandler("years", h.years, new_message))
+    app.add_handler(CommandHandler("year", h.year, new_message))
     app.add_handler(CommandHandler("ask", h.ask_command, new_message))
     app.add_handler(CommandHandler("stats", h.stats, new_message))
     app.add_handler(CommandHandler("subscribe", h.subscribe, new_message))

@@ -12,6 +12,7 @@ from telegram import (
     Bot,
     CallbackQuery,
     Document,
+    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultsButton,
     InputFile,
@@ -30,17 +31,23 @@ from retrieval.archive import MAX_FILE_BYTES, Archive, ArchiveError
 from retrieval.models import IngestReport
 
 from . import conversation, messages
-from .conversation import AnswerPage, ArticleView, IssueView, Notice, Reply, StatsView
+from .conversation import AnswerPage, ArticleView, IssueView, Notice, Reply, StatsView, YearsView, YearView
 from .keyboards import (
     ArticleRequest,
+    IssueRequest,
     PageRequest,
     SourceRequest,
+    YearRequest,
+    YearsRequest,
     answer_keyboard,
     issue_keyboard,
     parse_callback,
+    year_keyboard,
+    years_keyboard,
 )
 from .progress import ProgressMessage
 from .ratelimit import RateLimiter
+from .render_alerts import parse_unfollow, unfollow_keyboard
 from .render_html import (
     answer_message,
     article_messages,
@@ -48,10 +55,11 @@ from .render_html import (
     issue_messages,
     notice_message,
     source_caption,
+    year_message,
+    years_message,
 )
-from .uploads import UploadInterrupted, UploadProgress, UploadWorker
-from .render_alerts import parse_unfollow, unfollow_keyboard
 from .subscriptions import MAX_TOPICS, AlertState, StateWorker, TooManyTopics, normalise_topic
+from .uploads import UploadInterrupted, UploadProgress, UploadWorker
 from .worker import ArchiveWorker
 
 log = logging.getLogger(__name__)
@@ -118,6 +126,13 @@ class Handlers:
     async def issue(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         argument = " ".join(context.args or [])
         await self._reply(update, context, await self.worker.run(conversation.issue, argument))
+
+    async def years(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._reply(update, context, await self.worker.run(conversation.years))
+
+    async def year(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        argument = " ".join(context.args or [])
+        await self._reply(update, context, await self.worker.run(conversation.year, argument))
 
     async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not self._is_admin(update):
@@ -267,6 +282,33 @@ class Handlers:
             await self._send(context.bot, query.message.chat.id, view)
         elif isinstance(request, SourceRequest):
             await self._send_source(update, context, request)
+        elif isinstance(request, YearRequest):
+            await self._browse(
+                update, context, await self.worker.run(conversation.year_page, request.year, request.page)
+            )
+        elif isinstance(request, YearsRequest):
+            await self._browse(update, context, await self.worker.run(conversation.years))
+        elif isinstance(request, IssueRequest):
+            view = await self.worker.run(conversation.open_issue, request.total)
+            await self._ack(query, view.text if isinstance(view, Notice) else None)
+            if isinstance(view, IssueView):
+                await self._send(context.bot, query.message.chat.id, view)
+
+    async def _browse(self, update: Update, context: ContextTypes.DEFAULT_TYPE, view: Reply) -> None:
+        """A year's page or the years, shown in place of the message whose button was pressed."""
+        query = update.callback_query
+        if isinstance(view, Notice):
+            await self._ack(query, view.text)
+            return
+        await self._ack(query)
+        text, keyboard = _browse_message(view)
+        try:
+            await context.bot.edit_message_text(
+                text, chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=keyboard
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():  # a double press shows the same page
+                raise
 
     async def _send_source(self, update: Update, context: ContextTypes.DEFAULT_TYPE, request: SourceRequest) -> None:
         """原文: the issue's stored file as a document, or an alert saying why not."""
@@ -429,12 +471,20 @@ class Handlers:
             parts = [(text, None) for text in article_messages(reply)]
         elif isinstance(reply, StatsView):
             parts = [(notice_message(messages.stats(reply.stats)), None)]
+        elif isinstance(reply, YearsView | YearView):
+            parts = [_browse_message(reply)]
         else:
             parts = [(notice_message(reply.text), None)]
         for index, (text, keyboard) in enumerate(parts):
             await bot.send_message(
                 chat_id, text, reply_markup=keyboard, reply_parameters=reply_to if index == 0 else None
             )
+
+
+def _browse_message(view: YearsView | YearView) -> tuple[str, InlineKeyboardMarkup]:
+    if isinstance(view, YearsView):
+        return years_message(view), years_keyboard(view)
+    return year_message(view), year_keyboard(view)
 
 
 def is_network_fault(error: BaseException | None) -> bool:

@@ -36,6 +36,7 @@ HELP = (
     "命令：\n"
     "/latest 最新一期\n"
     "/issue 2202 按总期号打开一期（也可写 /issue 2022-10 或 /issue 2022年第10期）\n"
+    "/years 各年的简报有几期\n/year 2022 按年份浏览各期\n"
     "/ask 问题 在群里提问（也可以回复我的消息，或 @我）\n"
     "/subscribe 每出新一期，把目录发到这里（/unsubscribe 取消）\n"
     "/follow 垃圾分类 关注一个话题：新一期谈到它时发来相关段落（/unfollow 取消，/following 查看）\n"
@@ -47,8 +48,6 @@ HELP = (
 COMMAND_MENU = (
     ("latest", "最新一期简报"),
     ("issue", "按期号打开一期，如 /issue 2202"),
-    # Browsing by year goes here once its handlers are registered:
-    # ("years", "各年期数"), ("year", "按年份浏览，如 /year 2022"),
     ("ask", "提问（群聊中使用）"),
     ("subscribe", "订阅新一期简报"),
     ("unsubscribe", "取消订阅"),

@@ -61,7 +61,7 @@ def test_a_chat_follows_at_most_ten_topics(state: AlertState) -> None:
 
 def test_a_topic_button_unfollows_only_in_its_own_chat(state: AlertState) -> None:
     state.follow(5, "垃圾分类")
-    (row_id, topic), = state.followed(5)
+    ((row_id, topic),) = state.followed(5)
     assert state.unfollow_id(6, row_id) is None
     assert state.unfollow_id(5, row_id) == "垃圾分类"
     assert state.unfollow_id(5, row_id) is None
@@ -132,7 +132,11 @@ def test_new_issues_are_planned_once_for_subscribers_followers_and_the_channel(
             sample_archive.ingest_bytes(bulletin().encode(), "2165.txt")
             assert await announcer.plan_new_issues(BOT) == 1
             pending = await state.run(AlertState.pending)
-            assert sorted((d.chat, d.kind) for d in pending) == [("1", ISSUE), ("2", TOPICS), ("@bulletin_feed", CHANNEL)]
+            assert sorted((d.chat, d.kind) for d in pending) == [
+                ("1", ISSUE),
+                ("2", TOPICS),
+                ("@bulletin_feed", CHANNEL),
+            ]
             topics = next(d for d in pending if d.kind == TOPICS)
             text = (await state.run(AlertState.message, topics.position, topics.message_key))[0][0]
             assert "“垃圾分类”、“桶前值守”" in text and "总第2165期" in text
@@ -193,3 +197,24 @@ def test_chat_spacing_waits_a_gap_after_the_chats_last_message() -> None:
         return time.monotonic() - ended
 
     assert asyncio.run(scenario()) >= 0.2
+
+
+def test_every_command_in_the_menu_is_in_the_help_and_registered() -> None:
+    from telegram.ext import CommandHandler
+
+    from bot.application import build_application, command_menu
+    from bot.messages import HELP
+    from bot.settings import BotSettings
+
+    menu = [name for name, _ in command_menu()]
+    assert {"subscribe", "unsubscribe", "follow", "unfollow", "following", "years", "year"} <= set(menu)
+    assert all(f"/{name}" in HELP for name in menu)
+    assert len(menu) == len(set(menu))
+    registered = set()
+    with Archive(":memory:") as archive:
+        app = build_application(BotSettings(token="1:x"), archive)
+        for handlers in app.handlers.values():
+            for handler in handlers:
+                if isinstance(handler, CommandHandler):
+                    registered |= set(handler.commands)
+    assert set(menu) <= registered
