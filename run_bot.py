@@ -388,7 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--send-rate", metavar="N", help="messages sent per second at most, 0 for no limit (env TELEGRAM_SEND_RATE)"
     )
     p.add_argument(
-        "--channel-id", metavar="ID", help="channel to post every new issue to, -100… or @name (env TELEGRAM_CHANNEL_ID)"
+        "--channel-id",
+        metavar="ID",
+        help="channel to post every new issue to, -100… or @name (env TELEGRAM_CHANNEL_ID)",
     )
     p.add_argument(
         "--webhook-url", metavar="URL", help="public HTTPS URL; webhook instead of polling (env TELEGRAM_WEBHOOK_URL)"

@@ -71,7 +71,7 @@ class Announcer:
             try:
                 await self.plan_new_issues(bot)
                 await self.deliver(bot)
-            except Exception:  # noqa: BLE001 - the watcher must outlive any one fault; it tries again
+            except Exception:
                 log.exception("announcing new issues failed; trying again in %.0f s", self.interval)
             try:
                 await asyncio.wait_for(self._stopping.wait(), self.interval)

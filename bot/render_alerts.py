@@ -58,7 +58,9 @@ def channel_post(issue: StoredIssue, bot_username: str | None) -> list[Part]:
     texts = issue_messages(issue)
     if bot_username:
         link = f"https://t.me/{bot_username}?start=issue_{issue.ref.total}"
-        texts = pack([*texts, f'<a href="{escape(link)}">{escape(messages.CHANNEL_LINK)}</a>'], separator=BLOCK_SEPARATOR)
+        texts = pack(
+            [*texts, f'<a href="{escape(link)}">{escape(messages.CHANNEL_LINK)}</a>'], separator=BLOCK_SEPARATOR
+        )
     return [[text, None] for text in texts]
 
 

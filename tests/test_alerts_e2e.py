@@ -177,7 +177,9 @@ def test_a_new_issue_reaches_500_subscribers_once_within_the_flood_limits(
     assert announced.startswith("新一期简报：") and "2021年第6期（总第2203期）" in announced
     assert "1. 朝阳区推进垃圾分类入户宣传" in announced
     first = next(c for c in standin.calls("sendMessage") if c.ok and c.index >= mark and c.params["chat_id"] == real)
-    assert any(b["callback_data"].startswith("a:") for row in first.params["reply_markup"]["inline_keyboard"] for b in row)
+    assert any(
+        b["callback_data"].startswith("a:") for row in first.params["reply_markup"]["inline_keyboard"] for b in row
+    )
     post = standin.messages(CHANNEL)[-1]["html"]
     assert 'href="https://t.me/bulletin_test_bot?start=issue_2203"' in post and "总第2203期" in post
     retried = [c for c in standin.calls("sendMessage") if c.injected and c.index >= mark]
@@ -220,7 +222,7 @@ def test_followers_get_the_hit_for_their_topics_and_nothing_for_others(
     assert issue.startswith("新一期简报：")
     assert "谈到了你关注的“垃圾分类”、“文明交通”" in topics and topics.count("关注：") == 2
     assert texts(standin, unrelated, mark) == []
-    busiest, gap = standin.flood_figures()
+    _, gap = standin.flood_figures()
     assert refused_for_flood(standin) == [] and gap >= 1.0
 
 
