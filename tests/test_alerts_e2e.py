@@ -17,7 +17,7 @@ import pytest
 from bot_api_standin import BotApiStandIn
 from bulletin_text import HEADER, bulletin
 from conftest import ISSUE_2126, ISSUE_2202, ROOT, SAMPLE_ARCHIVE
-from test_bot_e2e import TOKEN, start_bot, stop_bot
+from test_bot_e2e import ADMIN, TOKEN, start_bot, stop_bot
 
 from retrieval.archive import state_path_of
 
@@ -309,3 +309,18 @@ def test_a_reingest_or_a_replaced_issue_notifies_nobody(
     standin.wait_idle(timeout=10, quiet=0.5)
     assert all("总第2207期" in text for chat in chats for text in texts(standin, chat, mark))
     assert delivered(standin, set(chats), mark) == Counter({chats[0]: 2, chats[1]: 1, chats[2]: 1})
+
+
+def test_an_issue_an_admin_uploads_to_the_bot_is_announced_too(standin: BotApiStandIn, db: Path, serve) -> None:
+    serve()
+    chats = private_chats(standin, 70_000, 2)
+    seed(db, subscribers=chats)
+    mark = standin.mark()
+    standin.push_document(ADMIN, ADMIN, "2208.txt", issue_text(2208).encode())
+    standin.wait_until(
+        lambda: delivered(standin, set(chats), mark) == Counter(dict.fromkeys(chats, 1)),
+        timeout=60,
+        what="the uploaded issue announced",
+    )
+    assert "总第2208期" in texts(standin, chats[0], mark)[0]
+    assert any("已导入 总第2208期" in c.params.get("text", "") for c in standin.calls("editMessageText"))

@@ -25,6 +25,7 @@ from telegram import (
 )
 from telegram.error import (
     BadRequest,
+    ChatMigrated,
     EndPointNotFound,
     Forbidden,
     InvalidToken,
@@ -671,3 +672,49 @@ def test_any_markup_is_either_refused_cleanly_or_yields_entities_inside_the_text
         return
     for entity in entities:
         assert 0 <= entity["offset"] < entity["offset"] + entity["length"] <= utf16_len(plain)
+
+
+# ------------------------------------------------------------------------------ broadcast chats and flood limits
+
+
+def test_a_user_who_blocked_the_bot_is_forbidden(standin):
+    standin.open_private_chat(CHAT)
+    standin.block_bot(CHAT)
+    with pytest.raises(Forbidden, match="bot was blocked by the user"):
+        with_bot(standin, lambda bot: bot.send_message(CHAT, "新一期"))
+    assert standin.rejected()[0].error_code == 403
+
+
+def test_a_migrated_group_names_its_supergroup(standin):
+    standin.add_group(-4242)
+    standin.migrate_group(-4242, -1004242)
+    with pytest.raises(ChatMigrated) as raised:
+        with_bot(standin, lambda bot: bot.send_message(-4242, "新一期"))
+    assert raised.value.new_chat_id == -1004242
+    assert with_bot(standin, lambda bot: bot.send_message(-1004242, "新一期")).chat.type == "supergroup"
+
+
+def test_a_channel_is_written_to_by_id_or_username(standin):
+    standin.add_channel(-1009, username="feed")
+    assert with_bot(standin, lambda bot: bot.send_message("@feed", "新一期")).chat.id == -1009
+    assert standin.messages(-1009)[0]["text"] == "新一期"
+
+
+def test_flood_limits_refuse_a_second_message_in_a_chat_within_a_second_and_the_31st_in_a_second(standin):
+    standin.enforce_flood_limits(per_second=3, chat_gap=1.0)
+    for chat in (1, 2, 3, 4):
+        standin.open_private_chat(chat)
+
+    async def burst(bot):
+        await bot.send_message(1, "一")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(1, "二")  # the same chat within a second
+        await bot.send_message(2, "一")
+        await bot.send_message(3, "一")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(4, "一")  # the fourth in a second
+
+    with_bot(standin, burst)
+    assert [c.error_code for c in standin.rejected()] == [429, 429]
+    busiest, gap = standin.flood_figures()
+    assert busiest == 3 and gap is None
