@@ -162,6 +162,7 @@ class Announcer:
         await asyncio.gather(*(sender() for _ in range(min(SENDERS, len(queue)))))
         if sent:
             log.info("delivered %d announcements to %d chats in %.1f s", sent, len(by_chat), time.monotonic() - started)
+            await self.state.run(AlertState.prune)
         return sent
 
     async def _send(self, bot: Bot, delivery: Delivery) -> bool:

@@ -19,6 +19,8 @@ from typing import Callable, TypeVar
 MAX_TOPICS = 10
 MAX_TOPIC_CHARS = 30
 BUSY_TIMEOUT_MS = 10_000
+KEEP_SECONDS = 30 * 24 * 3600
+"""How long finished deliveries are kept, for looking into what was sent."""
 
 T = TypeVar("T")
 
@@ -268,6 +270,20 @@ class AlertState:
                 "UPDATE alert_deliveries SET state = ?, updated = ? WHERE position = ? AND chat = ? AND kind = ?",
                 (state, time.time(), delivery.position, delivery.chat, delivery.kind),
             )
+
+    def prune(self, keep_seconds: float = KEEP_SECONDS) -> int:
+        """Forget finished deliveries older than keep_seconds, and messages nobody waits for; the
+        cursor, not these rows, is what keeps an issue from being announced twice."""
+        with self.db:
+            gone = self.db.execute(
+                "DELETE FROM alert_deliveries WHERE state != 'pending' AND updated < ?", (time.time() - keep_seconds,)
+            ).rowcount
+            self.db.execute(
+                "DELETE FROM alert_messages WHERE NOT EXISTS (SELECT 1 FROM alert_deliveries d "
+                "WHERE d.position = alert_messages.position AND d.message_key = alert_messages.key "
+                "AND d.state = 'pending')"
+            )
+            return gone
 
     def counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT state, COUNT(*) FROM alert_deliveries GROUP BY state").fetchall())

@@ -94,6 +94,15 @@ def test_a_plan_moves_the_cursor_and_its_deliveries_wait_until_sent(state: Alert
     assert state.cursor() == 3  # never moves back
 
 
+def test_pruning_keeps_what_is_pending_and_the_cursor(state: AlertState) -> None:
+    state.record_plan(plan(4, ("10", ISSUE, ISSUE), ("11", TOPICS, "topics:a")))
+    state.mark(state.pending()[0], "sent")
+    assert state.prune(keep_seconds=-1) == 1
+    assert [d.chat for d in state.pending()] == ["11"]
+    assert state.message(4, ISSUE) == [] and state.message(4, "topics:a") != []
+    assert state.cursor() == 4
+
+
 def test_a_chat_that_blocked_the_bot_is_forgotten(state: AlertState) -> None:
     state.subscribe(10)
     state.follow(10, "垃圾分类")
