@@ -91,6 +91,10 @@ class Announcer:
         """Plan every issue added since the cursor; returns how many."""
         head = await self.archive.run(Archive.issue_log_position)
         cursor = await self.state.run(AlertState.cursor) or 0
+        if head < cursor:  # an older copy of the archive was restored: its log starts over from there
+            log.warning("the archive's log of new issues went back from %d to %d; announcing from there", cursor, head)
+            await self.state.run(AlertState.set_cursor, head)
+            cursor = head
         planned = 0
         while head > cursor and not self._stopping.is_set():
             found = await self.archive.run(Archive.new_issues_since, cursor, PLAN_BATCH)

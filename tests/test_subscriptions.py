@@ -8,7 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from bulletin_text import bulletin
+from bulletin_text import HEADER, bulletin
 from conftest import ISSUE_2202
 
 from bot.broadcast import Announcer
@@ -155,6 +155,14 @@ def test_new_issues_are_planned_once_for_subscribers_followers_and_the_channel(
             assert sample_archive.ingest_bytes(replaced.encode(), "2165-v2.txt").status is IngestStatus.REPLACED
             assert await announcer.plan_new_issues(BOT) == 0
             assert len(await state.run(AlertState.pending)) == 3
+            # An older copy of the archive restored (its log behind the cursor): what is ingested into
+            # it after the bot has seen it is still news.
+            head = sample_archive.issue_log_position()
+            await state.run(AlertState.set_cursor, head + 5)
+            assert await announcer.plan_new_issues(BOT) == 0
+            assert await state.run(AlertState.cursor) == head
+            sample_archive.ingest_bytes(bulletin(header=HEADER.replace("2165", "2166")).encode(), "2166.txt")
+            assert await announcer.plan_new_issues(BOT) == 1
         finally:
             state.close()
             archive.close()
