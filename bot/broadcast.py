@@ -38,6 +38,7 @@ SENDERS = 32
 SEND_RETRIES = 3
 RETRY_FIRST_SECONDS = 5.0
 RETRY_MAX_SECONDS = 300.0
+SENT, DROPPED, LATER, GONE = "sent", "dropped", "later", "gone"
 
 
 class Announcer:
@@ -145,9 +146,13 @@ class Announcer:
         """Send every pending delivery, each chat's in order; returns how many were sent."""
         now = time.monotonic()
         by_chat: OrderedDict[str, list[Delivery]] = OrderedDict()
+        waiting = set()  # chats with a delivery backing off: their later ones wait too, to keep the order
         for delivery in await self.state.run(AlertState.pending):
-            if self._not_before.get(_key(delivery), (0.0, 0.0))[0] <= now:
-                by_chat.setdefault(delivery.chat, []).append(delivery)
+            if delivery.chat in waiting or self._not_before.get(_key(delivery), (0.0, 0.0))[0] > now:
+                waiting.add(delivery.chat)
+                by_chat.pop(delivery.chat, None)
+                continue
+            by_chat.setdefault(delivery.chat, []).append(delivery)
         if not by_chat:
             return 0
         started = time.monotonic()
@@ -159,9 +164,10 @@ class Announcer:
             nonlocal sent
             while queue and not self._stopping.is_set():
                 for delivery in queue.pop():
-                    if self._stopping.is_set() or not await self._send(bot, delivery):
-                        break  # the chat's later deliveries wait for the next pass, in order
-                    sent += 1
+                    outcome = LATER if self._stopping.is_set() else await self._send(bot, delivery)
+                    if outcome in (LATER, GONE):
+                        break  # the chat's later deliveries wait for the next pass, in order, or are dropped
+                    sent += outcome == SENT
 
         await asyncio.gather(*(sender() for _ in range(min(SENDERS, len(queue)))))
         if sent:
@@ -169,8 +175,9 @@ class Announcer:
             await self.state.run(AlertState.prune)
         return sent
 
-    async def _send(self, bot: Bot, delivery: Delivery) -> bool:
-        """One delivery; True when it is done with (sent, or dropped for good)."""
+    async def _send(self, bot: Bot, delivery: Delivery) -> str:
+        """One delivery: SENT, DROPPED for good, GONE with the chat (blocked), or LATER after a
+        fault that may pass."""
         parts = await self._message(delivery)
         try:
             for text, keyboard in parts:
@@ -182,27 +189,27 @@ class Announcer:
             log.info("chat %s blocked the bot or left (%s): unsubscribed", delivery.chat, exc.message)
             if isinstance(delivery.chat_id, int) and delivery.kind != CHANNEL:
                 await self.state.run(AlertState.forget_chat, delivery.chat_id)
-            else:
-                await self.state.run(AlertState.mark, delivery, "failed")
-            return True
+                return GONE
+            await self.state.run(AlertState.mark, delivery, "failed")
+            return DROPPED
         except ChatMigrated as exc:
             log.info("chat %s became supergroup %s: following it", delivery.chat, exc.new_chat_id)
             moved = await self.state.run(AlertState.move_chat, int(delivery.chat), exc.new_chat_id)
             if (delivery.position, delivery.kind) not in moved:
-                return True  # the new chat has this delivery of its own
+                return DROPPED  # the new chat has this delivery of its own
             return await self._send(
                 bot, Delivery(delivery.position, str(exc.new_chat_id), delivery.kind, delivery.message_key)
             )
         except BadRequest as exc:  # Telegram refuses this message to this chat; sending again will not help
             log.warning("announcement to chat %s refused: %s", delivery.chat, exc.message)
             await self.state.run(AlertState.mark, delivery, "failed")
-            return True
+            return DROPPED
         except TelegramError as exc:  # 429 past the retries, the network: it may pass
             self._back_off(delivery, exc)
-            return False
+            return LATER
         await self.state.run(AlertState.mark, delivery, "sent")
         self._not_before.pop(_key(delivery), None)
-        return True
+        return SENT
 
     def _back_off(self, delivery: Delivery, exc: TelegramError) -> None:
         """A fault that may pass: try the delivery again later, waiting twice as long each time."""

@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter, deque
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Coroutine
+from typing import Any
 
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
@@ -148,9 +149,12 @@ class FloodLimiter(BaseRateLimiter[Any]):
             # Each try, retries after a 429 included, counts as a message sent.
             if broadcast:
                 await self.spacing.wait(key)
-            async with _maybe(self.broadcast if broadcast else None), _maybe(self.overall):
-                async with self.spacing.sending(key):
-                    return await callback(*a, **kw)
+            async with (
+                _maybe(self.broadcast if broadcast else None),
+                _maybe(self.overall),
+                self.spacing.sending(key),
+            ):
+                return await callback(*a, **kw)
 
         return await self._inner.process_request(attempt, args, kwargs, endpoint, data, retries)
 

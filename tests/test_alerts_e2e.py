@@ -36,6 +36,7 @@ def ingest(db: Path, folder: Path, name: str, text: str) -> str:
     path.write_text(text, encoding="utf-8")
     result = subprocess.run(
         [sys.executable, str(ROOT / "run_bot.py"), "ingest", "--db", str(db), str(path)],
+        check=False,
         capture_output=True,
         text=True,
         timeout=120,
@@ -82,6 +83,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("alerts") / "archive.db"
     result = subprocess.run(
         [sys.executable, str(ROOT / "run_bot.py"), "ingest", "--db", str(db), str(SAMPLE_ARCHIVE)],
+        check=False,
         capture_output=True,
         text=True,
         timeout=120,

@@ -235,3 +235,48 @@ def test_every_command_in_the_menu_is_in_the_help_and_registered() -> None:
                 if isinstance(handler, CommandHandler):
                     registered |= set(handler.commands)
     assert set(menu) <= registered
+
+
+class FakeBot:
+    """Records sends; a chat's entry in `faults` is raised (once) instead of sending."""
+
+    username = "bulletin_test_bot"
+
+    def __init__(self, faults: dict) -> None:
+        self.faults = faults
+        self.sent: list[tuple[int | str, str]] = []
+
+    async def send_message(self, chat_id, text, **kwargs) -> None:
+        fault = self.faults.pop(chat_id, None)
+        if fault is not None:
+            raise fault
+        self.sent.append((chat_id, text))
+
+
+def test_delivery_drops_blocked_chats_follows_migrated_ones_and_retries_the_rest_in_order(tmp_path: Path) -> None:
+    from telegram.error import ChatMigrated, Forbidden, TimedOut
+
+    async def scenario() -> None:
+        state = StateWorker(AlertState(tmp_path / "archive.state.db"))
+        try:
+            announcer = Announcer(None, state, None)
+            for chat in (1, 2, -3):
+                await state.run(AlertState.subscribe, chat)
+            await state.run(
+                AlertState.record_plan,
+                plan(1, ("1", ISSUE, ISSUE), ("2", ISSUE, ISSUE), ("2", TOPICS, "topics:a"), ("-3", ISSUE, ISSUE)),
+            )
+            bot = FakeBot({1: Forbidden("blocked"), 2: TimedOut(), -3: ChatMigrated(-1003)})
+            assert await announcer.deliver(bot) == 1
+            assert bot.sent == [(-1003, "<b>issue</b>")]
+            assert await state.run(AlertState.subscribers) == [-1003, 2]
+            # Chat 2's issue is backing off, so its topics wait too: nothing goes out of order.
+            assert await announcer.deliver(bot) == 0
+            announcer._not_before.clear()  # the back-off has passed
+            assert await announcer.deliver(bot) == 2
+            assert bot.sent[1:] == [(2, "<b>issue</b>"), (2, "<b>topics:a</b>")]
+            assert await state.run(AlertState.pending) == []
+        finally:
+            state.close()
+
+    asyncio.run(scenario())
