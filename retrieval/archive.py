@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import answer as answering
+from .answer import MAX_QUESTION_CHARS
 from .decode import MAX_BYTES as MAX_FILE_BYTES
 from .errors import (
     ArchiveError,
@@ -42,6 +43,7 @@ from .worker_lifetime import die_with_parent
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "MAX_QUESTION_CHARS",
     "Archive",
     "ArchiveError",
     "DatabaseBusy",
@@ -189,6 +191,12 @@ class Archive:
                     f"档案中没有{year}年第{number}期。", nearest=self.store.nearest_by_year_number(year, number)
                 )
             return self.store.issue(total)
+
+    def neighbours(self, total: int) -> tuple[int | None, int | None]:
+        """The 总期号 held just before and just after total (None at either end), for paging
+        through issues."""
+        with self._reading():
+            return self.store.neighbours(total)
 
     def article(self, article_id: int) -> tuple[StoredArticle, IssueRef]:
         """Raises UnknownArticle when the id is no longer held."""

@@ -102,6 +102,12 @@ class Lookups:
         row = self.db.execute("SELECT total FROM issues WHERE year = ? AND number = ?", [year, number]).fetchone()
         return row[0] if row else None
 
+    def neighbours(self, total: int) -> tuple[int | None, int | None]:
+        """The 总期号 held just before and just after total."""
+        before = self.db.execute("SELECT max(total) FROM issues WHERE total < ?", [total]).fetchone()[0]
+        after = self.db.execute("SELECT min(total) FROM issues WHERE total > ?", [total]).fetchone()[0]
+        return before, after
+
     def nearest_totals(self, total: int, count: int = 3) -> tuple[int, ...]:
         rows = self.db.execute(
             "SELECT total FROM issues ORDER BY abs(total - ?), total LIMIT ?", [total, count]
