@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import os
+import socket
 import sqlite3
 import sys
 import time
@@ -203,6 +204,48 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    """The archive in a browser (uvicorn), read-only like serve; refused at start, as serve is,
+    when the database cannot be read or its index is stale."""
+    import uvicorn  # the web extra: only this command needs it
+
+    from web.app import create_app
+
+    try:
+        archive = open_archive(settings)
+    except ArchiveError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as exc:
+        print(f"错误：{database_error(exc, settings.db_path)}", file=sys.stderr)
+        return 2
+    try:
+        archive.check_index()
+        listener = listen(args.host, args.port)
+    except (ArchiveError, OSError) as exc:
+        archive.close()
+        reason = exc if isinstance(exc, ArchiveError) else f"无法在 {args.host}:{args.port} 上监听（{exc.strerror or exc}）。"
+        print(f"错误：{reason}", file=sys.stderr)
+        return 2
+    app = create_app(archive)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"网页已启动：http://{host}:{listener.getsockname()[1]}/ （Ctrl-C 停止）", flush=True)
+    try:
+        # No access log: its lines would carry the questions, which the bot never logs either.
+        uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False)).run(sockets=[listener])
+    finally:
+        app.state.worker.close()
+        listener.close()
+    return 0
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket bound before the server starts, so a busy port is one clear line and
+    port 0 picks a free one that the start-up line names."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+    return socket.create_server((host, port), family=family)
+
+
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     with open_archive(settings) as archive:
         run_console(archive, sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
@@ -329,13 +372,17 @@ def limit_type(value: str) -> int:
     return number
 
 
+def port_type(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}")
+    return int(value)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    db_help = f"archive database (env ARCHIVE_DB; default {DEFAULT_DB.relative_to(ROOT)})"
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db",
-        metavar="PATH",
-        help=f"archive database (env ARCHIVE_DB; default {DEFAULT_DB.relative_to(ROOT)})",
-    )
+    # Suppressed when absent, so a --db given before the command name is not reset by the command's.
+    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
     json_flag = argparse.ArgumentParser(add_help=False)
     json_flag.add_argument("--json", action="store_true", help="print JSON instead of text")
     full_flag = argparse.ArgumentParser(add_help=False)
@@ -345,6 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="run_bot.py",
         description="Question answering over the archive of 首都精神文明建设情况简报.",
     )
+    parser.add_argument("--db", metavar="PATH", help=db_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("ingest", parents=[common], help="add bulletin files or folders to the archive")
@@ -403,6 +451,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--webhook-secret", metavar="SECRET", help="secret Telegram sends back (env TELEGRAM_WEBHOOK_SECRET)"
     )
     p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("web", parents=[common], help="serve the archive to browsers (pages and a JSON API)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=port_type, default=8000, help="port to listen on (default 8000; 0 picks a free one)")
+    p.set_defaults(handler=cmd_web)
     return parser
 
 

@@ -1,0 +1,63 @@
+"""The ASGI app: every route in one visible table, the archive on one thread of its own, errors
+as Chinese pages, security headers on every response."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.worker import ArchiveWorker
+from retrieval.archive import Archive, ArchiveError
+
+from . import api, pages
+from .errors import archive_error, http_error, server_error
+from .render import Pages
+from .security import RateLimit, SecurityHeaders
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+def routes() -> list[Route | Mount]:
+    """GET (and HEAD) only: the site reads the archive and never writes it."""
+    get = ["GET"]
+    return [
+        Route("/", pages.home, methods=get),
+        Route("/ask", pages.ask, methods=get),
+        Route("/issues/{total}/original", pages.original, methods=get),
+        Route("/issues/{ref}", pages.issue, methods=get),
+        Route("/articles/{id}", pages.article, methods=get),
+        Route("/years", pages.years, methods=get),
+        Route("/years/{year}", pages.year, methods=get),
+        Route("/api/ask", api.ask, methods=get),
+        Route("/api/issues/{ref}", api.issue, methods=get),
+        Route("/api/latest", api.latest, methods=get),
+        Route("/api/stats", api.stats, methods=get),
+        Route("/healthz", healthz, methods=get),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+
+def create_app(archive: Archive, *, ask_rate: tuple[int, float] = (30, 60.0)) -> Starlette:
+    """The site over an archive the caller opened read-only; `ask_rate` is questions per window of
+    seconds per client on /ask and /api/ask. When serving ends, the caller's
+    `app.state.worker.close()` stops the archive's thread and closes the archive."""
+    app = Starlette(
+        routes=routes(),
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={HTTPException: http_error, ArchiveError: archive_error, Exception: server_error},
+    )
+    app.state.worker = ArchiveWorker(archive)  # the archive is not thread-safe: one thread owns it
+    app.state.pages = Pages()
+    app.state.limiter = RateLimit(*ask_rate)
+    return app

@@ -1,0 +1,106 @@
+"""Pages from Jinja2 templates: one autoescaping environment per app, every template compiled
+once at start-up, and the sentences of bot.messages for the words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import jinja2
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from bot import browse_text, messages
+from bot.conversation import MAX_PAGES, AnswerPage, Notice
+from bot.render_html import emphasise
+from retrieval.archive import MAX_QUESTION_CHARS
+
+from . import text
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def highlight(excerpt: str, marks: tuple[tuple[int, int], ...]) -> Markup:
+    """The excerpt escaped, the question's terms in <mark>. The bot's emphasis escapes every piece
+    (with `<` always as &lt;), so its only literal <b> tags are the marks themselves."""
+    return Markup(emphasise(excerpt, marks).replace("<b>", "<mark>").replace("</b>", "</mark>"))
+
+
+def ask_url(question: str, page: int = 1) -> str:
+    """/ask?q=… (and &page=N past the first)."""
+    query = {"q": question} | ({"page": str(page)} if page > 1 else {})
+    return "/ask?" + urlencode(query)
+
+
+def absolute_url(request: Request, path: str) -> str:
+    """The canonical address of a path (with its query) on this site."""
+    return str(request.base_url).rstrip("/") + path
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        auto_reload=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["highlight"] = highlight
+    env.globals.update(
+        text=text,
+        messages=messages,
+        browse=browse_text,
+        ask_url=ask_url,
+        MAX_QUESTION_CHARS=MAX_QUESTION_CHARS,
+    )
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)  # compiled now, not on a first request
+    return env
+
+
+class Pages:
+    """Renders the site's templates into responses."""
+
+    def __init__(self) -> None:
+        self.env = environment()
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        *,
+        title: str | None,
+        status: int = 200,
+        path: str | None = None,
+        headers: dict[str, str] | None = None,
+        q: str = "",
+        **context: Any,
+    ) -> HTMLResponse:
+        """`title` None is the home page's; `path` is the canonical path (the request's by default)."""
+        canonical = absolute_url(request, path if path is not None else request.url.path)
+        body = self.env.get_template(template).render(title=title, canonical=canonical, q=q, **context)
+        return HTMLResponse(body, status_code=status, headers=headers)
+
+    def notice(self, request: Request, status: int, message: str, **context: Any) -> HTMLResponse:
+        """An error or notice page: its status's heading and one sentence."""
+        title = text.ERROR_TITLES.get(status) or text.ERROR_TITLES[400]
+        return self.render(request, "notice.html", title=title, status=status, message=message, **context)
+
+
+def answer_context(reply: AnswerPage | Notice, page: int) -> dict[str, Any]:
+    """What the answer page shows: the bot's heading and hits, or its notice; pager links."""
+    if isinstance(reply, Notice):
+        return {"hits": (), "heading": None, "notice": reply.text, "first": 1, "previous": None, "next": None}
+    answer = reply.answer
+    first = reply.first_number
+    return {
+        "hits": answer.hits,
+        "heading": messages.answer_heading(answer, first) if answer.hits else None,
+        "notice": None if answer.hits else messages.no_hits(answer, first),
+        "first": first,
+        "previous": page - 1 if page > 1 else None,
+        "next": page + 1 if reply.has_more and page < MAX_PAGES else None,
+    }
