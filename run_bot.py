@@ -227,7 +227,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
         reason = exc if isinstance(exc, ArchiveError) else f"无法在 {args.host}:{args.port} 上监听（{exc.strerror or exc}）。"
         print(f"错误：{reason}", file=sys.stderr)
         return 2
-    app = create_app(archive)
+    app = create_app(archive, ask_rate=args.ask_rate)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"网页已启动：http://{host}:{listener.getsockname()[1]}/ （Ctrl-C 停止）", flush=True)
     try:
@@ -378,6 +378,18 @@ def port_type(value: str) -> int:
     return int(value)
 
 
+def rate_type(value: str) -> tuple[int, float]:
+    """'30/60': 30 questions per 60 seconds."""
+    count, _, seconds = value.partition("/")
+    try:
+        rate = int(count), float(seconds)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not N/SECONDS: {value!r}") from None
+    if rate[0] < 1 or not 0 < rate[1] < float("inf"):
+        raise argparse.ArgumentTypeError(f"N and SECONDS must be positive: {value!r}")
+    return rate
+
+
 def build_parser() -> argparse.ArgumentParser:
     db_help = f"archive database (env ARCHIVE_DB; default {DEFAULT_DB.relative_to(ROOT)})"
     common = argparse.ArgumentParser(add_help=False)
@@ -455,6 +467,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("web", parents=[common], help="serve the archive to browsers (pages and a JSON API)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=port_type, default=8000, help="port to listen on (default 8000; 0 picks a free one)")
+    p.add_argument(
+        "--ask-rate",
+        type=rate_type,
+        default=(30, 60.0),
+        metavar="N/SECONDS",
+        help="questions a client address may ask per window of seconds (default 30/60)",
+    )
     p.set_defaults(handler=cmd_web)
     return parser
 
