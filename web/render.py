@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import jinja2
 from markupsafe import Markup
@@ -80,7 +80,7 @@ class Pages:
         **context: Any,
     ) -> HTMLResponse:
         """`title` None is the home page's; `path` is the canonical path (the request's by default)."""
-        canonical = absolute_url(request, path if path is not None else request.url.path)
+        canonical = absolute_url(request, path if path is not None else quote(request.url.path))
         body = self.env.get_template(template).render(title=title, canonical=canonical, q=q, **context)
         return HTMLResponse(body, status_code=status, headers=headers)
 
