@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import socket
 import sqlite3
 import sys
@@ -230,6 +231,8 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     app = create_app(archive, ask_rate=args.ask_rate)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"网页已启动：http://{host}:{listener.getsockname()[1]}/ （Ctrl-C 停止）", flush=True)
+    # uvicorn stops gracefully on SIGTERM, then raises the signal again: this ends the run with 0.
+    signal.signal(signal.SIGTERM, _exit_quietly)
     try:
         # No access log: its lines would carry the questions, which the bot never logs either.
         uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False)).run(sockets=[listener])
@@ -237,6 +240,10 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
         app.state.worker.close()
         listener.close()
     return 0
+
+
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def listen(host: str, port: int) -> socket.socket:
