@@ -213,20 +213,15 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     from web.app import create_app
 
     try:
-        archive = open_archive(settings)
+        archive = checked_archive(settings)
     except ArchiveError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    except sqlite3.Error as exc:
-        print(f"错误：{database_error(exc, settings.db_path)}", file=sys.stderr)
-        return 2
     try:
-        archive.check_index()
         listener = listen(args.host, args.port)
-    except (ArchiveError, OSError) as exc:
+    except OSError as exc:
         archive.close()
-        reason = exc if isinstance(exc, ArchiveError) else f"无法在 {args.host}:{args.port} 上监听（{exc.strerror or exc}）。"
-        print(f"错误：{reason}", file=sys.stderr)
+        print(f"错误：无法在 {args.host}:{args.port} 上监听（{exc.strerror or exc}）。", file=sys.stderr)
         return 2
     app = create_app(archive, ask_rate=args.ask_rate)
     host = f"[{args.host}]" if ":" in args.host else args.host
@@ -240,6 +235,21 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
         app.state.worker.close()
         listener.close()
     return 0
+
+
+def checked_archive(settings: Settings) -> Archive:
+    """open_archive, with a stale index refused at start rather than on the first question, and
+    SQLite's errors as the archive's one-line errors."""
+    try:
+        archive = open_archive(settings)
+    except sqlite3.Error as exc:
+        raise database_error(exc, settings.db_path) from None
+    try:
+        archive.check_index()
+    except ArchiveError:
+        archive.close()
+        raise
+    return archive
 
 
 def _exit_quietly(signum: int, frame: object) -> None:
