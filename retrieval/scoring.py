@@ -40,6 +40,8 @@ TITLE_WEIGHT = 3
 BLOCK = 128
 POSTING = np.dtype([("id", "<i4"), ("tf", "<u2"), ("len", "<u2")])
 MAX_COUNT = np.iinfo(np.uint16).max
+# Questions whose lists hold at most this many postings in all are scored list by list, whole.
+DENSE_POSTINGS = 2_000_000
 _SLACK = 1 + 1e-9
 
 
@@ -101,6 +103,8 @@ class Postings(Protocol):
     limit: int
 
     def full(self, term: QueryTerm) -> np.ndarray: ...
+
+    def scored(self, term: QueryTerm) -> tuple[np.ndarray, np.ndarray]: ...
 
     def blocks(self, term: QueryTerm) -> "BlockBounds": ...
 
@@ -165,6 +169,8 @@ def top_k(
     if not terms or k <= 0:
         return Scored(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), True)
     # rest[i]: what the terms from i on could add at most (suffix sums, one pass).
+    if sum(t.df for t in terms) <= DENSE_POSTINGS and (allowed is None or len(allowed) > k * 64):
+        return _every_list(terms, k, source, coverage_weight, allowed)
     rest = [*accumulate((t.bound for t in reversed(terms)), initial=0.0)][::-1]
     read = 0
     if allowed is not None and len(allowed) <= k * 64:
@@ -183,11 +189,11 @@ def top_k(
         ids = np.zeros(0, np.int64)
         while read < len(terms):
             term = terms[read]
-            postings = source.full(term)
+            hit, impact = source.scored(term)
             if mask is not None:
-                postings = postings[mask[postings["id"]]]
-            hit = postings["id"]
-            acc[hit] += contribution(term, postings, stats)
+                inside = mask[hit]
+                hit, impact = hit[inside], impact[inside]
+            acc[hit] += term.weight * term.idf * impact  # as contribution() multiplies, to the bit
             acc_cover[hit] += coverage_weight(term)
             touched.append(hit[~seen[hit]])
             seen[hit] = True
@@ -238,6 +244,28 @@ def top_k(
     ids, partial, cover = ids[positive], partial[positive], cover[positive]
     order = np.lexsort((ids, -partial))[:k]
     return Scored(ids[order], partial[order], cover[order], exhausted=len(ids) < k)
+
+
+def _every_list(
+    terms: list[QueryTerm],
+    k: int,
+    source: Postings,
+    coverage_weight: Callable[[QueryTerm], float],
+    allowed: np.ndarray | None,
+) -> Scored:
+    """top_k by reading every list whole (score_all's arithmetic): when the lists are short
+    enough, adding them costs less than deciding what to skip."""
+    acc, acc_cover = np.zeros(source.limit), np.zeros(source.limit)
+    for term in terms:
+        hit, impact = source.scored(term)
+        acc[hit] += term.weight * term.idf * impact
+        acc_cover[hit] += coverage_weight(term)
+    ids = np.flatnonzero(acc > 0) if allowed is None else allowed[acc[allowed] > 0].astype(np.int64)
+    if len(ids) > k:
+        ids = ids[acc[ids] >= _kth(acc[ids], k)]
+    order = np.lexsort((ids, -acc[ids]))[:k]
+    ids = ids[order]
+    return Scored(ids, acc[ids], acc_cover[ids], exhausted=len(order) < k)
 
 
 def _found(
