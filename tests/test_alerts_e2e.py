@@ -34,6 +34,11 @@ def issue_text(total: int, body: str | None = None) -> str:
 def ingest(db: Path, folder: Path, name: str, text: str) -> str:
     path = folder / name
     path.write_text(text, encoding="utf-8")
+    return ingest_path(db, path)
+
+
+def ingest_path(db: Path, path: Path) -> str:
+    """`run_bot.py ingest` in a process of its own, as an operator runs it beside the bot."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "run_bot.py"), "ingest", "--db", str(db), str(path)],
         check=False,
@@ -81,14 +86,7 @@ def refused_for_flood(standin: BotApiStandIn) -> list:
 @pytest.fixture(scope="module")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("alerts") / "archive.db"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "run_bot.py"), "ingest", "--db", str(db), str(SAMPLE_ARCHIVE)],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    ingest_path(db, SAMPLE_ARCHIVE)
     return db
 
 
