@@ -208,10 +208,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
     """The archive in a browser (uvicorn), read-only like serve; refused at start, as serve is,
     when the database cannot be read or its index is stale."""
-    import uvicorn  # the web extra: only this command needs it
+    try:  # the web extra: only this command needs it
+        import uvicorn
 
-    from web.app import create_app
-
+        from web.app import create_app
+    except ImportError as exc:
+        print(f'错误：网页需要 web 扩展（缺少 {exc.name}）；请运行 pip install -e ".[web]"。', file=sys.stderr)
+        return 2
     try:
         archive = checked_archive(settings)
     except ArchiveError as exc:
