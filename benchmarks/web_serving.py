@@ -8,8 +8,9 @@ ASGI transport, one request at a time. An ASGI middleware around the app takes t
 per request: from the moment the app receives the request to the moment it sends the last byte
 of the body, i.e. parsing, the archive's thread (tokenise, retrieve, excerpt), the template and
 the security headers; the HTTP client's own work is outside it. Measured for /ask (the answer
-page) and /api/ask over the benchmark's questions, each question asked once per route, and,
-in a pass of its own, Archive.ask alone (retrieval), as serving.py does. Prints one JSON object,
+page) and /api/ask over the benchmark's questions, each question asked once per route, each
+route in an app over a freshly opened archive, and Archive.ask alone (retrieval) likewise, as
+serving.py does. Prints one JSON object,
 times in milliseconds.
 
 By default the 2,500-issue synthetic archive and its questions (.bench/archive-2500.db and
@@ -73,27 +74,27 @@ async def _drive(app: ServerTime, paths: list[str]) -> tuple[list[float], list[i
     return app.times_ms[first:], app.statuses[first:]
 
 
-def measure(db: Path, questions: list[str]) -> dict:
+def measure_route(db: Path, route: str, questions: list[str]) -> dict:
+    """Each question once through `route`, in an app of its own over a fresh read-only archive,
+    so no question meets the archive's caches warmed by the same question on another route."""
     from web.app import create_app  # the web extra
 
     archive = Archive(db, readonly=True)
-    archive.tokenizer.tokens("预热")  # the app loads jieba with its first question; not timed here
+    archive.tokenizer.tokens("预热")  # jieba is loaded at start-up in a serving process; not timed
     app = create_app(archive, ask_rate=NO_LIMIT)
     timed = ServerTime(app)
     try:
-        # Warm-up, as a server that has answered a few questions: templates compiled, thread started.
-        asyncio.run(_drive(timed, ["/", "/ask?q=" + quote("文明"), "/api/ask?q=" + quote("文明")]))
-        result = {}
-        for route in ("/ask", "/api/ask"):
-            times, statuses = asyncio.run(_drive(timed, [f"{route}?q={quote(q)}" for q in questions]))
-            result[route] = {
-                "server_ms": summary(times),
-                "requests": len(times),
-                "not_200": sum(status != 200 for status in statuses),
-            }
+        # Warm-up, as a server that is up: templates compiled, the archive's thread started.
+        asyncio.run(_drive(timed, ["/", f"{route}?q=" + quote("文明")]))
+        times, statuses = asyncio.run(_drive(timed, [f"{route}?q={quote(q)}" for q in questions]))
     finally:
         app.state.worker.close()
-    # A pass of its own, on a fresh connection, as serving.py measures retrieval.
+    return {"server_ms": summary(times), "requests": len(times), "not_200": sum(s != 200 for s in statuses)}
+
+
+def measure(db: Path, questions: list[str]) -> dict:
+    result = {route: measure_route(db, route, questions) for route in ("/ask", "/api/ask")}
+    # Retrieval alone in a pass of its own, on a fresh archive too, as serving.py measures it.
     retrieval = []
     with Archive(db, readonly=True) as fresh:
         fresh.tokenizer.tokens("预热")
