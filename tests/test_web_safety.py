@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import html as html_module
 import re
 import threading
 from urllib.parse import quote
@@ -25,6 +26,7 @@ from retrieval.archive import MAX_QUESTION_CHARS, DatabaseBusy
 from web.app import create_app
 from web.original import content_disposition
 from web.params import printable
+from web.render import highlight
 from web.security import RateLimit
 
 pytest_plugins = ["web_client"]  # the archive and client fixtures
@@ -340,3 +342,20 @@ def test_web_reaches_the_archive_through_its_public_api_only() -> None:
         assert not wrong, f"{path.name} imports {wrong}"
         imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         assert "sqlite3" not in imported, path.name
+
+
+@given(
+    text=st.text(st.sampled_from("<>&\"'b/mark 丰台区"), max_size=40),
+    spans=st.lists(st.tuples(st.integers(0, 45), st.integers(0, 45)), max_size=5),
+)
+def test_highlighting_marks_only_the_spans_and_escapes_everything(text, spans) -> None:
+    marks = tuple(sorted((min(a, b), max(a, b)) for a, b in spans))
+    html = str(highlight(text, marks))
+    assert html_module.unescape(re.sub(r"</?mark>", "", html)) == text
+    assert not re.search(r"<(?!/?mark>)", html), html  # no tag but the marks
+    marked = "".join(re.findall(r"<mark>(.*?)</mark>", html))
+    assert html_module.unescape(marked) == "".join(text[i] for i in sorted(_covered(marks, len(text))))
+
+
+def _covered(marks: tuple[tuple[int, int], ...], length: int) -> set[int]:
+    return {i for start, end in marks for i in range(start, min(end, length))}

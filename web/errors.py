@@ -21,9 +21,7 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def error_response(
-    request: Request, status: int, message: str, headers: dict[str, str] | None = None
-) -> Response:
+def error_response(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     if wants_json(request):
         return JSONResponse({"error": message}, status_code=status, headers=headers)
     return request.app.state.pages.notice(request, status, message, headers=headers)
