@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from retrieval.archive import format_label
@@ -81,7 +82,7 @@ EMPTY_QUESTION = "请写出想查的内容，例如：丰台区创城建立了�
 EMPTY_QUESTION_WITH_FILTER = "请在“{label}”之外再写出想查的内容，例如：{label} 创城 工作机制。"
 NO_MATCH = (
     "没有找到与“{question}”相关的内容。可以换个说法，写出区名（如“丰台区”）、"
-    "年份（如“2022年”）或期号（如“总第2202期”），或发送 /latest 查看最新一期。"
+    "年份（如“2022年”）或期号（如“总第2202期”）"
 )
 OUTSIDE_ARCHIVE = "档案中没有{label}的简报。现有简报从{first}到{latest}，可以去掉时间或期号再问。"
 OUTSIDE_EMPTY_ARCHIVE = "档案里还没有任何简报。"
@@ -120,7 +121,20 @@ UNKNOWN_ISSUE = "档案中没有{what}。"
 NEAREST_ISSUES = "现有最接近的：{issues}。"
 EMPTY_ARCHIVE = "档案里还没有任何简报。"
 ARTICLES_HEADING = "本期文章："
-SHOW_ISSUE_HINT = "要查看整期，请发送 /issue {total}。"
+
+
+@dataclass(frozen=True)
+class Hints:
+    """The ends of the no-answer hints that say how to open something: a command in a chat, a page
+    on the web. Everything else the surfaces say alike."""
+
+    latest: str
+    """Ends NO_MATCH: where the newest issue is."""
+    show_issue: str
+    """Follows a question that named an issue but nothing to look for in it: how to open it."""
+
+
+CHAT_HINTS = Hints(latest="，或发送 /latest 查看最新一期。", show_issue="要查看整期，请发送 /issue {total}。")
 
 
 def cn_date(date: dt.date) -> str:
@@ -178,19 +192,19 @@ def upload_progress(progress: UploadProgress) -> str:
     return UPLOAD_READING.format(name=progress.name)
 
 
-def no_hits(answer: Answer, first_number: int) -> str:
+def no_hits(answer: Answer, first_number: int, hints: Hints = CHAT_HINTS) -> str:
     """What a page without hits says: no answer at all, or, past the first page, no more."""
     if first_number > 1:
         return NO_MORE.format(question=shorten(answer.question, 30))
-    return no_answer(answer)
+    return no_answer(answer, hints)
 
 
-def no_answer(answer: Answer) -> str:
+def no_answer(answer: Answer, hints: Hints = CHAT_HINTS) -> str:
     """Why there are no hits, and what to try instead."""
     filters = answer.filters
     if answer.no_answer is NoAnswer.EMPTY_QUESTION:
         if filters.total is not None:
-            return EMPTY_QUESTION_WITH_FILTER.format(label=filters.label) + SHOW_ISSUE_HINT.format(total=filters.total)
+            return EMPTY_QUESTION_WITH_FILTER.format(label=filters.label) + hints.show_issue.format(total=filters.total)
         if filters.active:
             return EMPTY_QUESTION_WITH_FILTER.format(label=filters.label)
         return EMPTY_QUESTION
@@ -199,7 +213,7 @@ def no_answer(answer: Answer) -> str:
             return OUTSIDE_EMPTY_ARCHIVE
         first, latest = (cn_date(d) for d in answer.held)
         return OUTSIDE_ARCHIVE.format(label=filters.label, first=first, latest=latest)
-    return NO_MATCH.format(question=shorten(answer.question, 30))
+    return NO_MATCH.format(question=shorten(answer.question, 30)) + hints.latest
 
 
 def stats(stats: ArchiveStats) -> str:

@@ -15,6 +15,7 @@ from web_client import DEV_ARCHIVE, assert_page_contract, parse, text_of
 
 from bot import browse_text, conversation, messages
 from bot.conversation import MAX_PAGES, PER_PAGE
+from web import text as web_text
 from web.render import environment
 
 pytest_plugins = ["web_client"]  # the archive and client fixtures
@@ -88,6 +89,16 @@ def test_a_year_page_lists_each_issues_titles_linking_to_the_articles(client, we
     doc = parse(client.get("/years/2022").text)
     links = doc.xpath("//ol[@class='year-issues']//ol[@class='articles']//a/@href")
     assert {f"/articles/{a.id}" for a in issue.articles} <= set(links)
+
+
+def test_a_missing_page_of_a_year_is_explained_in_the_sites_words(client) -> None:
+    for path, sentence in (
+        ("/years/1800", web_text.YEAR_OUT_OF_RANGE.format(year=1800)),
+        ("/years/2023?page=9", web_text.YEAR_PAGE_GONE.format(year=2023, page=9)),
+    ):
+        doc = parse(client.get(path).text)
+        assert [n.text_content() for n in doc.xpath("//p[@class='notice']")] == [sentence]
+        assert "/year " not in text_of(doc)  # no Telegram command on a web page
 
 
 @pytest.mark.parametrize(
@@ -176,18 +187,21 @@ def test_a_page_past_the_last_is_a_polite_notice(client) -> None:
         ("推荐一部好看的电影", "no_answer"),
         ("的了吗", "no_answer"),
         ("", "no_answer"),
-        ("你好", "help"),
+        ("总第2202期", "no_answer"),  # an issue named, nothing to look for in it
+        ("你好", "intro"),
     ],
 )
 def test_questions_without_an_answer_get_the_bots_hint(client, web_archive, question, notice) -> None:
+    """The bot's hints; a greeting gets what the site does (the bot's help names Telegram commands)."""
     path = "/ask?q=" + quote(question)
     response = client.get(path)
     assert response.status_code == 200
     doc = assert_page_contract(response.text, path)
     assert not doc.xpath("//ol[@class='hits']")
     reply = conversation.ask(web_archive, question)
-    expected = messages.HELP if notice == "help" else messages.no_hits(reply.answer, 1)
+    expected = web_text.HOME_INTRO if notice == "intro" else messages.no_hits(reply.answer, 1, web_text.HINTS)
     assert [n.text_content() for n in doc.xpath("//p[@class='notice']")] == [expected]
+    assert "/latest" not in expected and "/issue" not in expected  # the bot's commands mean nothing here
 
 
 def test_a_question_naming_a_year_is_searched_in_that_year(client, web_archive) -> None:

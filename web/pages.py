@@ -3,6 +3,7 @@ renders. The answers are the bot's; only the markup differs."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -95,11 +96,18 @@ async def year(request: Request) -> Response:
         return pages(request).render(
             request, "years.html", title=text.YEARS_HEADING, status=404, years=reply.years, note=reply.note
         )
-    if not isinstance(reply, YearView):
-        return pages(request).notice(request, 404, reply.text)
+    if not isinstance(reply, YearView):  # the bot's notices name its commands; the site says it in its own words
+        return pages(request).notice(request, 404, year_notice(int(argument), page))
     title = year_heading(reply.year, reply.count, reply.page, reply.pages)
     path = f"/years/{reply.year}" + (f"?page={page}" if page > 1 else "")
     return pages(request).render(request, "year.html", title=title, path=path, view=reply)
+
+
+def year_notice(year: int, page: int) -> str:
+    """Why a page of a year is not there: a year no bulletin can carry, or a page past its last."""
+    if not conversation.FIRST_YEAR <= year <= dt.date.today().year + 1:
+        return text.YEAR_OUT_OF_RANGE.format(year=year)
+    return text.YEAR_PAGE_GONE.format(year=year, page=page)
 
 
 def notice_text(reply: object) -> str | None:

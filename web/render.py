@@ -92,14 +92,14 @@ class Pages:
 
 def answer_context(reply: AnswerPage | Notice, page: int) -> dict[str, Any]:
     """What the answer page shows: the bot's heading and hits, or its notice; pager links."""
-    if isinstance(reply, Notice):
-        return {"hits": (), "heading": None, "notice": reply.text, "first": 1, "previous": None, "next": None}
+    if isinstance(reply, Notice):  # a greeting: the bot's help names Telegram's commands, the site says what it does
+        return {"hits": (), "heading": None, "notice": text.HOME_INTRO, "first": 1, "previous": None, "next": None}
     answer = reply.answer
     first = reply.first_number
     return {
         "hits": answer.hits,
         "heading": messages.answer_heading(answer, first) if answer.hits else None,
-        "notice": None if answer.hits else messages.no_hits(answer, first),
+        "notice": None if answer.hits else messages.no_hits(answer, first, text.HINTS),
         "first": first,
         "previous": page - 1 if page > 1 else None,
         "next": page + 1 if reply.has_more and page < MAX_PAGES else None,

@@ -3,6 +3,7 @@ bot.browse_text, so both surfaces answer in the same words."""
 
 from __future__ import annotations
 
+from bot.messages import Hints
 from retrieval.models import BULLETIN_TITLE
 
 SITE_NAME = f"{BULLETIN_TITLE}档案"
@@ -47,8 +48,12 @@ ERROR_TEXTS = {
     500: "抱歉，处理这个请求时出了问题，请稍后再试。",
     503: "档案暂时无法使用，请稍后再试。",
 }
+# The no-answer hints' ends, pointing at pages instead of the bot's commands.
+HINTS = Hints(latest="，或从首页查看最新一期。", show_issue="要查看整期，请打开总第{total}期。")
 QUESTION_TOO_LONG = "问题太长了（{length} 字），请缩短到 {limit} 字以内再查询。"
 BAD_PAGE = "页码应是正整数，如 page=2。"
 NOT_AN_ISSUE = "“{text}”不是期号。期号写作总期号（如 2202）或年份-期号（如 2022-10）。"
 NOT_AN_ARTICLE = "没有这篇文章。可以从首页查询，或按年份浏览。"
 NOT_A_YEAR = "“{text}”不是年份。年份写作四位数字，如 2022。"
+YEAR_OUT_OF_RANGE = "“{year}”不像简报的年份。可以从全部年份中选择。"
+YEAR_PAGE_GONE = "{year}年的简报没有第{page}页，请从这一年的第1页看起。"
