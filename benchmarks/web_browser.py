@@ -13,7 +13,12 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -40,7 +45,7 @@ def available() -> bool:
 
 
 @contextmanager
-def chromium(width: int, height: int = 800, *, javascript: bool = True) -> Iterator["WebDriver"]:  # noqa: F821
+def chromium(width: int, height: int = 800, *, javascript: bool = True) -> Iterator[WebDriver]:
     """A fresh headless Chromium whose viewport is width × height CSS pixels, at device pixel ratio 1.
 
     Up to 480 px the viewport is a phone's (mobile: the page's viewport meta applies, touch on);
@@ -62,7 +67,11 @@ def chromium(width: int, height: int = 800, *, javascript: bool = True) -> Itera
         "mobileEmulation",
         {
             "deviceMetrics": {
-                "width": width, "height": height, "pixelRatio": 1.0, "mobile": mobile, "touch": mobile and javascript
+                "width": width,
+                "height": height,
+                "pixelRatio": 1.0,
+                "mobile": mobile,
+                "touch": mobile and javascript,
             }
         },
     )
@@ -78,7 +87,7 @@ def chromium(width: int, height: int = 800, *, javascript: bool = True) -> Itera
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def full_page_png(driver, max_height: int = 4000) -> bytes:
+def full_page_png(driver: WebDriver, max_height: int = 4000) -> bytes:
     """A screenshot of the whole page (up to max_height CSS pixels tall) at the viewport's width."""
     import base64
 

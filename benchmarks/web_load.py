@@ -64,7 +64,9 @@ class Outcome:
     kinds: dict[str, int] = field(default_factory=dict)
 
 
-def plan(questions: list[str], totals: list[int], articles: list[int], clients: int, per_client: int) -> list[list[Request]]:
+def plan(
+    questions: list[str], totals: list[int], articles: list[int], clients: int, per_client: int
+) -> list[list[Request]]:
     """Each client's requests, in order. Questions are used once each while they last."""
     rng = random.Random(SEED)
     asked = itertools.cycle(questions)
@@ -195,13 +197,15 @@ def run(
 ) -> dict:
     totals, articles = archive_contents(db)
     runs = plan(questions, totals, articles, clients, per_client)
-    with tempfile.TemporaryDirectory() as folder:
-        with WebApp(db, Path(folder) / "web.log", "--ask-rate", NO_LIMIT, *extra) as app:
-            before = cpu_seconds(app.process.pid)
-            result = asyncio.run(load(app.url, runs, deadline))
-            result["server_cpu_s"] = cpu_seconds(app.process.pid) - before
-            result["server_peak_rss_mb"] = rss_mb(app.process.pid, "VmHWM")
-            log = app.log_text()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        WebApp(db, Path(folder) / "web.log", "--ask-rate", NO_LIMIT, *extra) as app,
+    ):
+        before = cpu_seconds(app.process.pid)
+        result = asyncio.run(load(app.url, runs, deadline))
+        result["server_cpu_s"] = cpu_seconds(app.process.pid) - before
+        result["server_peak_rss_mb"] = rss_mb(app.process.pid, "VmHWM")
+        log = app.log_text()
     tracebacks = log.count("Traceback")
     result["server_tracebacks"] = tracebacks
     result["errors"] += tracebacks

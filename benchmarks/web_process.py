@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_BOT = ROOT / "run_bot.py"
@@ -49,6 +49,7 @@ def build_archive(db: Path, *paths: Path, timeout: float = 300) -> dict[int, Ing
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"ingest failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
@@ -73,7 +74,7 @@ class WebApp:
         self.env = {k: v for k, v in os.environ.items() if k != "ARCHIVE_DB"} | (env or {})
         self.process: subprocess.Popen | None = None
 
-    def __enter__(self) -> "WebApp":
+    def __enter__(self) -> Self:
         self.start()
         return self
 
@@ -82,9 +83,7 @@ class WebApp:
 
     def start(self, timeout: float = 60) -> None:
         with self.log.open("w") as log:
-            self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
+            self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         try:
             self.wait_ready(timeout)
         except BaseException:

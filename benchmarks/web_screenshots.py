@@ -37,8 +37,10 @@ def shoot(url: str, out: Path) -> list[Path]:
             for name, path in pages.items():
                 driver.get(url + path)
                 WebDriverWait(driver, 20).until(
-                    lambda d: d.execute_script("return document.readyState === 'complete' && document.fonts.status")
-                    == "loaded"
+                    lambda d: (
+                        d.execute_script("return document.readyState === 'complete' && document.fonts.status")
+                        == "loaded"
+                    )
                 )
                 target = out / f"{name}-{width}.png"
                 target.write_bytes(smaller_png(web_browser.full_page_png(driver, MAX_HEIGHT[width])))
@@ -53,7 +55,9 @@ def smaller_png(png: bytes) -> bytes:
 
     image = Image.open(io.BytesIO(png)).convert("RGB")
     out = io.BytesIO()
-    image.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(out, "PNG", optimize=True)
+    image.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+        out, "PNG", optimize=True
+    )
     return out.getvalue()
 
 
@@ -69,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         build_archive(db, SAMPLE_ARCHIVE, DEV_ARCHIVE)
         with WebApp(db, Path(folder) / "web.log") as app:
             for path in shoot(app.url, args.out):
-                print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {path.stat().st_size // 1024} KB")
+                print(
+                    f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {path.stat().st_size // 1024} KB"
+                )
     return 0
 
 

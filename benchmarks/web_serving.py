@@ -115,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="JSONL of {question}")
     args = parser.parse_args(argv)
     if not args.db.exists():
-        parser.error(f"{args.db} does not exist: build it with `python -m benchmarks.bench --issues 2500`, or give --db")
+        parser.error(
+            f"{args.db} does not exist: build it with `python -m benchmarks.bench --issues 2500`, or give --db"
+        )
     questions = list(dict.fromkeys(q["question"] for q in read_questions_file(args.questions)))
     print(json.dumps(measure(args.db, questions), ensure_ascii=False, indent=2))
     return 0
