@@ -4,7 +4,9 @@ were built from; the broken ones refused with the right error and a Chinese mess
 from __future__ import annotations
 
 import codecs
+import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -123,6 +125,21 @@ def test_word_document_with_a_corrupted_part_is_damaged() -> None:
     data[start + 200 : start + 260] = bytes(60)
     with pytest.raises(DamagedFile):
         read_document(bytes(data))
+
+
+def test_word_document_whose_relationship_lost_its_target_is_damaged() -> None:
+    """A one-byte slip in word/_rels/document.xml.rels leaves a relationship without a target:
+    python-docx then fails with a TypeError, which must read as a damaged file, not a crash."""
+    source = zipfile.ZipFile(io.BytesIO(office.bulletin_docx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as damaged:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/_rels/document.xml.rels":
+                data = re.sub(rb' Target="[^"]*"', b"", data, count=1)
+            damaged.writestr(item, data)
+    with pytest.raises(DamagedFile):
+        read_document(out.getvalue())
 
 
 def test_zip_that_holds_no_word_document_is_unsupported() -> None:

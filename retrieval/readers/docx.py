@@ -146,6 +146,11 @@ def _load_body(data: bytes):
     ) as error:
         logger.info("damaged DOCX: %r", error)
         raise DamagedFile(DAMAGED) from error
+    except (TypeError, AttributeError) as error:
+        # python-docx assumes a well-formed package: a relationship without a target or a content
+        # type without a name fails deep inside it as a TypeError or AttributeError.
+        logger.info("damaged DOCX package: %r", error)
+        raise DamagedFile(DAMAGED) from error
     return document.element.body
 
 
