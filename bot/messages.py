@@ -174,7 +174,7 @@ def unknown_issue(what: str, nearest: tuple[int, ...]) -> str:
 
 def source_file_line(file: SourceFile) -> str:
     """原文：2202.pdf（PDF，12 页，其中 OCR 12 页）"""
-    return f"原文：{file.name}（{'，'.join(_file_parts(file.format, file.pages, file.ocr_pages))}）"
+    return f"原文：{file.name}（{'，'.join(file_parts(file.format, file.pages, file.ocr_pages))}）"
 
 
 def source_button(fmt: str) -> str:
@@ -249,13 +249,13 @@ def _source_note(report: IngestReport) -> str:
     """（PDF，12 页，其中 OCR 12 页）: what the file was, for formats other than text."""
     if report.format in (None, "txt") and not report.pages:
         return ""
-    parts = _file_parts(report.format or "", report.pages, report.ocr_pages)
+    parts = file_parts(report.format or "", report.pages, report.ocr_pages)
     if report.ocr_pages and report.ocr_confidence is not None:
         parts.append(f"识别置信度 {report.ocr_confidence:.0%}")
     return "（" + "，".join(parts) + "）"
 
 
-def _file_parts(fmt: str, pages: int | None, ocr_pages: int) -> list[str]:
+def file_parts(fmt: str, pages: int | None, ocr_pages: int) -> list[str]:
     """PDF, 12 页, 其中 OCR 12 页: a source file as people name it."""
     parts = [format_label(fmt)]
     if pages:

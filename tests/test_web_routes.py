@@ -246,6 +246,9 @@ def test_an_issue_has_its_header_articles_original_and_neighbours(client, web_ar
         if article.source:
             assert article.source in page
     assert doc.xpath("//a[@class='original']/@href") == ["/issues/2202/original"]
+    # What the download is, before it is taken: its format and size, not the stored file name.
+    details = doc.xpath("string(//p[@class='original-file'])")
+    assert "文本" in details and "KB" in details and "000_" not in details
     totals = sorted(total for year, _ in web_archive.years() for total in _totals(web_archive, year))
     index = totals.index(2202)
     assert doc.xpath("//nav[@class='issue-nav']/a[@rel='prev']/@href") == [f"/issues/{totals[index - 1]}"]

@@ -16,6 +16,7 @@ from bot import browse_text, messages
 from bot.conversation import MAX_PAGES, AnswerPage, Notice
 from bot.render_html import emphasise
 from retrieval.archive import MAX_QUESTION_CHARS
+from retrieval.models import SourceFile
 
 from . import text
 
@@ -26,6 +27,12 @@ def highlight(excerpt: str, marks: tuple[tuple[int, int], ...]) -> Markup:
     """The excerpt escaped, the question's terms in <mark>. The bot's emphasis escapes every piece
     (with `<` always as &lt;), so its only literal <b> tags are the marks themselves."""
     return Markup(emphasise(excerpt, marks).replace("<b>", "<mark>").replace("</b>", "</mark>"))
+
+
+def original_details(file: SourceFile) -> str:
+    """PDF，12 页，其中 OCR 12 页，1.2 MB: what a reader wants to know before downloading."""
+    size = f"{file.size / 1024 / 1024:.1f} MB" if file.size >= 1024 * 1024 else f"{max(1, round(file.size / 1024))} KB"
+    return "，".join([*messages.file_parts(file.format, file.pages, file.ocr_pages), size])
 
 
 def ask_url(question: str, page: int = 1) -> str:
@@ -49,6 +56,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["highlight"] = highlight
+    env.filters["original_details"] = original_details
     env.globals.update(
         text=text,
         messages=messages,
