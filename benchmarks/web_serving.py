@@ -31,6 +31,7 @@ import httpx
 
 from retrieval.archive import Archive
 
+from . import synth
 from .stats import rss_mb, summary
 from .synth import QUESTIONS, read_questions_file
 from .web_process import ROOT
@@ -74,9 +75,10 @@ async def _drive(app: ServerTime, paths: list[str]) -> tuple[list[float], list[i
     return app.times_ms[first:], app.statuses[first:]
 
 
-def measure_route(db: Path, route: str, questions: list[str]) -> dict:
+def measure_route(db: Path, route: str, questions: list[str], warm: list[str] = ()) -> dict:
     """Each question once through `route`, in an app of its own over a fresh read-only archive,
-    so no question meets the archive's caches warmed by the same question on another route."""
+    so no question meets the archive's caches warmed by the same question on another route.
+    `warm`: other questions asked first, untimed, as a server that has been up a while has."""
     from web.app import create_app  # the web extra
 
     archive = Archive(db, readonly=True)
@@ -85,41 +87,66 @@ def measure_route(db: Path, route: str, questions: list[str]) -> dict:
     timed = ServerTime(app)
     try:
         # Warm-up, as a server that is up: templates compiled, the archive's thread started.
-        asyncio.run(_drive(timed, ["/", f"{route}?q=" + quote("文明")]))
+        asyncio.run(_drive(timed, ["/", f"{route}?q=" + quote("文明"), *(f"{route}?q={quote(q)}" for q in warm)]))
         times, statuses = asyncio.run(_drive(timed, [f"{route}?q={quote(q)}" for q in questions]))
     finally:
         app.state.worker.close()
     return {"server_ms": summary(times), "requests": len(times), "not_200": sum(s != 200 for s in statuses)}
 
 
-def measure(db: Path, questions: list[str]) -> dict:
-    result = {route: measure_route(db, route, questions) for route in ("/ask", "/api/ask")}
+def measure(db: Path, questions: list[str], warm: list[str] = ()) -> dict:
+    result = {route: measure_route(db, route, questions, warm) for route in ("/ask", "/api/ask")}
     # Retrieval alone in a pass of its own, on a fresh archive too, as serving.py measures it.
     retrieval = []
     with Archive(db, readonly=True) as fresh:
         fresh.tokenizer.tokens("预热")
+        for q in warm:
+            fresh.ask(q)
         for q in questions:
             started = time.perf_counter()
             fresh.ask(q)
             retrieval.append((time.perf_counter() - started) * 1000)
     result["retrieval_ms"] = summary(retrieval)
     result["questions"] = len(questions)
+    result["warm_up_questions"] = len(warm)
     result["db"] = str(db)
     result["peak_rss_mb"] = rss_mb("self", "VmHWM")
     return result
+
+
+def warm_up(synthetic: Path, count: int, measured: list[str]) -> list[str]:
+    """`count` questions of the synthetic archive's kind that are not among the measured ones."""
+    manifest = synth._read_manifest(synthetic) if count else None
+    if not manifest:
+        return []
+    made = synth.make_questions(synth.Vocabulary.load(), manifest["seed"] + 1, manifest["issues"], count)
+    return [q for q in dict.fromkeys(m["question"] for m in made) if q not in set(measured)]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.web_serving", description=__doc__.split("\n")[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="JSONL of {question}")
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=0,
+        help="first ask this many other questions, untimed (made by the synthetic archive's generator "
+        "with another seed, none of them a measured one): a server that has been up a while",
+    )
     args = parser.parse_args(argv)
     if not args.db.exists():
         parser.error(
             f"{args.db} does not exist: build it with `python -m benchmarks.bench --issues 2500`, or give --db"
         )
     questions = list(dict.fromkeys(q["question"] for q in read_questions_file(args.questions)))
-    print(json.dumps(measure(args.db, questions), ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            measure(args.db, questions, warm_up(args.questions.parent, args.warm, questions)),
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     return 0
 
 

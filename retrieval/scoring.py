@@ -255,17 +255,23 @@ def _every_list(
 ) -> Scored:
     """top_k by reading every list whole (score_all's arithmetic): when the lists are short
     enough, adding them costs less than deciding what to skip."""
-    acc, acc_cover = np.zeros(source.limit), np.zeros(source.limit)
+    acc = np.zeros(source.limit)
+    lists = []
     for term in terms:
         hit, impact = source.scored(term)
         acc[hit] += term.weight * term.idf * impact
-        acc_cover[hit] += coverage_weight(term)
+        lists.append(hit)
     ids = np.flatnonzero(acc > 0) if allowed is None else allowed[acc[allowed] > 0].astype(np.int64)
     if len(ids) > k:
         ids = ids[acc[ids] >= _kth(acc[ids], k)]
     order = np.lexsort((ids, -acc[ids]))[:k]
     ids = ids[order]
-    return Scored(ids, acc[ids], acc_cover[ids], exhausted=len(order) < k)
+    # Coverage only for the k kept, looked up in each list (sorted by id), in the same term order.
+    cover = np.zeros(len(ids))
+    for term, hit in zip(terms, lists):
+        position = np.minimum(np.searchsorted(hit, ids), len(hit) - 1)
+        cover = cover + np.where(hit[position] == ids, coverage_weight(term), 0.0)
+    return Scored(ids, acc[ids], cover, exhausted=len(order) < k)
 
 
 def _found(
