@@ -168,9 +168,9 @@ def top_k(
     terms = order_terms(t for t in terms if t.df > 0)
     if not terms or k <= 0:
         return Scored(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), True)
-    # rest[i]: what the terms from i on could add at most (suffix sums, one pass).
     if sum(t.df for t in terms) <= DENSE_POSTINGS and (allowed is None or len(allowed) > k * 64):
         return _every_list(terms, k, source, coverage_weight, allowed)
+    # rest[i]: what the terms from i on could add at most (suffix sums, one pass).
     rest = [*accumulate((t.bound for t in reversed(terms)), initial=0.0)][::-1]
     read = 0
     if allowed is not None and len(allowed) <= k * 64:

@@ -8,19 +8,15 @@ from starlette.responses import JSONResponse, Response
 
 from bot import conversation, messages
 from bot.commands import parse_issue_query
-from bot.conversation import MAX_PAGES, AnswerPage, IssueView
+from bot.conversation import AnswerPage, IssueView
 from bot.render_json import answer_json, issue_json, stats_json
 
 from . import params, text
-from .pages import on_archive
+from .pages import asked, on_archive
 
 
 async def ask(request: Request) -> Response:
-    params.limit_questions(request)
-    question, page = params.question(request), params.page(request)
-    if page > MAX_PAGES:
-        raise params.PageError(404, messages.NO_MORE.format(question=messages.shorten(question, 30)))
-    reply = await on_archive(request, conversation.ask, question, page - 1)
+    question, page, reply = await asked(request)
     if isinstance(reply, AnswerPage):
         return JSONResponse(answer_json(reply.answer) | {"page": page, "more": reply.has_more})
     return JSONResponse({"question": question, "hits": [], "page": page, "more": False})  # small talk

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from bot import conversation, messages
 from bot.browse_text import year_heading
 from bot.commands import parse_issue_query
-from bot.conversation import MAX_PAGES, IssueView, Notice, YearsView, YearView
+from bot.conversation import MAX_PAGES, AnswerPage, IssueView, Notice, YearsView, YearView
 
 from . import compose, params, text
 from .original import download
@@ -36,12 +36,18 @@ async def home(request: Request) -> Response:
     return pages(request).render(request, "home.html", title=None, path="/", latest=latest, years=years)
 
 
-async def ask(request: Request) -> Response:
+async def asked(request: Request) -> tuple[str, int, AnswerPage | Notice]:
+    """The request's question and 1-based page, within the client's allowance and the bot's
+    pages, and the bot's answer to them (for the page and the API alike)."""
     params.limit_questions(request)
     question, page = params.question(request), params.page(request)
     if page > MAX_PAGES:
-        return pages(request).notice(request, 404, messages.NO_MORE.format(question=messages.shorten(question, 30)))
-    reply = await on_archive(request, conversation.ask, question, page - 1)
+        raise params.PageError(404, messages.NO_MORE.format(question=messages.shorten(question, 30)))
+    return question, page, await on_archive(request, conversation.ask, question, page - 1)
+
+
+async def ask(request: Request) -> Response:
+    question, page, reply = await asked(request)
     title = text.ANSWER_TITLE.format(question=messages.shorten(question, 30)) if question else text.SEARCH_LABEL
     context = answer_context(reply, page)
     return pages(request).render(request, "ask.html", title=title, path=ask_url(question, page), q=question, **context)
