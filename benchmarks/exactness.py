@@ -43,7 +43,7 @@ def measure(db: Path, questions: list[dict], k: int) -> dict:
         query = Query.of(archive.tokenizer, archive.synonyms, q["question"])
         terms, source = store.index.query_terms(query.weights, stats)
         started = time.perf_counter()
-        pruned = top_k(terms, k, source, stats, lambda t: 0.0)
+        pruned = top_k(terms, k, source, lambda t: 0.0)
         times["pruned"].append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         lists = {t.key: source.full(t) for t in order_terms(terms) if t.df > 0}

@@ -189,7 +189,7 @@ def _ranked(
     wanted = offset + limit + 1
     k = wanted * PASSAGES_PER_HIT
     while True:
-        scored = top_k(terms, k, source, stats, coverage_weight, allowed)
+        scored = top_k(terms, k, source, coverage_weight, allowed)
         best: dict[int, tuple[int, float, float]] = {}
         owners = store.passage_articles(scored.ids.tolist())
         for pid, score, cover in zip(scored.ids.tolist(), scored.scores.tolist(), scored.coverage.tolist()):

@@ -18,8 +18,8 @@ exhaustive paths agree to the last bit.
 from __future__ import annotations
 
 import math
-from itertools import accumulate
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Callable, Iterable, Protocol
 
 import numpy as np
@@ -42,6 +42,10 @@ POSTING = np.dtype([("id", "<i4"), ("tf", "<u2"), ("len", "<u2")])
 MAX_COUNT = np.iinfo(np.uint16).max
 # Questions whose lists hold at most this many postings in all are scored list by list, whole.
 DENSE_POSTINGS = 2_000_000
+# A list holding at least this share of all passages is kept as one impact per passage (0 where
+# the term is absent): adding such a vector costs about 1 ns a passage, adding a list through an
+# index about 8 ns a posting, and the vector takes at most twice the list's memory.
+DENSE_SHARE = 0.25
 _SLACK = 1 + 1e-9
 
 
@@ -96,19 +100,91 @@ class QueryTerm:
         return (self.field, self.term)
 
 
+class ListImpacts(Protocol):
+    """A term's impact (BM25's saturated tf, before weight x idf) in the passages of its list."""
+
+    nbytes: int
+
+    def add_to(self, scores: np.ndarray, scale: float) -> None:
+        """scores[id] += scale x impact, for every passage of the list."""
+
+    def at(self, ids: np.ndarray) -> np.ndarray:
+        """The impact in each of these passages, 0 where the list does not hold it."""
+
+    def sparse(self) -> tuple[np.ndarray, np.ndarray]:
+        """The list's passage ids (ascending) and their impacts."""
+
+
+@dataclass(frozen=True)
+class SparseImpacts:
+    """The list's passage ids and the impact in each."""
+
+    ids: np.ndarray
+    """Ascending, as numpy's own index type: indexing with int32 converts them on every use."""
+    values: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return self.ids.nbytes + self.values.nbytes
+
+    def add_to(self, scores: np.ndarray, scale: float) -> None:
+        scores[self.ids] += scale * self.values  # each id once: every contribution is added
+
+    def at(self, ids: np.ndarray) -> np.ndarray:
+        if not len(self.ids):
+            return np.zeros(len(ids))
+        position = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        return np.where(self.ids[position] == ids, self.values[position], 0.0)
+
+    def sparse(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.ids, self.values
+
+
+@dataclass(frozen=True)
+class DenseImpacts:
+    """One impact per passage id, 0 where the term is absent. Adding scale x 0.0 leaves a score as
+    it is, so the scores are those SparseImpacts gives, to the bit."""
+
+    values: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return self.values.nbytes
+
+    def add_to(self, scores: np.ndarray, scale: float) -> None:
+        scores += scale * self.values
+
+    def at(self, ids: np.ndarray) -> np.ndarray:
+        return self.values[ids]
+
+    def sparse(self) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.flatnonzero(self.values)
+        return ids, self.values[ids]
+
+
+def list_impacts(field: int, postings: np.ndarray, average_length: float, limit: int) -> ListImpacts:
+    """A list's impacts, dense when it holds DENSE_SHARE of the `limit` passage ids or more."""
+    values = impacts(field, postings["tf"], postings["len"], average_length)
+    ids = postings["id"].astype(np.intp)
+    if len(ids) < DENSE_SHARE * limit:
+        return SparseImpacts(ids, values)
+    dense = np.zeros(limit)
+    dense[ids] = values
+    return DenseImpacts(dense)
+
+
 class Postings(Protocol):
-    """Where top_k reads a term's postings: the whole list, or the blocks holding some passages.
+    """Where top_k reads a term's impacts: the whole list, or the blocks holding some passages.
     `limit` is above every passage id."""
 
     limit: int
 
-    def full(self, term: QueryTerm) -> np.ndarray: ...
+    def impacts(self, term: QueryTerm) -> ListImpacts: ...
 
-    def scored(self, term: QueryTerm) -> tuple[np.ndarray, np.ndarray]: ...
+    def blocks(self, term: QueryTerm) -> BlockBounds: ...
 
-    def blocks(self, term: QueryTerm) -> "BlockBounds": ...
-
-    def at(self, term: QueryTerm, blocks: np.ndarray) -> np.ndarray: ...
+    def impacts_at(self, term: QueryTerm, blocks: np.ndarray) -> ListImpacts:
+        """The impacts of the list's blocks at these positions of its skip list (or of more)."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +230,6 @@ def top_k(
     terms: list[QueryTerm],
     k: int,
     source: Postings,
-    stats: dict[int, FieldStats],
     coverage_weight: Callable[[QueryTerm], float],
     allowed: np.ndarray | None = None,
 ) -> Scored:
@@ -168,45 +243,46 @@ def top_k(
     terms = order_terms(t for t in terms if t.df > 0)
     if not terms or k <= 0:
         return Scored(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), True)
-    if sum(t.df for t in terms) <= DENSE_POSTINGS and (allowed is None or len(allowed) > k * 64):
+    if allowed is not None and len(allowed) <= k * 64:
+        # A few passages (an issue, a month, a year): each term is looked up for all of them, in
+        # the blocks they sit in; pruning would read those blocks twice to save little arithmetic.
+        ids = allowed.astype(np.int64)
+        return _best(ids, *_look_up(terms, ids, np.zeros(len(ids)), np.zeros(len(ids)), source, coverage_weight), k)
+    if sum(t.df for t in terms) <= DENSE_POSTINGS:
         return _every_list(terms, k, source, coverage_weight, allowed)
     # rest[i]: what the terms from i on could add at most (suffix sums, one pass).
     rest = [*accumulate((t.bound for t in reversed(terms)), initial=0.0)][::-1]
     read = 0
-    if allowed is not None and len(allowed) <= k * 64:
-        ids = allowed.astype(np.int64)
-        partial, cover = np.zeros(len(ids)), np.zeros(len(ids))
-    else:
-        # Dense accumulators over passage ids: each term's list holds an id once, so `+=` on a
-        # fancy index adds every contribution, in term order, as score_all does.
-        acc, acc_cover = np.zeros(source.limit), np.zeros(source.limit)
-        seen = np.zeros(source.limit, bool)
-        mask = None
-        if allowed is not None:
-            mask = np.zeros(source.limit, bool)
-            mask[allowed] = True
-        touched: list[np.ndarray] = []
-        ids = np.zeros(0, np.int64)
-        while read < len(terms):
-            term = terms[read]
-            hit, impact = source.scored(term)
-            if mask is not None:
-                inside = mask[hit]
-                hit, impact = hit[inside], impact[inside]
-            acc[hit] += term.weight * term.idf * impact  # as contribution() multiplies, to the bit
-            acc_cover[hit] += coverage_weight(term)
-            touched.append(hit[~seen[hit]])
-            seen[hit] = True
-            read += 1
-            # No partial score exceeds the bounds read so far: until they outweigh the unread
-            # ones, the k-th best cannot, and the costly check is skipped.
-            if read < len(terms) and rest[0] - rest[read] > rest[read]:
-                ids = np.concatenate(touched)
-                touched = [ids]
-                if len(ids) >= k and _kth(acc[ids], k) > rest[read]:
-                    break
-        ids = np.concatenate(touched).astype(np.int64) if touched else ids
-        partial, cover = acc[ids], acc_cover[ids]
+    # Dense accumulators over passage ids: each term's list holds an id once, so `+=` on a fancy
+    # index adds every contribution, in term order, as score_all does.
+    acc, acc_cover = np.zeros(source.limit), np.zeros(source.limit)
+    seen = np.zeros(source.limit, bool)
+    mask = None
+    if allowed is not None:
+        mask = np.zeros(source.limit, bool)
+        mask[allowed] = True
+    touched: list[np.ndarray] = []
+    ids = np.zeros(0, np.int64)
+    while read < len(terms):
+        term = terms[read]
+        hit, impact = source.impacts(term).sparse()
+        if mask is not None:
+            inside = mask[hit]
+            hit, impact = hit[inside], impact[inside]
+        acc[hit] += term.weight * term.idf * impact  # as contribution() multiplies, to the bit
+        acc_cover[hit] += coverage_weight(term)
+        touched.append(hit[~seen[hit]])
+        seen[hit] = True
+        read += 1
+        # No partial score exceeds the bounds read so far: until they outweigh the unread ones,
+        # the k-th best cannot, and the costly check is skipped.
+        if read < len(terms) and rest[0] - rest[read] > rest[read]:
+            ids = np.concatenate(touched)
+            touched = [ids]
+            if len(ids) >= k and _kth(acc[ids], k) > rest[read]:
+                break
+    ids = np.concatenate(touched).astype(np.int64) if touched else ids
+    partial, cover = acc[ids], acc_cover[ids]
     remaining = terms[read:]
     done_ids, done_scores, done_cover = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
     if remaining and len(ids) > k:
@@ -216,7 +292,7 @@ def top_k(
         best = np.argpartition(-partial, k - 1)[:k]
         done_ids, done_scores, done_cover = (
             ids[best],
-            *_look_up(remaining, ids[best], partial[best], cover[best], source, stats, coverage_weight),
+            *_look_up(remaining, ids[best], partial[best], cover[best], source, coverage_weight),
         )
         others = np.ones(len(ids), bool)
         others[best] = False
@@ -234,16 +310,20 @@ def top_k(
             # block the passage would sit in.
             keep = partial + here + rest[index + 1] >= threshold
             ids, partial, cover, blocks = ids[keep], partial[keep], cover[keep], blocks[keep]
-        found, add = _found(term, ids, blocks, source, stats)
+        found, add = _found(term, ids, blocks, source)
         partial = partial + add
         cover = cover + np.where(found, coverage_weight(term), 0.0)
-    ids = np.concatenate([done_ids, ids])
-    partial = np.concatenate([done_scores, partial])
-    cover = np.concatenate([done_cover, cover])
-    positive = partial > 0
-    ids, partial, cover = ids[positive], partial[positive], cover[positive]
-    order = np.lexsort((ids, -partial))[:k]
-    return Scored(ids[order], partial[order], cover[order], exhausted=len(ids) < k)
+    return _best(
+        np.concatenate([done_ids, ids]), np.concatenate([done_scores, partial]), np.concatenate([done_cover, cover]), k
+    )
+
+
+def _best(ids: np.ndarray, scores: np.ndarray, cover: np.ndarray, k: int) -> Scored:
+    """The k best of passages whose scores are whole, ties by id; those scoring 0 left out."""
+    positive = scores > 0
+    ids, scores, cover = ids[positive], scores[positive], cover[positive]
+    order = np.lexsort((ids, -scores))[:k]
+    return Scored(ids[order], scores[order], cover[order], exhausted=len(ids) < k)
 
 
 def _every_list(
@@ -258,36 +338,30 @@ def _every_list(
     acc = np.zeros(source.limit)
     lists = []
     for term in terms:
-        hit, impact = source.scored(term)
-        acc[hit] += term.weight * term.idf * impact
-        lists.append(hit)
+        held = source.impacts(term)
+        held.add_to(acc, term.weight * term.idf)  # as contribution() multiplies, to the bit
+        lists.append(held)
     ids = np.flatnonzero(acc > 0) if allowed is None else allowed[acc[allowed] > 0].astype(np.int64)
     if len(ids) > k:
         ids = ids[acc[ids] >= _kth(acc[ids], k)]
     order = np.lexsort((ids, -acc[ids]))[:k]
     ids = ids[order]
-    # Coverage only for the k kept, looked up in each list (sorted by id), in the same term order.
+    # Coverage only for the k kept, in the same term order.
     cover = np.zeros(len(ids))
-    for term, hit in zip(terms, lists):
-        position = np.minimum(np.searchsorted(hit, ids), len(hit) - 1)
-        cover = cover + np.where(hit[position] == ids, coverage_weight(term), 0.0)
+    for term, held in zip(terms, lists):
+        cover = cover + np.where(held.at(ids) > 0, coverage_weight(term), 0.0)
     return Scored(ids, acc[ids], cover, exhausted=len(order) < k)
 
 
-def _found(
-    term: QueryTerm, ids: np.ndarray, blocks: np.ndarray, source: Postings, stats: dict[int, FieldStats]
-) -> tuple[np.ndarray, np.ndarray]:
+def _found(term: QueryTerm, ids: np.ndarray, blocks: np.ndarray, source: Postings) -> tuple[np.ndarray, np.ndarray]:
     """Which of the passages the term's list holds, and the contribution to add to each (0 where
     it does not), reading only the blocks they would sit in."""
-    add = np.zeros(len(ids))
     wanted = np.unique(blocks[blocks < len(source.blocks(term).last_ids)])
     if not len(wanted):
-        return np.zeros(len(ids), bool), add
-    postings = source.at(term, wanted)
-    position = np.minimum(np.searchsorted(postings["id"], ids), len(postings) - 1)
-    found = postings["id"][position] == ids
-    add[found] = contribution(term, postings[position[found]], stats)
-    return found, add
+        return np.zeros(len(ids), bool), np.zeros(len(ids))
+    impact = source.impacts_at(term, wanted).at(ids)
+    # An impact is never 0 where the term occurs; where it does not, weight x idf x 0.0 adds 0.0.
+    return impact > 0, term.weight * term.idf * impact
 
 
 def _look_up(
@@ -296,13 +370,12 @@ def _look_up(
     partial: np.ndarray,
     cover: np.ndarray,
     source: Postings,
-    stats: dict[int, FieldStats],
     coverage_weight: Callable[[QueryTerm], float],
 ) -> tuple[np.ndarray, np.ndarray]:
     """The passages' whole scores and coverage: their partial ones plus every later term's, in order."""
     for term in terms:
         blocks, _ = source.blocks(term).of(ids)
-        found, add = _found(term, ids, blocks, source, stats)
+        found, add = _found(term, ids, blocks, source)
         partial = partial + add
         cover = cover + np.where(found, coverage_weight(term), 0.0)
     return partial, cover

@@ -12,14 +12,15 @@ go at the end of a list.
 from __future__ import annotations
 
 import sqlite3
-from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
-from typing import Callable, Iterable
+from collections import defaultdict
+from typing import Iterable
 
 import numpy as np
 
 from . import posting_blocks
 from .batch_arrays import CODED, SKIP, TAIL, PassageTerms, bounds, cut_blocks, flatten
+from .index_postings import IndexPostings
+from .read_cache import HeldTerm, KeptTerm, ReadCache
 from .scoring import (
     BLOCK,
     CHARS,
@@ -27,12 +28,10 @@ from .scoring import (
     MAX_COUNT,
     POSTING,
     WORDS,
-    BlockBounds,
     FieldStats,
     QueryTerm,
     idf,
     impact_bound,
-    impacts,
 )
 from .sql_chunks import in_chunks
 
@@ -47,15 +46,6 @@ def _key(term_id: int, block: int) -> int:
 def _term_keys(term_id: int) -> tuple[int, int]:
     """The range of keys of a term's blocks."""
     return term_id << _BLOCK_BITS, ((term_id + 1) << _BLOCK_BITS) - 1
-
-
-# Decoded postings kept between questions (8 bytes each, and 8 more for their impacts once a
-# question has read the list whole): lists of CACHED_FROM blocks or more. 12 M postings hold the
-# common lists of a 2,500-issue archive (20 M postings in all) in about 190 MB.
-CACHED_POSTINGS = 12_000_000
-CACHED_FROM = 4
-# A lookup that needs this share of a list's blocks reads the whole list in one range scan.
-WHOLE_LIST_SHARE = 0.25
 
 
 def create_tables(db: sqlite3.Connection) -> None:
@@ -79,20 +69,6 @@ def drop_tables(db: sqlite3.Connection) -> None:
         db.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-@dataclass(frozen=True)
-class HeldTerm:
-    id: int
-    df: int
-    skips: np.ndarray
-    tail: bytes
-    """The last block while it is not full, encoded (posting_blocks)."""
-
-    @property
-    def full_skips(self) -> np.ndarray:
-        """The skip entries of the full blocks, without the tail's."""
-        return self.skips[:-1] if self.tail else self.skips
-
-
 class TermIndex:
     """Reads and writes the index tables of one open connection; the caller owns transactions."""
 
@@ -100,12 +76,7 @@ class TermIndex:
         self.db = db
         self._lengths: dict[int, np.ndarray] | None = None
         self._lengths_version = -1
-        # Decoded lists of common terms, most recently used last: questions share 文, 明, 工作 …
-        self._cache: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
-        self._cached = 0
-        # Their BM25 impacts, which depend only on the lists and the mean lengths (both fixed
-        # until the next write): a question that reads a cached list whole skips the arithmetic.
-        self._impacts: dict[tuple[int, str], np.ndarray] = {}
+        self.kept = ReadCache()
 
     def lengths(self) -> dict[int, np.ndarray]:
         """Each field's passage lengths, indexed by passage id: what postings do not repeat.
@@ -123,45 +94,14 @@ class TermIndex:
                     array[rows[:, 0]] = np.minimum(rows[:, column], MAX_COUNT)
                 self._lengths[field] = array
             self._lengths_version = version
-            self._forget_lists()
+            self.kept.clear()
         return self._lengths
 
     def forget_lengths(self) -> None:
-        """Passages were written through this connection: lengths (and cached lists) are read
-        again when next needed."""
+        """Passages were written through this connection: lengths (and what questions kept) are
+        read again when next needed."""
         self._lengths = None
-        self._forget_lists()
-
-    def _forget_lists(self) -> None:
-        self._cache.clear()
-        self._impacts.clear()
-        self._cached = 0
-
-    def cached_list(self, key: tuple[int, str]) -> np.ndarray | None:
-        postings = self._cache.get(key)
-        if postings is not None:
-            self._cache.move_to_end(key)
-        return postings
-
-    def cache_list(self, key: tuple[int, str], postings: np.ndarray) -> None:
-        """Keep a decoded list for later questions, within CACHED_POSTINGS in all."""
-        self._cache[key] = postings
-        self._cached += len(postings)
-        while self._cached > CACHED_POSTINGS and len(self._cache) > 1:
-            key, dropped = self._cache.popitem(last=False)
-            self._impacts.pop(key, None)
-            self._cached -= len(dropped)
-
-    def cached_impacts(self, key: tuple[int, str], compute: Callable[[np.ndarray], np.ndarray]) -> np.ndarray | None:
-        """The impacts of a cached list, computed by `compute(postings)` the first time; None when
-        the list is not cached."""
-        postings = self.cached_list(key)
-        if postings is None:
-            return None
-        found = self._impacts.get(key)
-        if found is None:
-            found = self._impacts[key] = compute(postings)
-        return found
+        self.kept.clear()
 
     def postings(self, field: int, blocks: list[bytes], lengths: np.ndarray | None = None) -> np.ndarray:
         """Encoded blocks of one field's list as postings with their passages' lengths."""
@@ -323,6 +263,28 @@ class TermIndex:
     def _block(self, term_id: int, number: int) -> bytes:
         return self.db.execute("SELECT postings FROM index_blocks WHERE key = ?", [_key(term_id, number)]).fetchone()[0]
 
+    def read_list(self, field: int, term: HeldTerm, lengths: np.ndarray) -> np.ndarray:
+        """A term's whole list, read from the file."""
+        rows = self.db.execute(
+            "SELECT postings FROM index_blocks WHERE key BETWEEN ? AND ? ORDER BY key", _term_keys(term.id)
+        )
+        return self.postings(field, [*(r[0] for r in rows), term.tail], lengths)
+
+    def read_blocks(self, field: int, term: HeldTerm, positions: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """The postings of the blocks at these positions of a term's skip list, in id order."""
+        numbers = term.skips["block"][positions].tolist()
+        stored = [n for n in numbers if n != TAIL]
+        parts = []
+        for chunk, marks in in_chunks(stored):
+            rows = self.db.execute(
+                f"SELECT postings FROM index_blocks WHERE key IN ({marks}) ORDER BY key",
+                [_key(term.id, n) for n in chunk],
+            )
+            parts += [r[0] for r in rows]
+        if len(stored) < len(numbers):
+            parts.append(term.tail)  # the tail holds the list's last ids
+        return self.postings(field, parts, lengths)
+
     # --- reading ----------------------------------------------------------
 
     def _held(self, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], HeldTerm]:
@@ -346,87 +308,27 @@ class TermIndex:
 
     def query_terms(
         self, weighted: dict[tuple[int, str], float], stats: dict[int, FieldStats]
-    ) -> tuple[list[QueryTerm], "IndexPostings"]:
+    ) -> tuple[list[QueryTerm], IndexPostings]:
         """The question's terms with their IDF and bounds, and where top_k reads their postings."""
-        held = self._held(weighted)
-        terms, source = [], IndexPostings(self, stats)
+        source = IndexPostings(self, stats)  # first: drops what was kept if the archive changed
+        kept = {key: self.kept.terms.get(key, stats[key[0]].average_length) for key in weighted}
+        missing = [key for key, found in kept.items() if found is None]
+        for key, held in self._held(missing).items():
+            average = stats[key[0]].average_length
+            made = KeptTerm(held, average, impact_bound(key[0], held.skips["max_tf"], held.skips["min_len"], average))
+            self.kept.keep_term(key, made)
+            kept[key] = made
+        terms = []
         for key, weight in weighted.items():
             field, term = key
-            found = held.get(key)
-            df = found.df if found else 0
+            found = kept[key]
+            df = found.held.df if found else 0
             value = idf(stats[field].passages, df)
-            if found is None or not len(found.skips):
+            if found is None or not len(found.held.skips):
                 terms.append(QueryTerm(field, term, weight, value, 0.0, 0))
                 continue
             # The list's bound: the largest of its blocks' bounds.
-            top = impact_bound(field, found.skips["max_tf"], found.skips["min_len"], stats[field].average_length).max()
+            top = found.block_impacts.max()
             terms.append(QueryTerm(field, term, weight, value, float(weight * value * top), df))
             source.held[key] = found
         return terms, source
-
-
-class IndexPostings:
-    """A question's view of the posting lists (scoring.Postings), reading blocks as asked."""
-
-    def __init__(self, index: TermIndex, stats: dict[int, FieldStats]):
-        self.index = index
-        self.db = index.db
-        self.lengths = index.lengths()
-        # The length arrays run to the highest passage id: every id is below their size.
-        self.limit = len(self.lengths[WORDS])
-        self.stats = stats
-        self.held: dict[tuple[int, str], HeldTerm] = {}
-        self._bounds: dict[tuple[int, str], BlockBounds] = {}
-
-    def full(self, term: QueryTerm) -> np.ndarray:
-        cached = self.index.cached_list(term.key)
-        if cached is not None:
-            return cached
-        held = self.held[term.key]
-        rows = self.db.execute(
-            "SELECT postings FROM index_blocks WHERE key BETWEEN ? AND ? ORDER BY key", _term_keys(held.id)
-        )
-        postings = self.index.postings(term.field, [*(r[0] for r in rows), held.tail], self.lengths[term.field])
-        if len(held.skips) >= CACHED_FROM:
-            self.index.cache_list(term.key, postings)
-        return postings
-
-    def scored(self, term: QueryTerm) -> tuple[np.ndarray, np.ndarray]:
-        """The whole list's ids and impacts; a cached list's impacts are kept with it."""
-        average = self.stats[term.field].average_length
-
-        def compute(postings: np.ndarray) -> np.ndarray:
-            return impacts(term.field, postings["tf"], postings["len"], average)
-
-        postings = self.full(term)
-        kept = self.index.cached_impacts(term.key, compute)
-        return postings["id"], compute(postings) if kept is None else kept
-
-    def blocks(self, term: QueryTerm) -> BlockBounds:
-        """Each block's last id and the bound of the term's contribution inside it (computed
-        when first asked: only terms looked up block by block need them)."""
-        if term.key not in self._bounds:
-            skips = self.held[term.key].skips
-            average = self.stats[term.field].average_length
-            bounds = term.weight * term.idf * impact_bound(term.field, skips["max_tf"], skips["min_len"], average)
-            self._bounds[term.key] = BlockBounds(skips["last_id"].astype(np.int64), bounds)
-        return self._bounds[term.key]
-
-    def at(self, term: QueryTerm, positions: np.ndarray) -> np.ndarray:
-        """The postings of the blocks at these positions of the term's skip list, in id order (or
-        of the whole list, when it is cached or most of it is needed)."""
-        held = self.held[term.key]
-        if self.index.cached_list(term.key) is not None or len(positions) >= WHOLE_LIST_SHARE * len(held.skips) > 1:
-            return self.full(term)
-        numbers = held.skips["block"][positions].tolist()
-        stored = [n for n in numbers if n != TAIL]
-        parts = []
-        for chunk, marks in in_chunks(stored):
-            rows = self.db.execute(
-                f"SELECT postings FROM index_blocks WHERE key IN ({marks}) ORDER BY key",
-                [_key(held.id, n) for n in chunk],
-            )
-            parts += [r[0] for r in rows]
-        if len(stored) < len(numbers):
-            parts.append(held.tail)  # the tail holds the list's last ids
-        return self.index.postings(term.field, parts, self.lengths[term.field])

@@ -34,13 +34,21 @@ VOCABULARY = (
 ABSENT = "冰雪运动"
 
 
-@pytest.fixture(scope="module", autouse=True, params=[0, 10**12], ids=["pruned", "whole-lists"])
+@pytest.fixture(
+    scope="module",
+    autouse=True,
+    params=[(0, 0.25), (10**12, 2.0), (10**12, 0.0)],
+    ids=["pruned", "whole-lists", "whole-dense-lists"],
+)
 def small_blocks(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Both ways top_k ranks: pruning lists block by block, and adding short lists whole."""
+    """Every way top_k ranks: pruning lists block by block, adding short lists whole through their
+    ids, and adding them as one impact per passage."""
+    dense_postings, dense_share = request.param
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(scoring, "BLOCK", SMALL_BLOCK)
         patch.setattr(term_index, "BLOCK", SMALL_BLOCK)
-        patch.setattr(scoring, "DENSE_POSTINGS", request.param)
+        patch.setattr(scoring, "DENSE_POSTINGS", dense_postings)
+        patch.setattr(scoring, "DENSE_SHARE", dense_share)
         yield
 
 
@@ -126,9 +134,7 @@ def _reference(store: Store, tokenizer: Tokenizer, weights: dict[tuple[int, str]
 def assert_top_k_is_exact(store: Store, tokenizer: Tokenizer, weights: dict, k: int, allowed: list[int] | None) -> None:
     terms, source, stats, scores, expected = _reference(store, tokenizer, weights)
     mass = sum(t.weight * t.idf for t in terms) or 1.0
-    got = top_k(
-        terms, k, source, stats, lambda t: t.weight * t.idf / mass, None if allowed is None else np.array(allowed)
-    )
+    got = top_k(terms, k, source, lambda t: t.weight * t.idf / mass, None if allowed is None else np.array(allowed))
     ranked = sorted(
         ((score, pid) for pid, score in scores.items() if allowed is None or pid in set(allowed)),
         key=lambda p: (-p[0], p[1]),
@@ -153,7 +159,7 @@ def assert_within_bounds(store: Store, tokenizer: Tokenizer, weights: dict) -> N
         assert len(blocks.last_ids) > 0
         previous = 0
         for index, (last, bound) in enumerate(zip(blocks.last_ids.tolist(), blocks.bounds.tolist())):
-            postings = source.at(term, np.array([index]))
+            postings = source.postings_at(term, np.array([index]))
             assert postings["id"].min() > previous and postings["id"].max() == last
             assert (scoring.contribution(term, postings, stats) <= bound).all(), (term.key, index)
             assert bound <= term.bound
@@ -259,20 +265,16 @@ class CountingPostings:
         self.full_reads: list[str] = []
         self.blocks_read: dict[str, int] = {}
 
-    def full(self, term):
+    def impacts(self, term):
         self.full_reads.append(term.term)
-        return self.inner.full(term)
-
-    def scored(self, term):
-        self.full_reads.append(term.term)
-        return self.inner.scored(term)
+        return self.inner.impacts(term)
 
     def blocks(self, term):
         return self.inner.blocks(term)
 
-    def at(self, term, blocks):
+    def impacts_at(self, term, blocks):
         self.blocks_read[term.term] = self.blocks_read.get(term.term, 0) + len(blocks)
-        return self.inner.at(term, blocks)
+        return self.inner.impacts_at(term, blocks)
 
 
 def test_a_common_term_is_read_only_in_the_blocks_that_can_matter(
@@ -286,7 +288,7 @@ def test_a_common_term_is_read_only_in_the_blocks_that_can_matter(
     common = next(t for t in terms if t.term == "文")
     assert common.df > 10 * SMALL_BLOCK
     counting = CountingPostings(source)
-    got = top_k(terms, 2, counting, stats, lambda t: 0.5)
+    got = top_k(terms, 2, counting, lambda t: 0.5)
     ranked = sorted(scores.items(), key=lambda p: (-p[1], p[0]))[:2]
     assert list(zip(got.ids.tolist(), got.scores.tolist())) == ranked
     assert counting.full_reads == ["背街小巷"]
@@ -316,7 +318,7 @@ def test_a_passage_holding_only_a_weaker_term_at_its_bound_still_wins(tmp_path: 
         assert best_strong < weak.bound <= strong.bound and best_strong > 0.8 * weak.bound
         (winner,) = store.db.execute("SELECT id FROM passages WHERE text = ?", [texts[2]]).fetchone()
         assert min(scores, key=lambda pid: (-scores[pid], pid)) == winner
-        assert top_k(terms, 1, source, stats, lambda t: 0.5).ids.tolist() == [winner]
+        assert top_k(terms, 1, source, lambda t: 0.5).ids.tolist() == [winner]
         for k in (1, 2, 3):
             assert_top_k_is_exact(store, tokenizer, weights, k, None)
 
