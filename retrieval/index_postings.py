@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .read_cache import KeptTerm
-from .scoring import WORDS, BlockBounds, FieldStats, ListImpacts, QueryTerm, SparseImpacts, impacts, list_impacts
+from .scoring import (
+    WORDS,
+    BlockBounds,
+    DenseImpacts,
+    FieldStats,
+    ListImpacts,
+    QueryTerm,
+    SparseImpacts,
+    impacts,
+    list_impacts,
+)
 
 if TYPE_CHECKING:
     from .term_index import TermIndex
@@ -39,7 +49,7 @@ class IndexPostings:
         """The whole list's impacts, kept for later questions."""
         average = self.stats[term.field].average_length
         found = self.index.kept.impacts.get(term.key, average)
-        if found is None:
+        if found is None or (isinstance(found, DenseImpacts) and len(found.values) != self.limit):
             found = list_impacts(term.field, self.full(term), average, self.limit)
             self.index.kept.keep_impacts(term.key, average, found)
         return found
@@ -54,7 +64,7 @@ class IndexPostings:
 
     def impacts_at(self, term: QueryTerm, positions: np.ndarray) -> ListImpacts:
         """The impacts of the blocks at these positions of the term's skip list (or of the whole
-        list, when it is kept or most of it is needed)."""
+        list, when it is kept, short, or most of it is needed)."""
         skips = self.held[term.key].held.skips
         average = self.stats[term.field].average_length
         if (

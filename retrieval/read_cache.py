@@ -1,7 +1,7 @@
 """What a reading connection keeps between questions: lists' impacts and terms' skip lists.
 
-Questions share most of their terms (文, 明, 工作 …). Both kinds depend only on the index and on the
-field's mean length, which change only with a write: the term index clears this cache when its
+Questions share most of their terms (文, 明, 工作 …). Both kinds depend only on the index (its
+terms, and how many passage ids a dense list spans) and on the field's mean length, which change only with a write: the term index clears this cache when its
 connection writes or SQLite's data_version says another one did, and every entry also carries the
 mean length it was computed with, so a question that read its statistics before a write never
 takes what was computed after it, nor the other way round.
@@ -25,7 +25,7 @@ KEPT_IMPACT_BYTES = 128 * 2**20
 # Terms' rows and block bounds kept, in bytes (12 a block, 8 more for its bound, and the tail).
 KEPT_TERM_BYTES = 16 * 2**20
 # What a kept entry costs beyond its arrays (the objects around them), counted against the budget.
-ENTRY_BYTES = 300
+ENTRY_BYTES = 700
 
 T = TypeVar("T")
 

@@ -3,8 +3,8 @@
 Each (field, term) has a row in `index_terms` with its df, its skip list (for every block: its
 number, its last passage id, its largest tf and its shortest length, which bound any contribution
 inside it) and its tail: the last block while it holds fewer than BLOCK postings. Full blocks are
-rows of `index_blocks`. Most terms are rare and live in their row alone; a question reads the lists
-of its rare terms whole and only the blocks it needs of its common ones; adding an issue rewrites
+rows of `index_blocks`. Most terms are rare and live in their row alone; a question reads lists
+whole, or only the blocks it needs of long ones (index_postings.py); adding an issue rewrites
 only each term's row and the blocks its tail fills. Passage ids only grow, so new postings always
 go at the end of a list.
 """

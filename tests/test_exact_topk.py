@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from test_term_index import assert_index_matches_passages, expected_index
 
 from benchmarks import synth
-from retrieval import scoring, term_index
+from retrieval import index_postings, scoring, term_index
 from retrieval.archive import Archive
 from retrieval.models import Footer, IngestStatus, IssueRef
 from retrieval.scoring import CHARS, FIELDS, POSTING, WORDS, FieldStats, QueryTerm, score_all, top_k
@@ -37,18 +37,19 @@ ABSENT = "冰雪运动"
 @pytest.fixture(
     scope="module",
     autouse=True,
-    params=[(0, 0.25), (10**12, 2.0), (10**12, 0.0)],
-    ids=["pruned", "whole-lists", "whole-dense-lists"],
+    params=[(0, 0.25, 0), (0, 0.25, 10**12), (10**12, 2.0, 0), (10**12, 0.0, 0)],
+    ids=["pruned-blocks", "pruned-whole-lists", "whole-lists", "whole-dense-lists"],
 )
 def small_blocks(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every way top_k ranks: pruning lists block by block, adding short lists whole through their
-    ids, and adding them as one impact per passage."""
-    dense_postings, dense_share = request.param
+    """Every way top_k ranks: pruning with lists looked up in the blocks needed or read whole,
+    adding short lists whole through their ids, and adding them as one impact per passage."""
+    dense_postings, dense_share, whole_list_postings = request.param
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(scoring, "BLOCK", SMALL_BLOCK)
         patch.setattr(term_index, "BLOCK", SMALL_BLOCK)
         patch.setattr(scoring, "DENSE_POSTINGS", dense_postings)
         patch.setattr(scoring, "DENSE_SHARE", dense_share)
+        patch.setattr(index_postings, "WHOLE_LIST_POSTINGS", whole_list_postings)
         yield
 
 
@@ -132,7 +133,7 @@ def _reference(store: Store, tokenizer: Tokenizer, weights: dict[tuple[int, str]
 
 
 def assert_top_k_is_exact(store: Store, tokenizer: Tokenizer, weights: dict, k: int, allowed: list[int] | None) -> None:
-    terms, source, stats, scores, expected = _reference(store, tokenizer, weights)
+    terms, source, _, scores, expected = _reference(store, tokenizer, weights)
     mass = sum(t.weight * t.idf for t in terms) or 1.0
     got = top_k(terms, k, source, lambda t: t.weight * t.idf / mass, None if allowed is None else np.array(allowed))
     ranked = sorted(
@@ -150,7 +151,7 @@ def assert_top_k_is_exact(store: Store, tokenizer: Tokenizer, weights: dict, k: 
 
 def assert_within_bounds(store: Store, tokenizer: Tokenizer, weights: dict) -> None:
     """Every posting's contribution is at most its block's bound, which is at most the term's."""
-    store.index.forget_lengths()  # blocks read from the file, not a list an earlier question cached
+    store.index.forget_lengths()
     terms, source, stats, _ = reference(store, tokenizer, weights)
     for term in terms:
         if not term.df:
@@ -256,43 +257,40 @@ def test_top_k_within_a_large_allowed_set_is_exact(
     assert_top_k_is_exact(block_archive, tokenizer, {(f, t): w for f, t, w in weights}, k, allowed)
 
 
-class CountingPostings:
-    """The index's postings, counting what top_k reads of each term."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.limit = inner.limit
-        self.full_reads: list[str] = []
-        self.blocks_read: dict[str, int] = {}
-
-    def impacts(self, term):
-        self.full_reads.append(term.term)
-        return self.inner.impacts(term)
-
-    def blocks(self, term):
-        return self.inner.blocks(term)
-
-    def impacts_at(self, term, blocks):
-        self.blocks_read[term.term] = self.blocks_read.get(term.term, 0) + len(blocks)
-        return self.inner.impacts_at(term, blocks)
-
-
 def test_a_common_term_is_read_only_in_the_blocks_that_can_matter(
     block_archive: Store, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A rare term and a very common one: the common list is not read whole, only the blocks of the
-    passages the rare term found, and the answer is still the exhaustive one."""
+    """A rare term and a very common one: the common list is not read from the file whole, only
+    the blocks of the passages the rare term found, and the answer is still the exhaustive one."""
     monkeypatch.setattr(scoring, "DENSE_POSTINGS", 0)  # lists this short are otherwise added whole
+    monkeypatch.setattr(index_postings, "WHOLE_LIST_POSTINGS", 0)  # and read whole, being short
     weights = {(WORDS, "背街小巷"): 1.0, (CHARS, "文"): 1.0}
-    terms, source, stats, scores = reference(block_archive, tokenizer, weights)
+    terms, source, _, scores = reference(block_archive, tokenizer, weights)
     common = next(t for t in terms if t.term == "文")
     assert common.df > 10 * SMALL_BLOCK
-    counting = CountingPostings(source)
-    got = top_k(terms, 2, counting, lambda t: 0.5)
+    block_archive.index.forget_lengths()  # nothing kept from earlier questions
+    terms, source = block_archive.index.query_terms(weights, source.stats)
+    index = block_archive.index
+    whole: list[str] = []
+    blocks: dict[str, int] = {}
+    read_list, read_blocks = index.read_list, index.read_blocks
+
+    def counted_list(field, term, lengths):
+        whole.append(next(t.term for t in terms if source.held.get(t.key) and source.held[t.key].held is term))
+        return read_list(field, term, lengths)
+
+    def counted_blocks(field, term, positions, lengths):
+        name = next(t.term for t in terms if source.held.get(t.key) and source.held[t.key].held is term)
+        blocks[name] = blocks.get(name, 0) + len(positions)
+        return read_blocks(field, term, positions, lengths)
+
+    monkeypatch.setattr(index, "read_list", counted_list)
+    monkeypatch.setattr(index, "read_blocks", counted_blocks)
+    got = top_k(terms, 2, source, lambda t: 0.5)
     ranked = sorted(scores.items(), key=lambda p: (-p[1], p[0]))[:2]
     assert list(zip(got.ids.tolist(), got.scores.tolist())) == ranked
-    assert counting.full_reads == ["背街小巷"]
-    assert 0 < counting.blocks_read["文"] < len(source.blocks(common).last_ids) / 2
+    assert whole == ["背街小巷"]
+    assert 0 < blocks["文"] < len(source.blocks(common).last_ids) / 2
 
 
 def test_a_passage_holding_only_a_weaker_term_at_its_bound_still_wins(tmp_path: Path, tokenizer: Tokenizer) -> None:
