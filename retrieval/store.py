@@ -191,7 +191,7 @@ class Store(Lookups):
         the passages indexed."""
         total = self.passage_count()
         done = 0
-        with self.db.atomic():
+        with self._writing():
             self.index.clear()
             last = 0
             while rows := self.db.execute(
@@ -213,6 +213,19 @@ class Store(Lookups):
         return done
 
     # --- writing ----------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write transaction. On rollback the term index forgets what it read inside it:
+        lengths read mid-write (a replaced issue's passages gone, new ones in) would otherwise
+        outlive the rollback, since this connection sees no data_version change for its own
+        transaction."""
+        try:
+            with self.db.atomic():
+                yield
+        except BaseException:
+            self.index.forget_lengths()
+            raise
 
     def save_issue(
         self,
@@ -244,7 +257,7 @@ class Store(Lookups):
         added: list[PassageTerms] = []
         removed: list[PassageTerms] = []
         added_here: dict[int, list[PassageTerms]] = {}
-        with self.db.atomic():
+        with self._writing():
             for issue in issues:
                 held = self.db.execute(
                     "SELECT content_hash, coalesce(source_format, 'txt'), file_sha256 FROM issues WHERE total = ?",

@@ -238,3 +238,40 @@ def test_two_versions_of_an_issue_in_one_save_leave_only_the_second_in_the_index
         assert [r.status for r in statuses] == [IngestStatus.ADDED, IngestStatus.REPLACED]
         assert_index_matches_passages(archive.store)
         assert "丰台区" not in "".join(h.excerpt for h in archive.ask("丰台 创城 工作机制", limit=5).hits)
+
+
+@pytest.mark.parametrize("failing", ["add", "set_fingerprint"])
+def test_a_write_that_fails_after_indexing_leaves_questions_answered_as_before(
+    tmp_path: Path, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """A replace rolled back after the index read the passages' new lengths (a full disk at the
+    last statement, say) must not leave this process scoring with them: the same questions get
+    the same answers as from a fresh process on the same file."""
+    from retrieval.ingest import prepare_file
+
+    path = tmp_path / "a.db"
+    questions = ["丰台区 创城 工作机制", "凝心聚力 全力以赴", "文明城市 创建"]
+    with Archive(path, tokenizer) as archive:
+        list(archive.ingest([SAMPLE_ARCHIVE]))
+        before = [[(h.article_id, h.score) for h in archive.ask(q).hits] for q in questions]
+        text = ISSUE_2202.read_text(encoding="utf-8").replace("丰台区", "丰台区丰台区丰台区")
+        (tmp_path / "v2.txt").write_text(text, encoding="utf-8")
+        record = prepare_file(tokenizer, tmp_path / "v2.txt").record
+        store = archive.store
+
+        def fail(*args: object) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        if failing == "add":
+            add = store.index.add
+            monkeypatch.setattr(store.index, "add", lambda passages: (add(passages), fail()))
+        else:
+            monkeypatch.setattr(store, "fingerprint", lambda: None)
+            monkeypatch.setattr(store, "_set_fingerprint", fail)
+        with pytest.raises(sqlite3.OperationalError):
+            store.save_issues([record], tokenizer.passage_terms, archive.fingerprint)
+        monkeypatch.undo()
+        after = [[(h.article_id, h.score) for h in archive.ask(q).hits] for q in questions]
+    with Archive(path, tokenizer) as fresh:
+        assert [[(h.article_id, h.score) for h in fresh.ask(q).hits] for q in questions] == before
+    assert after == before
