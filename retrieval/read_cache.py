@@ -19,9 +19,11 @@ from .scoring import ListImpacts
 
 Key = tuple[int, str]
 # Lists' impacts kept, in bytes: 16 a posting, or 8 a passage for a dense list
-# (scoring.DENSE_SHARE). The lists of a 2,500-issue archive that questions touch take about
-# 175 MB in this form; one not kept is read from the file again, at about 0.1 ms a list.
-KEPT_IMPACT_BYTES = 128 * 2**20
+# (scoring.DENSE_SHARE). The lists of a 2,500-issue archive (the whole bulletin) that questions
+# touch take about 181 MB in this form, and this budget holds them: below that, least-recently-used
+# order drops the very lists the next questions need (the common ones come round again after the
+# rarer ones pushed them out), and a question that reads a few dozen back takes twice as long.
+KEPT_IMPACT_BYTES = 192 * 2**20
 # Terms' rows and block bounds kept, in bytes (12 a block, 8 more for its bound, and the tail).
 KEPT_TERM_BYTES = 16 * 2**20
 # What a kept entry costs beyond its arrays (the objects around them), counted against the budget.
