@@ -4,13 +4,15 @@
         [--limit 10] [--json]
 
 The archive folder holds bulletins/*.txt, questions.jsonl ({qid, question, gold_total, gold_title,
-kind}; `noanswer` questions have null gold) and offtopic.txt (the noanswer qids that are off-topic;
+kind} and optionally answer, a verbatim span of the gold article; `noanswer` questions have null gold) and offtopic.txt (the noanswer qids that are off-topic;
 the others are on-domain but covered by no article). The bulletins are ingested by the archive's own
 pipeline into a temporary database, and each question of the split goes through Archive.ask, its
 year, month and issue filters included. A hit is the gold article when its issue's 总期号 and its
 normalized title match. Peers rank the same stored articles (title and text, one document each)
 without filters. Over answerable questions: R@1, R@3 and MRR at the limit; per kind for the project.
-Tune on --split dev, report --split test (splits.py).
+With answers, answer_shown: the share of the questions carrying one whose first hit is the gold
+article and whose excerpt shows the answer (answer_shown.py). Tune on --split dev, report
+--split test (splits.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import jieba
 from retrieval.archive import Archive
 
 from . import bm25_peers
+from .answer_shown import answer_line, answer_shown
 from .eval_retrieval import EvalDataError, read_jsonl
 from .splits import CHOICES, article_key, in_split
 
@@ -55,6 +58,7 @@ class Question:
     kind: str
     gold_total: int | None
     gold_title: str | None
+    answer: str | None = None
 
     @property
     def answerable(self) -> bool:
@@ -76,6 +80,10 @@ class QuestionResult:
     rank: int | None
     """Where the gold article came among the hits (1 = first); None when absent or unanswerable."""
     hits: int
+    match: str = "none"
+    """The answer's tier: answer, related or none."""
+    shown: tuple[bool, str | None, tuple[str, ...]] = (False, None, ())
+    """Whether the first hit is gold, its excerpt, and the question's answers (for answer_shown)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,12 @@ def read_questions(path: Path) -> list[Question]:
     questions = []
     for row in read_jsonl(path, ("qid", "question", "gold_total", "gold_title", "kind")):
         question = Question(
-            str(row["qid"]), str(row["question"]), str(row["kind"]), row["gold_total"], row["gold_title"]
+            str(row["qid"]),
+            str(row["question"]),
+            str(row["kind"]),
+            row["gold_total"],
+            row["gold_title"],
+            row.get("answer"),
         )
         if question.kind not in (*KINDS, NO_ANSWER):
             raise EvalDataError(f"{path}: {question.qid}: unknown kind {question.kind!r}")
@@ -159,9 +172,12 @@ def run_questions(archive: Archive, questions: list[Question], limit: int = DEPT
     """Ask each question through the archive's answer path; where did the gold article come?"""
     results = []
     for question in questions:
-        hits = archive.ask(question.question, limit=limit).hits
+        answer = archive.ask(question.question, limit=limit)
+        hits = answer.hits
         keys = [(hit.issue.total, normalize_title(hit.title)) for hit in hits]
-        results.append(QuestionResult(question.qid, question.kind, _rank(keys, question.gold), len(hits)))
+        rank = _rank(keys, question.gold)
+        shown = (rank == 1, hits[0].excerpt if hits else None, (question.answer,) if question.answer else ())
+        results.append(QuestionResult(question.qid, question.kind, rank, len(hits), answer.match.value, shown))
     return results
 
 
@@ -209,7 +225,16 @@ def project_report(results: list[QuestionResult], offtopic: frozenset[str], limi
     answerable = [r for r in results if r.kind != NO_ANSWER]
     unanswerable = {r.qid for r in results if r.kind == NO_ANSWER}
     no_hits = [r.qid for r in answerable if r.hits == 0]
-    return scores([r.rank for r in answerable], limit) | {
+    shown = answer_shown(r.shown for r in answerable) if any(r.shown[2] for r in answerable) else {}
+    return scores([r.rank for r in answerable], limit) | shown | {
+        "tiers": {
+            group: {tier: sum(r.match == tier for r in chosen) for tier in ("answer", "related", "none")}
+            for group, chosen in (
+                ("answerable", answerable),
+                ("offtopic", [r for r in results if r.qid in unanswerable & offtopic]),
+                ("ondomain", [r for r in results if r.qid in unanswerable - offtopic]),
+            )
+        },
         "kinds": {kind: scores([r.rank for r in answerable if r.kind == kind], limit) for kind in KINDS},
         "no_hits": {"count": len(no_hits), "qids": no_hits},
         "no_answer": {
@@ -270,6 +295,13 @@ def table(report: dict) -> str:
     lines.append(
         f"project no answer: off-topic {off['silent']} of {off['total']} silent, "
         f"on-domain {on['silent']} of {on['total']} silent"
+    )
+    if "answer_shown" in project:
+        lines.append(answer_line(project))
+    tiers = project["tiers"]
+    lines.append(
+        "project tiers (answer/related/none): "
+        + "; ".join(f"{group} {t['answer']}/{t['related']}/{t['none']}" for group, t in tiers.items())
     )
     lines.append(
         f"split {report['split']}: {report['questions']} questions, {report['gold_articles']['asked']} of "

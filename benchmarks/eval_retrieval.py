@@ -3,8 +3,10 @@
     python -m benchmarks.eval_retrieval --passages P.jsonl --queries Q.jsonl [--split dev|test|all]
         [--all-peers] [--json]
 
-Passages are {"id", "title", "text"}; queries {"qid", "question", "gold": [passage ids]}. A query
-with an empty gold list is one the archive cannot answer: the project should return nothing.
+Passages are {"id", "title", "text"}; queries {"qid", "question", "gold": [passage ids]} and
+optionally "answers": [strings]. A query with an empty gold list is one the archive cannot answer:
+the project should return nothing. When queries carry answers, the report adds answer_shown: the
+share of them whose first hit is gold and whose excerpt shows an answer (answer_shown.py).
 The project's side indexes the passages exactly as the archive does (parse-free: each passage is an
 article, chunked, tokenized and stored in a temporary SQLite database) and ranks with the archive's
 own code. Peers see the same titles and texts (bm25_peers). --split keeps one half of the queries
@@ -32,6 +34,7 @@ from retrieval.models import Article, Footer, Issue, IssueRef
 from retrieval.tokenize import Tokenizer
 
 from . import bm25_peers
+from .answer_shown import answer_line, answer_shown
 from .splits import CHOICES, in_split, passage_key
 
 DEPTH = bm25_peers.DEPTH
@@ -53,6 +56,7 @@ class Query:
     qid: str
     question: str
     gold: tuple[str, ...]
+    answers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def read_passages(path: Path) -> list[Passage]:
 
 def read_queries(path: Path, passage_ids: set[str]) -> list[Query]:
     queries = [
-        Query(str(r["qid"]), str(r["question"]), tuple(map(str, r["gold"])))
+        Query(str(r["qid"]), str(r["question"]), tuple(map(str, r["gold"])), tuple(map(str, r.get("answers") or ())))
         for r in read_jsonl(path, ("qid", "question", "gold"))
     ]
     unknown = sorted({g for q in queries for g in q.gold} - passage_ids)
@@ -152,11 +156,22 @@ def abstention(rankings: list[list[str]], queries: list[Query]) -> Abstention:
 # --- the project and its peers ----------------------------------------------------------
 
 
-def project_rankings(passages: list[Passage], queries: list[Query], tokenizer: Tokenizer) -> list[list[str]]:
-    """Index the passages as archive articles in a temporary database, then rank with the archive's code."""
+def project_rankings(
+    passages: list[Passage], queries: list[Query], tokenizer: Tokenizer
+) -> tuple[list[list[str]], list[str | None]]:
+    """Index the passages as archive articles in a temporary database, then rank with the
+    archive's code: each query's passage ids, best first, and its first hit's excerpt."""
     with tempfile.TemporaryDirectory() as folder, Archive(Path(folder) / "eval.db", tokenizer) as archive:
         ids = _index(archive, tokenizer, passages)
-        return [[ids[a] for a in archive.rank(q.question, DEPTH)] for q in queries]
+        rankings = [archive.rank(q.question, DEPTH) for q in queries]
+    return [[ids[a] for a in r.article_ids] for r in rankings], [r.excerpt for r in rankings]
+
+
+def shown(rankings: list[list[str]], excerpts: list[str | None], queries: list[Query]) -> dict:
+    """answer_shown over the queries that carry answers."""
+    return answer_shown(
+        (bool(r) and r[0] in q.gold, e, q.answers) for r, e, q in zip(rankings, excerpts, queries) if q.gold
+    )
 
 
 def _index(archive: Archive, tokenizer: Tokenizer, passages: list[Passage]) -> dict[int, str]:
@@ -170,7 +185,7 @@ def _index(archive: Archive, tokenizer: Tokenizer, passages: list[Passage]) -> d
         prepare_articles(issue, tokenizer),
         content_hash="eval",
         source_file="eval",
-        analyze=tokenizer.passage_terms,
+        analyze=tokenizer.passage_grams,
         fingerprint=archive.fingerprint,
     )
     stored = archive.store.issue(1).articles
@@ -226,11 +241,13 @@ def evaluate(
     passages: list[Passage], queries: list[Query], tokenizer: Tokenizer, peers: tuple[str, ...] = DEFAULT_PEERS
 ) -> dict:
     started = time.perf_counter()
-    project = project_rankings(passages, queries, tokenizer)
+    project, excerpts = project_rankings(passages, queries, tokenizer)
     seconds = time.perf_counter() - started
     quiet = abstention(project, queries)
+    answers = shown(project, excerpts, queries) if any(q.answers for q in queries) else {}
     return {
         "project": score(project, queries).as_dict()
+        | answers
         | {
             "no_answer": {
                 "unanswerable": quiet.unanswerable,
@@ -253,6 +270,8 @@ def table(report: dict) -> str:
             f"project no answer: {quiet['silent']} of {quiet['unanswerable']} unanswerable queries got no hits"
         )
     lines.append(f"project: {quiet['answerable_but_silent']} answerable queries got no hits")
+    if "answer_shown" in report["project"]:
+        lines.append(answer_line(report["project"]))
     return "\n".join(lines)
 
 

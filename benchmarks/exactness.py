@@ -40,7 +40,7 @@ def measure(db: Path, questions: list[dict], k: int) -> dict:
     times: dict[str, list[float]] = {"pruned": [], "exhaustive": []}
     differing: list[str] = []
     for q in questions:
-        query = Query.of(archive.tokenizer, archive.synonyms, q["question"])
+        query = Query.of(archive.tokenizer, q["question"])
         terms, source = store.index.query_terms(query.weights, stats)
         started = time.perf_counter()
         pruned = top_k(terms, k, source, lambda t: 0.0)

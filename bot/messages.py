@@ -87,6 +87,8 @@ NO_MATCH = (
 OUTSIDE_ARCHIVE = "档案中没有{label}的简报。现有简报从{first}到{latest}，可以去掉时间或期号再问。"
 OUTSIDE_EMPTY_ARCHIVE = "档案里还没有任何简报。"
 FOUND = "找到 {count} 条相关内容："
+# Above hits that match the question only weakly (Match.RELATED): read them as leads, not answers.
+RELATED_ONLY = "没有找到直接回答，以下内容可能相关："
 FOUND_PAGE = "关于“{question}”的第 {first}–{last} 条结果："
 NO_MORE = "关于“{question}”没有更多结果了。"
 ASK_USAGE = "用法：/ask 问题，例如 /ask 丰台区创城建立了哪些工作机制？"

@@ -10,7 +10,7 @@ import html
 import re
 
 from retrieval.archive import split_sentences
-from retrieval.models import Hit, StoredIssue
+from retrieval.models import Hit, Match, StoredIssue
 
 from . import browse_text, messages
 from .conversation import AnswerPage, ArticleView, SourceDocument, YearsView, YearView
@@ -43,17 +43,34 @@ def utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def emphasise(text: str, marks: tuple[tuple[int, int], ...]) -> str:
-    """Escaped text with the marked spans in bold."""
-    out, cursor = [], 0
+def emphasise(
+    text: str,
+    marks: tuple[tuple[int, int], ...],
+    answer: tuple[int, int] | None = None,
+    term: tuple[str, str] = ("<b>", "</b>"),
+    sentence: tuple[str, str] = ("<b>", "</b>"),
+) -> str:
+    """Escaped text with the marked spans (the question's terms) and the answer sentence wrapped
+    in their tags; the sentence's tag encloses the terms' inside it, so the tags always nest.
+    With no answer sentence the terms take the sentence's tag, the only emphasis there is."""
+    if answer is None:
+        term = sentence
+    cuts = {0, len(text)}
     for start, end in marks:
-        start, end = max(start, cursor), min(end, len(text))
-        if start >= end:
-            continue
-        out.append(escape(text[cursor:start]))
-        out.append(f"<b>{escape(text[start:end])}</b>")
-        cursor = end
-    out.append(escape(text[cursor:]))
+        cuts.update((max(0, min(start, len(text))), max(0, min(end, len(text)))))
+    if answer is not None:
+        cuts.update((max(0, min(answer[0], len(text))), max(0, min(answer[1], len(text)))))
+    bounds = sorted(cuts)
+    out = []
+    for start, end in zip(bounds, bounds[1:]):
+        piece = escape(text[start:end])
+        if any(s <= start and end <= e for s, e in marks):
+            piece = f"{term[0]}{piece}{term[1]}"
+        if answer is not None and start == answer[0]:
+            out.append(sentence[0])
+        out.append(piece)
+        if answer is not None and end == answer[1]:
+            out.append(sentence[1])
     return "".join(out)
 
 
@@ -66,6 +83,8 @@ def answer_message(page: AnswerPage) -> str:
     if not answer.hits:
         return escape(messages.no_hits(answer, page.first_number))
     blocks = [escape(messages.answer_heading(answer, page.first_number))]
+    if answer.match is Match.RELATED:
+        blocks.insert(0, f"<i>{escape(messages.RELATED_ONLY)}</i>")
     blocks += [hit_block(hit, number) for number, hit in enumerate(answer.hits, start=page.first_number)]
     while len(blocks) > 2 and visible_length(BLOCK_SEPARATOR.join(blocks)) > MESSAGE_LIMIT:
         blocks.pop()
@@ -81,7 +100,7 @@ def hit_block(hit: Hit, number: int | None = None) -> str:
     source = one_line(hit.source, SOURCE_CHARS) if hit.source else None
     return (
         f"<b>{title}</b>\n"
-        f"<blockquote>{emphasise(hit.excerpt, hit.marks)}</blockquote>\n"
+        f"<blockquote>{emphasise(hit.excerpt, hit.marks, hit.answer, term=('<u>', '</u>'))}</blockquote>\n"
         f"<i>{escape(messages.citation(hit.issue, source, hit.page))}</i>"
     )
 

@@ -10,6 +10,7 @@ from retrieval.models import Answer, ArchiveStats, SourceFile, StoredIssue
 def answer_json(answer: Answer) -> dict[str, Any]:
     return {
         "question": answer.question,
+        "match": answer.match.value,
         "hits": [
             {
                 "total": hit.issue.total,
@@ -20,10 +21,18 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "excerpt": hit.excerpt,
                 "score": hit.score,
                 "page": hit.page,
+                "answer": answer_sentence_json(hit.excerpt, hit.answer),
             }
             for hit in answer.hits
         ],
     }
+
+
+def answer_sentence_json(excerpt: str, span: tuple[int, int] | None) -> dict[str, Any] | None:
+    """The sentence of the excerpt that answers, with its [start, end) in the excerpt."""
+    if span is None:
+        return None
+    return {"text": excerpt[span[0] : span[1]], "start": span[0], "end": span[1]}
 
 
 def issue_json(issue: StoredIssue) -> dict[str, Any]:

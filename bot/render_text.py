@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.models import Answer, StoredIssue
+from retrieval.models import Answer, Match, StoredIssue
 
 from . import browse_text, messages
 from .conversation import AnswerPage, ArticleView, IssueView, Reply, StatsView, YearsView, YearView
@@ -33,6 +33,8 @@ def render_page(page: AnswerPage) -> str:
     if not answer.hits:
         return messages.no_hits(answer, page.first_number)
     blocks = [messages.answer_heading(answer, page.first_number)]
+    if answer.match is Match.RELATED:
+        blocks.insert(0, messages.RELATED_ONLY)
     for number, hit in enumerate(answer.hits, start=page.first_number):
         cited = messages.citation(hit.issue, hit.source, hit.page)
         blocks.append(f"{number}. {hit.title}\n{hit.excerpt}\n{cited}")

@@ -11,23 +11,29 @@ import numpy as np
 from .excerpt import make_excerpt
 from .filters import extract_filters
 from .highlight import term_spans
-from .models import Answer, Filters, Hit, NoAnswer, page_at
+from .models import Answer, Filters, Hit, Match, NoAnswer, page_at
 from .query import Query
-from .scoring import WORDS, QueryTerm, top_k
+from .scoring import QueryTerm, top_k
 from .store import Store
-from .synonyms import Synonyms
 from .tokenize import Tokenizer
 
 MAX_QUESTION_CHARS = 1000
-# No-answer decision: the best passage must hold this share of the question's weight (IDF x field
-# weight of its words and characters), or a smaller share and two of the question's words. An
-# off-topic question rarely shares more than one word with the archive (推荐 of 推荐一部电影); a
-# long question worded unlike the article still shares several. Fit on the dev halves' answerable
-# and unanswerable questions; docs/quality.md has the figures on the test halves.
+# The three tiers (docs/quality.md has the figures they were read from, on the dev halves of
+# three sets). Coverage is the share of the question's weight (IDF x query term frequency of its
+# character grams) that the best passage holds; bigram coverage the same over its bigrams alone;
+# topic words are its jieba words of two or more characters found in the article.
+# Nothing: the best passage holds little of the question, almost none of its bigrams, and at most
+# one of its words. Off-topic questions (推荐一部好看的电影, 个人所得税怎么申报) share a
+# character here and a word there; an answerable question worded unlike its article still shares
+# bigrams or several words. Set below every answerable question of the dev halves but 2 of 1,731,
+# above every off-topic one.
+NONE_COVERAGE = 0.25
+NONE_BIGRAM_COVERAGE = 0.16
+NONE_TOPIC_WORDS = 1
+# A confident answer holds this share of the question, or two of its words; in between, related.
 ANSWER_COVERAGE = 0.35
-ANSWER_COVERAGE_TWO_WORDS = 0.2
-TWO_WORDS = 2
-# Once the question is answerable, further hits need only this share.
+ANSWER_TOPIC_WORDS = 2
+# Once the question is answered, further hits need only this share.
 HIT_COVERAGE = 0.2
 # Passages asked of the index per hit wanted; asked again with more when articles repeat.
 PASSAGES_PER_HIT = 4
@@ -41,7 +47,7 @@ def clean_question(question: str) -> str:
 
 
 def answer(
-    store: Store, tokenizer: Tokenizer, synonyms: Synonyms, question: str, limit: int = 3, offset: int = 0
+    store: Store, tokenizer: Tokenizer, question: str, limit: int = 3, offset: int = 0
 ) -> Answer:
     """Up to `limit` hits after skipping `offset`, best first, at most one per article.
 
@@ -51,19 +57,23 @@ def answer(
     """
     question = clean_question(question)
     filters, rest = extract_filters(question)
-    query = Query.of(tokenizer, synonyms, rest)
+    query = Query.of(tokenizer, rest)
     if query.empty:
         return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.EMPTY_QUESTION)
     in_range = not filters.active or store.count_issues(filters) > 0
-    hits, more, answered = _hits(store, tokenizer, query, filters, limit, offset) if in_range else ((), False, False)
-    if hits or answered:
-        # A page past the last of the named year's hits is empty: the widened search belongs to
-        # questions the year does not answer at all, or its pages would follow unrelated ones.
-        return Answer(question=question, hits=hits, filters=filters, more=more)
+    found = _hits(store, tokenizer, query, filters, limit, offset) if in_range else None
+    if found is not None and found.match is Match.ANSWER:
+        return _answer_of(question, filters, found)
     if filters.active and not filters.names_issue:
-        hits, more, _ = _hits(store, tokenizer, Query.of(tokenizer, synonyms, question), Filters(), limit, offset)
-        if hits:
-            return Answer(question=question, hits=hits, filters=filters, relaxed=True, more=more)
+        # The named year holds no confident answer: the whole archive, the year kept as words
+        # (results of 2020 are reported in 2021's issues). Taken when it answers with confidence,
+        # or when the year held nothing at all.
+        wide = _hits(store, tokenizer, Query.of(tokenizer, question), Filters(), limit, offset)
+        if wide.match is Match.ANSWER or (wide.match is Match.RELATED and (found is None or not found.answered)):
+            return _answer_of(question, filters, wide, relaxed=True)
+    if found is not None and found.answered:
+        # A page past the last of the named year's hits is empty, and still an answered question.
+        return _answer_of(question, filters, found)
     if not in_range:
         stats = store.stats()
         held = (stats.first, stats.latest) if stats.first and stats.latest else None
@@ -71,45 +81,82 @@ def answer(
     return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.NO_MATCH)
 
 
-def topic_hit(store: Store, tokenizer: Tokenizer, synonyms: Synonyms, topic: str, total: int) -> Hit | None:
+def _answer_of(question: str, filters: Filters, found: Found, relaxed: bool = False) -> Answer:
+    return Answer(
+        question=question, hits=found.hits, filters=filters, relaxed=relaxed, more=found.more, match=found.match
+    )
+
+
+def topic_hit(store: Store, tokenizer: Tokenizer, topic: str, total: int) -> Hit | None:
     """The best hit in one issue for a followed topic, through the same ranking and no-answer
     threshold as a question limited to that issue (never widened to the archive); None when the
     issue does not answer it."""
-    query = Query.of(tokenizer, synonyms, clean_question(topic))
+    query = Query.of(tokenizer, clean_question(topic))
     if query.empty:
         return None
-    hits, _, _ = _hits(store, tokenizer, query, Filters(total=total), 1, 0)
-    return hits[0] if hits else None
+    found = _hits(store, tokenizer, query, Filters(total=total), 1, 0, strict=True)
+    return found.hits[0] if found.match is Match.ANSWER else None
 
 
-def rank(store: Store, tokenizer: Tokenizer, synonyms: Synonyms, question: str, limit: int = 10) -> list[int]:
-    """The ranking alone, for measuring it: article ids, best first, over the whole archive.
+@dataclass(frozen=True)
+class Ranking:
+    """The ranking alone, for measuring it: article ids best first, the first hit's excerpt (what
+    a reader sees first), and the tier."""
 
-    No year or issue filters (evaluation passages have no dates) and no excerpts; the same terms,
-    candidates, scores and no-answer threshold as answer().
-    """
+    article_ids: list[int]
+    excerpt: str | None = None
+    match: Match = Match.NONE
+
+
+def rank(store: Store, tokenizer: Tokenizer, question: str, limit: int = 10) -> Ranking:
+    """The ranking over the whole archive, without year or issue filters (evaluation passages
+    have no dates); the same terms, candidates, scores, tiers and excerpts as answer()."""
     question = clean_question(question)
     filters, rest = extract_filters(question)
     # An issue number is metadata, never passage text; years and dates stay words, as when
     # answer() widens a year that holds nothing.
-    query = Query.of(tokenizer, synonyms, rest if filters.names_issue else question)
+    query = Query.of(tokenizer, rest if filters.names_issue else question)
     if query.empty:
-        return []
-    return [c.article_id for c in _ranked(store, tokenizer.normalize, query, Filters(), limit, 0).page]
+        return Ranking([])
+    ranked = _ranked(store, tokenizer.normalize, query, Filters(), limit, 0)
+    if not ranked.page:
+        return Ranking([])
+    excerpt = make_excerpt(ranked.page[0].text, ranked.term_weights, tokenizer.normalize, query.text)
+    return Ranking([c.article_id for c in ranked.page], excerpt.text, ranked.match)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A page of hits, whether more follow, and the tier of the question's best hit."""
+
+    hits: tuple[Hit, ...]
+    more: bool
+    match: Match
+
+    @property
+    def answered(self) -> bool:
+        """The question has hits, on this page or before it (a page past the last is empty)."""
+        return self.match is not Match.NONE
 
 
 def _hits(
-    store: Store, tokenizer: Tokenizer, query: Query, filters: Filters, limit: int, offset: int
-) -> tuple[tuple[Hit, ...], bool, bool]:
-    """The page of hits, whether more follow it, and whether the question is answered at all
-    (an empty page past the last hit is still an answered question)."""
-    ranked = _ranked(store, tokenizer.normalize, query, filters, limit, offset)
+    store: Store,
+    tokenizer: Tokenizer,
+    query: Query,
+    filters: Filters,
+    limit: int,
+    offset: int,
+    strict: bool = False,
+) -> Found:
+    """The page of hits with their excerpts. `strict`: an issue named by the question still needs
+    a related match (a followed topic must not alert on any issue that shares a word with it)."""
+    ranked = _ranked(store, tokenizer.normalize, query, filters, limit, offset, strict)
     page = ranked.page
     refs = store.refs(c.issue_total for c in page)
     articles = store.articles(c.article_id for c in page)
     hits = []
     for c in page:
-        excerpt = make_excerpt(c.text, ranked.word_weights, tokenizer.normalize)
+        excerpt = make_excerpt(c.text, ranked.term_weights, tokenizer.normalize, query.text)
         normal = tokenizer.normalize(c.text)
         found = tuple(t for t in query.words if t in normal)
         hits.append(
@@ -118,14 +165,15 @@ def _hits(
                 article_id=c.article_id,
                 title=articles[c.article_id][0],
                 source=articles[c.article_id][1],
-                excerpt=excerpt,
+                excerpt=excerpt.text,
                 score=round(c.score, 4),
                 terms=found,
-                marks=term_spans(excerpt, found, tokenizer),
-                page=page_at(c.page_breaks, _excerpt_start(c.text, excerpt), c.page),
+                marks=term_spans(excerpt.text, found, tokenizer),
+                page=page_at(c.page_breaks, _excerpt_start(c.text, excerpt.text), c.page),
+                answer=excerpt.answer,
             )
         )
-    return tuple(hits), ranked.more, ranked.answered
+    return Found(tuple(hits), ranked.more, ranked.match)
 
 
 def _excerpt_start(passage: str, excerpt: str) -> int:
@@ -158,36 +206,42 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Ranked:
-    """A page of candidates, best first, whether more follow, and the IDF of the question's words
-    (for cutting excerpts)."""
+    """A page of candidates, best first, whether more follow, the weight of each of the question's
+    terms (for cutting excerpts), and the tier of the best."""
 
     page: list[Candidate]
     more: bool
-    word_weights: dict[str, float]
-    answered: bool = False
-    """The question has hits, on this page or before it."""
+    term_weights: dict[str, float]
+    match: Match = Match.NONE
 
 
 def _ranked(
-    store: Store, normalize: Callable[[str], str], query: Query, filters: Filters, limit: int, offset: int
+    store: Store,
+    normalize: Callable[[str], str],
+    query: Query,
+    filters: Filters,
+    limit: int,
+    offset: int,
+    strict: bool = False,
 ) -> Ranked:
     """The best passage of each of the best articles, skipping offset; nothing when the best
-    passage holds too little of the question.
+    passage holds too little of the question (see _tier).
 
     The index returns the exact top passages (scoring.top_k); when they hold fewer articles than
     the page needs, it is asked for more, so page n+1 always starts where page n ended.
     """
     stats = store.index.field_stats(store.passage_count())
     terms, source = store.index.query_terms(query.weights, stats)
-    own_mass = sum(t.weight * t.idf for t in terms if t.key in query.own)
-    word_weights = {t.term: t.idf for t in terms if t.field == WORDS}
+    mass = sum(t.weight * t.idf for t in terms)
+    term_weights = {t.term: t.weight * t.idf for t in terms}
 
     def coverage_weight(term: QueryTerm) -> float:
-        return term.weight * term.idf / own_mass if own_mass > 0 else 0.0
+        return term.weight * term.idf / mass if mass > 0 else 0.0
 
     allowed = np.array(store.passage_ids(filters), dtype=np.int64) if filters.active else None
     wanted = offset + limit + 1
     k = wanted * PASSAGES_PER_HIT
+    match = Match.NONE
     while True:
         scored = top_k(terms, k, source, coverage_weight, allowed)
         best: dict[int, tuple[int, float, float]] = {}
@@ -195,25 +249,46 @@ def _ranked(
         for pid, score, cover in zip(scored.ids.tolist(), scored.scores.tolist(), scored.coverage.tolist()):
             best.setdefault(owners[pid], (pid, score, cover))
         ranked = list(best.values())
-        if not ranked or not _answers(store, normalize, query, ranked[0][0], ranked[0][2]):
-            return Ranked([], False, word_weights)
-        shown = [r for r in ranked if r[2] >= HIT_COVERAGE]
+        if match is Match.NONE and ranked:
+            named = filters.names_issue and not strict
+            match = _tier(store, normalize, query, terms, ranked[0][0], ranked[0][2], named)
+        if match is Match.NONE:
+            return Ranked([], False, term_weights)
+        shown = [r for i, r in enumerate(ranked) if i == 0 or r[2] >= HIT_COVERAGE]
         if len(shown) >= wanted or scored.exhausted:
             break
         k *= 4
     page = shown[offset : offset + limit]
     held = store.passage_pages(pid for pid, _, _ in page)
     candidates = [Candidate(pid, *held[pid], score=score, coverage=cover) for pid, score, cover in page]
-    return Ranked(candidates, len(shown) > offset + limit, word_weights, answered=bool(shown))
+    return Ranked(candidates, len(shown) > offset + limit, term_weights, match)
 
 
-def _answers(store: Store, normalize: Callable[[str], str], query: Query, passage_id: int, coverage: float) -> bool:
-    """Whether the best passage answers the question at all (see ANSWER_COVERAGE)."""
-    if coverage >= ANSWER_COVERAGE:
-        return True
-    if coverage < ANSWER_COVERAGE_TWO_WORDS:
-        return False
+def _tier(
+    store: Store,
+    normalize: Callable[[str], str],
+    query: Query,
+    terms: list[QueryTerm],
+    passage_id: int,
+    coverage: float,
+    named_issue: bool,
+) -> Match:
+    """How well the best passage answers the question (see NONE_COVERAGE and ANSWER_COVERAGE).
+    Within an issue the question names, any match is at least related: the reader chose the issue."""
     article_id, _, text, _, _ = store.passage_pages([passage_id])[passage_id]
     title = store.articles([article_id])[article_id][0]
     normal = normalize(title + "\n" + text)
-    return sum(1 for word in query.topics if word in normal) >= TWO_WORDS
+    topic_words = sum(1 for word in query.topics if word in normal)
+    if coverage >= ANSWER_COVERAGE or topic_words >= ANSWER_TOPIC_WORDS:
+        return Match.ANSWER
+    bigrams = [t for t in terms if len(t.term) == 2]
+    mass = sum(t.weight * t.idf for t in bigrams)
+    bigram_coverage = sum(t.weight * t.idf for t in bigrams if t.term in normal) / mass if mass > 0 else 0.0
+    if (
+        not named_issue
+        and coverage < NONE_COVERAGE
+        and bigram_coverage < NONE_BIGRAM_COVERAGE
+        and topic_words <= NONE_TOPIC_WORDS
+    ):
+        return Match.NONE
+    return Match.RELATED

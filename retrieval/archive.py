@@ -35,7 +35,6 @@ from .models import Answer, ArchiveStats, Hit, IngestReport, IssueRef, SourceFil
 from .readers import Progress, format_label
 from .saved_questions import SavedQuestions
 from .store import Store
-from .synonyms import Synonyms
 from .text import split_sentences
 from .tokenize import Tokenizer
 from .worker_lifetime import context as worker_context
@@ -75,7 +74,7 @@ def state_path_of(db_path: Path | str) -> Path | str:
 
 
 class Archive:
-    """An archive database plus the tokenizer and synonyms that index and query it.
+    """An archive database plus the tokenizer that indexes and queries it.
 
     Opening it compares the index's recorded fingerprint with the one the current dictionaries
     give: when they differ, `stale` says what changed, questions and ingests raise StaleIndex,
@@ -86,7 +85,6 @@ class Archive:
         self,
         db_path: Path | str,
         tokenizer: Tokenizer | None = None,
-        synonyms: Synonyms | None = None,
         readonly: bool = False,
         state_path: Path | str | None = None,
     ):
@@ -94,8 +92,7 @@ class Archive:
         self.readonly = readonly
         try:
             self.tokenizer = tokenizer or Tokenizer()
-            self.synonyms = synonyms or Synonyms.load(normalize=self.tokenizer.normalize)
-            self.fingerprint = fingerprint(self.tokenizer, self.synonyms)
+            self.fingerprint = fingerprint()
             with self._database():
                 held = self.store.fingerprint()
                 stale = self.store.passage_count() > 0 and held != self.fingerprint
@@ -129,7 +126,7 @@ class Archive:
         """Rebuild every passage's index entries from the stored text; returns the passages indexed."""
         self._refuse_writes()
         with self._database():
-            done = self.store.reindex(self.tokenizer.passage_terms, self.fingerprint, progress)
+            done = self.store.reindex(self.tokenizer.passage_grams, self.fingerprint, progress)
         self.stale = None
         return done
 
@@ -169,13 +166,14 @@ class Archive:
     def ask(self, question: str, limit: int = 3, offset: int = 0) -> Answer:
         self.check_index()
         with self._reading():
-            return answering.answer(self.store, self.tokenizer, self.synonyms, question, limit=limit, offset=offset)
+            return answering.answer(self.store, self.tokenizer, question, limit=limit, offset=offset)
 
-    def rank(self, question: str, limit: int = 10) -> list[int]:
-        """Article ids best first, the whole archive, no filters: the ranking alone, for measuring."""
+    def rank(self, question: str, limit: int = 10) -> answering.Ranking:
+        """Article ids best first and the first one's excerpt, the whole archive, no filters: the
+        ranking alone, for measuring."""
         self.check_index()
         with self._reading():
-            return answering.rank(self.store, self.tokenizer, self.synonyms, question, limit)
+            return answering.rank(self.store, self.tokenizer, question, limit)
 
     def issue(self, total: int) -> StoredIssue:
         """Raises UnknownIssue, naming the nearest issues held."""
@@ -261,7 +259,7 @@ class Archive:
         threshold as a question; None when the issue does not answer it."""
         self.check_index()
         with self._reading():
-            return answering.topic_hit(self.store, self.tokenizer, self.synonyms, topic, total)
+            return answering.topic_hit(self.store, self.tokenizer, topic, total)
 
     def latest(self) -> StoredIssue | None:
         with self._reading():

@@ -44,7 +44,7 @@ def flatten(passages: list[PassageTerms]) -> tuple[np.ndarray, list[tuple[int, s
             parts.append(part)
     every = np.concatenate(parts) if parts else np.zeros(0, CODED)
     offset, keys = 0, []
-    shift = np.zeros(len(FIELDS), np.int64)
+    shift = np.zeros(max(FIELDS) + 1, np.int64)
     for field in FIELDS:
         shift[field] = offset
         keys += [(field, term) for term in codes[field]]

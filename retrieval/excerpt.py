@@ -1,53 +1,97 @@
-"""Cut a 120-200 character excerpt around the sentences of a passage that best answer a question."""
+"""Cut a 120-200 character excerpt around the sentence of a passage that answers a question."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
-from .scoring import impact
+from .answer_sentence import answer_scores
 from .text import split_sentences
 
 MIN_CHARS = 120
 MAX_CHARS = 200
 ELLIPSIS = "…"
+# A sentence apart from the others joins the excerpt when it scores this share of the answer's.
+FAR_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    text: str
+    answer: tuple[int, int] | None = None
+    """[start, end) of the answer sentence in text; None when no sentence holds a question term."""
 
 
 def make_excerpt(
     passage: str,
     weights: dict[str, float],
     normalize: Callable[[str], str],
+    question: str = "",
     min_chars: int = MIN_CHARS,
     max_chars: int = MAX_CHARS,
-) -> str:
-    """The best sentence by BM25 over the question's terms (weighted by their archive IDF), grown
-    with neighbouring sentences up to max_chars; ellipses mark text left out."""
+) -> Excerpt:
+    """The answer sentence (answer_sentence.answer_scores over the question's terms, weighted by
+    their archive IDF), grown with its more relevant neighbours up to max_chars; ellipses mark
+    text left out."""
     text = "".join(line.strip() for line in passage.splitlines())
     sentences = split_sentences(text)
-    if len(text) <= max_chars or not sentences:
-        return text[:max_chars] + (ELLIPSIS if len(text) > max_chars else "")
-    scores = sentence_scores([normalize(s) for s in sentences], weights)
-    query_terms = list(weights)
+    if not sentences:
+        return Excerpt(text[:max_chars] + (ELLIPSIS if len(text) > max_chars else ""))
+    scores = answer_scores([normalize(s) for s in sentences], weights, normalize(question))
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
-    first = last = best
+    found = scores[best] > 0
+    if len(text) <= max_chars:
+        return Excerpt(text, _span(sentences, 0, best) if found else None)
+    if len(sentences[best]) > max_chars:
+        # One sentence longer than an excerpt: a window of it around its first question term.
+        window = _window(sentences[best], [t for t in weights if len(t) > 1] or list(weights), max_chars - 2)
+        body = window.strip()
+        return Excerpt(ELLIPSIS + body + ELLIPSIS, (1, 1 + len(body)) if found else None)
+    chosen = _choose(sentences, scores, best, min_chars, max_chars)
+    parts: list[str] = []
+    answer = None
+    for index in chosen:
+        if index - 1 not in chosen:
+            parts.append(ELLIPSIS if index > 0 or parts else "")
+        sentence = sentences[index].strip()
+        if index == best and found:
+            start = sum(map(len, parts))
+            answer = (start, start + len(sentence))
+        parts.append(sentence)
+    if chosen[-1] + 1 < len(sentences):
+        parts.append(ELLIPSIS)
+    return Excerpt("".join(parts), answer)
+
+
+def _choose(sentences: list[str], scores: list[float], best: int, min_chars: int, max_chars: int) -> list[int]:
+    """The sentences shown, in order: the answer, then the most relevant sentences that still fit,
+    wherever they are in the passage (a second sentence on the question may be far from the
+    first), then neighbours until the excerpt is long enough."""
+    chosen = {best}
     size = len(sentences[best])
-    # Grow towards the more relevant neighbour; on a tie, towards the shorter side, so the
-    # best sentence stays near the middle. Stop once long enough and nothing relevant is left.
     while True:
-        options = []
-        if first > 0 and size + len(sentences[first - 1]) <= max_chars:
-            options.append((scores[first - 1], -(best - first), first - 1))
-        if last + 1 < len(sentences) and size + len(sentences[last + 1]) <= max_chars:
-            options.append((scores[last + 1], -(last - best), last + 1))
-        if not options or (size >= min_chars and max(options)[0] <= 0):
-            break
-        _, _, index = max(options)
-        first, last = min(first, index), max(last, index)
-        size += len(sentences[index])
-    excerpt = "".join(sentences[first : last + 1]).strip()
-    if len(excerpt) > max_chars:
-        excerpt = _window(excerpt, query_terms, max_chars)
-        return ELLIPSIS + excerpt.strip() + ELLIPSIS
-    return (ELLIPSIS if first > 0 else "") + excerpt + (ELLIPSIS if last + 1 < len(sentences) else "")
+        fits = [i for i in range(len(sentences)) if i not in chosen and size + len(sentences[i]) + 1 <= max_chars]
+        relevant = [i for i in fits if scores[i] > 0]
+        if relevant:
+            pick = max(relevant, key=lambda i: (scores[i], -abs(i - best)))
+        else:
+            near = [i for i in fits if i - 1 in chosen or i + 1 in chosen]
+            if size >= min_chars or not near:
+                break
+            pick = min(near, key=lambda i: (abs(i - best), i))
+        chosen.add(pick)
+        size += len(sentences[pick]) + 1
+    return sorted(chosen)
+
+
+def _span(sentences: list[str], offset: int, index: int) -> tuple[int, int]:
+    """Where sentences[index] stands, without its surrounding spaces, in `offset` characters
+    followed by the sentences joined and stripped."""
+    body = "".join(sentences)
+    sentence = sentences[index]
+    start = offset + sum(map(len, sentences[:index])) - (len(body) - len(body.lstrip()))
+    start += len(sentence) - len(sentence.lstrip())
+    return start, start + len(sentence.strip())
 
 
 def _window(text: str, query_terms: list[str], width: int) -> str:
@@ -56,10 +100,3 @@ def _window(text: str, query_terms: list[str], width: int) -> str:
     centre = min(positions) if positions else 0
     start = max(0, min(centre - width // 3, len(text) - width))
     return text[start : start + width]
-
-
-def sentence_scores(sentences: list[str], weights: dict[str, float]) -> list[float]:
-    """BM25 of each (normalised) sentence. Terms are counted as substrings, which is what the
-    tokenizer's sub-words amount to (文明 in 精神文明), so no sentence is segmented again."""
-    average = sum(map(len, sentences)) / len(sentences)
-    return [sum(w * impact(tf, len(s), average) for t, w in weights.items() if (tf := s.count(t))) for s in sentences]

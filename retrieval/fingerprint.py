@@ -1,25 +1,23 @@
-"""What the stored index was built with: when any of it changes, the stored terms are stale.
+"""What the stored index was built with: when it changes, the stored terms are stale.
 
-The analysis version, jieba's version, and a hash of each data file that shapes terms (the user
-dictionary, the stop words) or questions (the synonyms). It is recorded in the database with the
-index, and compared when the database is opened.
+The index holds character grams of normalized text, so what shapes its terms is the analysis
+itself (its version) and the traditional-to-simplified table (OpenCC's version). Questions are
+analysed at query time, so the jieba dictionary and the stop words, which shape only a question's
+words (for emphasis and tiers), need no rebuild. It is recorded in the database with the index,
+and compared when the database is opened.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+from importlib.metadata import PackageNotFoundError, version
 
-import jieba
-
-from .synonyms import Synonyms
-from .tokenize import Tokenizer
-
-# Raise when the analysis itself changes (how words or character grams are cut, or the fields).
-PIPELINE_VERSION = 6
+# Raise when the analysis itself changes (how character grams are cut, or the fields).
+PIPELINE_VERSION = 7
 
 _PARTS = {
     "pipeline": "分析流程版本",
+    "opencc": "OpenCC 版本",
     "jieba": "jieba 版本",
     "userdict": "用户词典",
     "stopwords": "停用词表",
@@ -27,15 +25,8 @@ _PARTS = {
 }
 
 
-def fingerprint(tokenizer: Tokenizer, synonyms: Synonyms) -> str:
-    user_dict, stopwords = tokenizer.files
-    parts = {
-        "pipeline": PIPELINE_VERSION,
-        "jieba": jieba.__version__,
-        "userdict": _sha256(user_dict.read_bytes()),
-        "stopwords": _sha256(stopwords.read_bytes()),
-        "synonyms": synonyms.digest,
-    }
+def fingerprint() -> str:
+    parts = {"pipeline": PIPELINE_VERSION, "opencc": _version("opencc")}
     return json.dumps(parts, sort_keys=True)
 
 
@@ -49,5 +40,8 @@ def changed_parts(held: str, current: str) -> list[str]:
     return [_PARTS.get(key, key) for key in after if before.get(key) != after[key]]
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"

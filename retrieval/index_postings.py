@@ -9,7 +9,7 @@ import numpy as np
 
 from .read_cache import KeptTerm
 from .scoring import (
-    WORDS,
+    CHARS,
     BlockBounds,
     DenseImpacts,
     FieldStats,
@@ -36,7 +36,7 @@ class IndexPostings:
         self.index = index
         self.lengths = index.lengths()
         # The length arrays run to the highest passage id: every id is below their size.
-        self.limit = len(self.lengths[WORDS])
+        self.limit = len(self.lengths[CHARS])
         self.stats = stats
         self.held: dict[tuple[int, str], KeptTerm] = {}
         self._bounds: dict[tuple[int, str], BlockBounds] = {}

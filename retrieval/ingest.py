@@ -24,7 +24,7 @@ from .worker_lifetime import context as worker_context
 from .worker_lifetime import die_with_parent
 
 # Bump when parsing, chunking or tokenizing changes, so re-ingesting rebuilds stored issues.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 # Files a folder holds that are never bulletins: left out without a word. Every other file is
 # read, whatever its name (the format comes from its bytes), or refused with a reason.
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
@@ -45,14 +45,13 @@ def issue_hash(issue: Issue) -> str:
 def prepare_articles(issue: Issue, tokenizer: Tokenizer) -> list[ArticleRecord]:
     records = []
     for article in issue.articles:
-        title_words, title_grams = tokenizer.passage_terms(article.title)
+        title_grams = tokenizer.passage_grams(article.title)
         passages = tuple(_passages(article, tokenizer))
         records.append(
             ArticleRecord(
                 title=article.title,
                 source=article.source,
                 text=article.text,
-                title_words=tuple(title_words),
                 title_grams=tuple(title_grams),
                 passages=passages,
                 page=passages[0].page if passages else article.page_at(0),
@@ -64,11 +63,9 @@ def prepare_articles(issue: Issue, tokenizer: Tokenizer) -> list[ArticleRecord]:
 def _passages(article: Article, tokenizer: Tokenizer) -> Iterator[PassageRecord]:
     for start, text in chunk_with_offsets(article.paragraphs):
         end = start + len(text)
-        words, grams = tokenizer.passage_terms(text)
         yield PassageRecord(
             text=text,
-            words=tuple(words),
-            grams=tuple(grams),
+            grams=tuple(tokenizer.passage_grams(text)),
             page=article.page_at(start),
             page_breaks=tuple((o - start, p) for o, p in article.page_marks if start < o < end),
         )
@@ -159,7 +156,7 @@ def ingest_bytes(
     prepared = prepare_bytes(tokenizer, data, name, store.source_files(), progress)
     if isinstance(prepared, IngestReport):
         return prepared
-    return _stored([prepared], store.save_issues([prepared.record], tokenizer.passage_terms, fingerprint))[0]
+    return _stored([prepared], store.save_issues([prepared.record], tokenizer.passage_grams, fingerprint))[0]
 
 
 def bulletin_files(paths: Iterable[Path]) -> list[Path | IngestReport]:
@@ -221,7 +218,7 @@ def _store_batch(store: Store, tokenizer: Tokenizer, fingerprint: str, batch: li
             batch[index] = loaded
             if isinstance(loaded, Prepared):
                 ready.append(loaded)
-    stored = iter(_stored(ready, store.save_issues([p.record for p in ready], tokenizer.passage_terms, fingerprint)))
+    stored = iter(_stored(ready, store.save_issues([p.record for p in ready], tokenizer.passage_grams, fingerprint)))
     return [next(stored) if isinstance(b, Prepared) else b for b in batch]
 
 

@@ -124,6 +124,20 @@ class Hit:
     """[start, end) spans of the excerpt where those terms occur, for emphasis."""
     page: int | None = None
     """The page of the source file the passage starts on; None when the source has no pages."""
+    answer: tuple[int, int] | None = None
+    """[start, end) of the sentence in the excerpt that answers the question, for marking; None
+    when no sentence holds a term of the question."""
+
+
+class Match(Enum):
+    """How well an answer's first hit answers the question: the tier a surface labels."""
+
+    ANSWER = "answer"
+    """A confident answer."""
+    RELATED = "related"
+    """A weak match, shown under a plain label: it may be related, it does not answer directly."""
+    NONE = "none"
+    """Nothing: no hits, and a hint instead."""
 
 
 class NoAnswer(Enum):
@@ -168,6 +182,8 @@ class Answer:
     """The named year or month held nothing relevant, so the hits come from the whole archive."""
     more: bool = False
     """Further hits follow the ones asked for."""
+    match: Match = Match.NONE
+    """The tier of the hits: Match.NONE exactly when there are none."""
 
 
 class IngestStatus(Enum):

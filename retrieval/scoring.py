@@ -1,10 +1,10 @@
 """All of BM25's arithmetic, and exact top-k over docid-ordered posting lists. No I/O.
 
-A passage is indexed in two fields: jieba words (with their sub-words) and character unigrams and
-bigrams. Questions and passages written by different people segment differently (居住证 against
-居住 证, 办理 against 申办); the characters keep those matches, the words keep whole-word
-precision. A passage's score is a weighted sum of the two fields' BM25 (Robertson and Zaragoza
-2009, 3.3: a linear combination of per-field BM25s):
+A passage is indexed as its character unigrams and bigrams (title and text): questions and
+passages written by different people segment differently (居住证 against 居住 证), and characters
+match whatever the segmentation. A jieba-word field was dropped in ranking v3: on the dev halves
+of two sets it added nothing (docs/quality.md). The field id stays in the index's keys, so a
+field can be added back without a new table layout.
 
     score(d) = sum over query terms t of  weight(t) * idf(t) * impact(tf(t, d), len(field, d))
 
@@ -24,18 +24,15 @@ from typing import Callable, Iterable, Protocol
 
 import numpy as np
 
+# k1 and b of the character field: the plain character BM25's values. k1 1.0-1.2 and b 0.9 sit on
+# a flat plateau of the dev halves; k1 0.6, b 0.75-0.8 and BM25+ each lost there (docs/quality.md).
 K1 = 1.2
-WORDS, CHARS = 0, 1
-FIELDS = (WORDS, CHARS)
-# Length normalisation per field (b). Characters are many and short documents hold few, so they
-# are normalised more strongly; both values sit on a flat plateau of the dev splits (docs/quality.md).
-B = {WORDS: 0.75, CHARS: 0.9}
-# Weight of each field's BM25 in the sum, fit on the dev splits; the plateau is flat from 0.25 to 1.
-FIELD_WEIGHT = {WORDS: 0.5, CHARS: 1.0}
-# BM25F's field weight of a heading (Robertson, Zaragoza and Taylor 2004): its terms count this
-# many times in each passage of its article, tf and length alike. Fit on the dev halves, where 2 to
-# 4 scored alike and 6 worse.
-TITLE_WEIGHT = 3
+CHARS = 1
+FIELDS = (CHARS,)
+B = {CHARS: 0.9}
+# A heading counts once in each passage of its article, like any of its text: weighing it 2 or 3
+# times gained on CMRC's dev half and not on the development archive's (docs/quality.md).
+TITLE_WEIGHT = 1
 # Postings per block: the unit read from disk and the granularity of the block-max bounds.
 BLOCK = 128
 POSTING = np.dtype([("id", "<i4"), ("tf", "<u2"), ("len", "<u2")])
@@ -70,7 +67,7 @@ def impacts(field: int, tf: np.ndarray, length: np.ndarray, average_length: floa
     return tf * (K1 + 1) / (tf + norm)
 
 
-def impact(tf: int, length: int, average_length: float, b: float = B[WORDS]) -> float:
+def impact(tf: int, length: int, average_length: float, b: float = B[CHARS]) -> float:
     """impacts() for one term in one text (a sentence, when an excerpt is cut)."""
     norm = K1 * (1 - b + b * length / average_length) if average_length > 0 else K1
     return tf * (K1 + 1) / (tf + norm)
@@ -84,8 +81,7 @@ def impact_bound(field: int, max_tf: np.ndarray, min_length: np.ndarray, average
 
 @dataclass(frozen=True)
 class QueryTerm:
-    """One term of a question in one field: its weight already holds the field's weight, and a
-    synonym's lower weight."""
+    """One term of a question in one field, weighted by how often the question holds it."""
 
     field: int
     term: str

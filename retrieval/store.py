@@ -23,7 +23,7 @@ from .lookups import Lookups, breaks_text
 from .models import Footer, IngestStatus, IssueRef, SourceFile
 from .readers import format_rank
 from .schema import SCHEMA_VERSION, ensure_schema, refuse_newer, refuse_older
-from .scoring import CHARS, TITLE_WEIGHT, WORDS
+from .scoring import CHARS, TITLE_WEIGHT
 from .term_index import PassageTerms, TermIndex
 
 __all__ = ["SCHEMA_VERSION", "schema_version_of", "Store", "IngestStatus", "IssueRecord", "ArticleRecord", "PassageRecord", "FileRecord"]
@@ -34,16 +34,15 @@ WRITE_BUSY_MS = 60_000
 READ_BUSY_MS = 5_000
 # Passages re-analysed at a time when the index is rebuilt.
 _REINDEX_BATCH = 2000
-# The analysis of a text for the index: its words and its character grams.
-Analyzer = Callable[[str], tuple[list[str], list[str]]]
+# The analysis of a text for the index: its character grams.
+Analyzer = Callable[[str], list[str]]
 
 
 @dataclass(frozen=True)
 class PassageRecord:
-    """A passage ready to store: text for people, words and character grams for the index."""
+    """A passage ready to store: text for people, character grams for the index."""
 
     text: str
-    words: tuple[str, ...]
     grams: tuple[str, ...]
     page: int | None = None
     page_breaks: tuple[tuple[int, int], ...] = ()
@@ -55,7 +54,6 @@ class ArticleRecord:
     title: str
     source: str | None
     text: str
-    title_words: tuple[str, ...]
     title_grams: tuple[str, ...]
     passages: tuple[PassageRecord, ...]
     page: int | None = None
@@ -201,8 +199,8 @@ class Store(Lookups):
             ).fetchall():
                 batch = _analysed(rows, analyze)
                 self.db.conn.executemany(
-                    "UPDATE passages SET word_len = ?, char_len = ? WHERE id = ?",
-                    [(fields[WORDS][1], fields[CHARS][1], pid) for pid, fields in batch],
+                    "UPDATE passages SET char_len = ? WHERE id = ?",
+                    [(fields[CHARS][1], pid) for pid, fields in batch],
                 )
                 self.index.add(batch)
                 last = rows[-1][0]
@@ -353,12 +351,11 @@ class Store(Lookups):
                 )
                 .last_pk
             )
-            title = (list(article.title_words), list(article.title_grams))
             for index, passage in enumerate(article.passages):
-                terms = _passage_terms(0, title, (list(passage.words), list(passage.grams)))[1]
+                terms = _passage_terms(0, list(article.title_grams), list(passage.grams))[1]
                 passage_id = self.db.execute(
-                    "INSERT INTO passages (article_id, issue_total, position, text, page, page_breaks, word_len,"
-                    " char_len) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO passages (article_id, issue_total, position, text, page, page_breaks, char_len)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
                         article_id,
                         ref.total,
@@ -366,7 +363,6 @@ class Store(Lookups):
                         passage.text,
                         passage.page,
                         breaks_text(passage.page_breaks),
-                        terms[WORDS][1],
                         terms[CHARS][1],
                     ],
                 ).lastrowid
@@ -382,7 +378,7 @@ class Store(Lookups):
 def _analysed(rows: list[tuple[int, str, str]], analyze: Analyzer) -> list[PassageTerms]:
     """Stored (passage id, article title, passage text) rows as the index sees them; a title is
     analysed once for all its article's passages."""
-    titles: dict[str, tuple[list[str], list[str]]] = {}
+    titles: dict[str, list[str]] = {}
     analysed = []
     for passage_id, title, text in rows:
         if title not in titles:
@@ -391,14 +387,11 @@ def _analysed(rows: list[tuple[int, str, str]], analyze: Analyzer) -> list[Passa
     return analysed
 
 
-def _passage_terms(
-    passage_id: int, title: tuple[list[str], list[str]], body: tuple[list[str], list[str]]
-) -> PassageTerms:
+def _passage_terms(passage_id: int, title: list[str], body: list[str]) -> PassageTerms:
     """A passage as the index sees it: its article's title (TITLE_WEIGHT times over), then its own
-    text, in both fields."""
-    words = title[0] * TITLE_WEIGHT + body[0]
-    grams = title[1] * TITLE_WEIGHT + body[1]
-    return passage_id, {WORDS: (Counter(words), len(words)), CHARS: (Counter(grams), len(grams))}
+    text."""
+    grams = title * TITLE_WEIGHT + body
+    return passage_id, {CHARS: (Counter(grams), len(grams))}
 
 
 def _now() -> str:

@@ -27,7 +27,6 @@ from .scoring import (
     FIELDS,
     MAX_COUNT,
     POSTING,
-    WORDS,
     FieldStats,
     QueryTerm,
     idf,
@@ -85,14 +84,12 @@ class TermIndex:
         (SQLite's data_version changes)."""
         version = self.db.execute("PRAGMA data_version").fetchone()[0]
         if self._lengths is None or version != self._lengths_version:
-            rows = np.array(self.db.execute("SELECT id, word_len, char_len FROM passages").fetchall(), np.int64)
+            rows = np.array(self.db.execute("SELECT id, char_len FROM passages").fetchall(), np.int64)
             size = int(rows[:, 0].max()) + 1 if len(rows) else 1
-            self._lengths = {}
-            for field, column in ((WORDS, 1), (CHARS, 2)):
-                array = np.zeros(size, np.uint16)
-                if len(rows):
-                    array[rows[:, 0]] = np.minimum(rows[:, column], MAX_COUNT)
-                self._lengths[field] = array
+            array = np.zeros(size, np.uint16)
+            if len(rows):
+                array[rows[:, 0]] = np.minimum(rows[:, 1], MAX_COUNT)
+            self._lengths = {CHARS: array}
             self._lengths_version = version
             self.kept.clear()
         return self._lengths

@@ -26,7 +26,6 @@ from retrieval.archive import Archive
 from retrieval.models import IngestReport
 from retrieval.parse import parse_bulletin
 from retrieval.readers import ocr
-from retrieval.synonyms import Synonyms
 from retrieval.tokenize import Tokenizer
 
 def fuzz(examples: int) -> settings:
@@ -66,11 +65,6 @@ def no_ocr() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def synonyms(tokenizer: Tokenizer) -> Synonyms:
-    return Synonyms.load(normalize=tokenizer.normalize)
-
-
-@pytest.fixture(scope="module")
 def seeds() -> dict[str, bytes]:
     """Real bulletins in every format the archive reads."""
     issue = parse_bulletin(ISSUE_2202.read_text(encoding="utf-8"))
@@ -89,14 +83,14 @@ def seeds() -> dict[str, bytes]:
 class Archives:
     """A fresh copy of one template archive for each example, so examples do not depend on each other."""
 
-    def __init__(self, folder: Path, tokenizer: Tokenizer, synonyms: Synonyms):
-        self.folder, self.tokenizer, self.synonyms = folder, tokenizer, synonyms
+    def __init__(self, folder: Path, tokenizer: Tokenizer):
+        self.folder, self.tokenizer = folder, tokenizer
         self.template = folder / "template.db"
-        with Archive(self.template, tokenizer, synonyms) as archive:
+        with Archive(self.template, tokenizer) as archive:
             # Two short issues: mutations of issue 2202 and 2165 replace them, others are added.
             for data in (short_real_text(ISSUE_2202).encode(), bulletin().encode()):
                 assert archive.ingest_bytes(data, "seed.txt").error is None
-            assert_index_matches_passages(archive.store, tokenizer.passage_terms)
+            assert_index_matches_passages(archive.store, tokenizer.passage_grams)
             self.before = snapshot(archive)
         self.count = itertools.count()
 
@@ -106,12 +100,12 @@ class Archives:
             source.backup(target)
         source.close()
         target.close()
-        return Archive(path, self.tokenizer, self.synonyms)
+        return Archive(path, self.tokenizer)
 
 
 @pytest.fixture(scope="module")
-def archives(tmp_path_factory: pytest.TempPathFactory, tokenizer: Tokenizer, synonyms: Synonyms) -> Archives:
-    return Archives(tmp_path_factory.mktemp("fuzz-ingest"), tokenizer, synonyms)
+def archives(tmp_path_factory: pytest.TempPathFactory, tokenizer: Tokenizer) -> Archives:
+    return Archives(tmp_path_factory.mktemp("fuzz-ingest"), tokenizer)
 
 
 def snapshot(archive: Archive) -> dict[str, str]:
@@ -139,7 +133,7 @@ def check(archives: Archives, archive: Archive, report: IngestReport) -> None:
         assert snapshot(archive) == archives.before
     else:
         assert report.status is not None and report.ref is not None
-        assert_index_matches_passages(archive.store, archives.tokenizer.passage_terms)
+        assert_index_matches_passages(archive.store, archives.tokenizer.passage_grams)
     assert archive.store.db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert archive.store.db.execute("PRAGMA foreign_key_check").fetchall() == []
 

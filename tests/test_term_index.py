@@ -17,7 +17,7 @@ from retrieval import term_index
 from retrieval.archive import Archive
 from retrieval.errors import StaleIndex, UnknownArticle
 from retrieval.models import IngestStatus
-from retrieval.scoring import CHARS, FIELDS, TITLE_WEIGHT, WORDS, contribution
+from retrieval.scoring import CHARS, FIELDS, TITLE_WEIGHT, contribution
 from retrieval.store import SCHEMA_VERSION, Store
 from retrieval.tokenize import Tokenizer
 
@@ -28,7 +28,7 @@ IndexDump = dict[tuple[int, str], tuple[int, list[tuple[int, int, int]]]]
 
 @functools.cache
 def _default_analyzer() -> Analyzer:
-    return Tokenizer().passage_terms
+    return Tokenizer().passage_grams
 
 
 def expected_index(store: Store, analyze: Analyzer) -> tuple[IndexDump, dict[int, int]]:
@@ -40,9 +40,7 @@ def expected_index(store: Store, analyze: Analyzer) -> tuple[IndexDump, dict[int
         "SELECT p.id, a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY p.id"
     ).fetchall()
     for pid, title, text in rows:
-        title_words, title_grams = analyze(title)
-        words, grams = analyze(text)
-        for field, terms in ((WORDS, title_words * TITLE_WEIGHT + words), (CHARS, title_grams * TITLE_WEIGHT + grams)):
+        for field, terms in ((CHARS, analyze(title) * TITLE_WEIGHT + analyze(text)),):
             tokens[field] += len(terms)
             for term, tf in Counter(terms).items():
                 lists.setdefault((field, term), []).append((pid, tf, len(terms)))
@@ -91,15 +89,15 @@ def test_index_matches_the_passages_after_ingest(sample_archive: Archive) -> Non
     store = sample_archive.store
     assert_index_matches_passages(store)
     held, _ = stored_index(store)
-    # Both fields are there: the whole word and its characters.
-    assert (WORDS, "文明城市") in held and (CHARS, "文明") in held and (CHARS, "城") in held
+    # Characters and their pairs are there.
+    assert (CHARS, "文明") in held and (CHARS, "城") in held
 
 
 def test_index_matches_with_small_blocks_after_ingest_and_replace(
     tmp_path: Path, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Lists of many blocks, and a replace that empties some blocks and shrinks others."""
-    monkeypatch.setattr(term_index, "BLOCK", 3)
+    monkeypatch.setattr(term_index, "BLOCK", 1)
     with Archive(tmp_path / "small.db", tokenizer) as archive:
         list(archive.ingest([SAMPLE_ARCHIVE]))
         assert_index_matches_passages(archive.store)
@@ -107,7 +105,7 @@ def test_index_matches_with_small_blocks_after_ingest_and_replace(
         assert archive.ingest_bytes(text.encode(), "2202-v2.txt").ok
         assert_index_matches_passages(archive.store)
         held, _ = stored_index(archive.store)
-        assert len(held[(CHARS, "文")][1]) > 3 * 3, "the test wants lists of several blocks"
+        assert len(held[(CHARS, "文")][1]) > 3, "the test wants lists of several blocks"
 
 
 def test_replacing_an_issue_leaves_no_trace_of_the_old_version(sample_archive: Archive) -> None:
@@ -120,13 +118,13 @@ def test_replacing_an_issue_leaves_no_trace_of_the_old_version(sample_archive: A
     indexed = {pid for _, postings in held.values() for pid, _, _ in postings}
     assert not indexed & old_ids, "postings of the replaced version are left"
     # Terms only the old version held are gone with it; a character it shared (凝 of 凝聚) stays.
-    assert (WORDS, "凝心聚力") not in held and (CHARS, "凝心") not in held
+    assert (CHARS, "凝心") not in held
     assert held[(CHARS, "凝")][0] == 1
     article = sample_archive.issue(2202).articles[2]
     assert article.title.startswith("丰台区踔厉奋发")
-    # The title's words count in each of the article's passages.
+    # The title's characters count in each of the article's passages.
     passages = {r[0] for r in store.db.execute("SELECT id FROM passages WHERE article_id = ?", [article.id])}
-    assert {pid for pid, _, _ in held[(WORDS, "踔厉奋发")][1]} == passages
+    assert {pid for pid, _, _ in held[(CHARS, "踔厉")][1]} == passages
     assert all("凝心聚力" not in h.title for h in sample_archive.ask("凝心聚力 全力以赴").hits)
     assert sample_archive.ask("踔厉奋发 创城").hits[0].title.startswith("丰台区踔厉奋发")
 
@@ -234,7 +232,7 @@ def test_two_versions_of_an_issue_in_one_save_leave_only_the_second_in_the_index
     (tmp_path / "second.txt").write_text(text, encoding="utf-8")
     second = prepare_file(tokenizer, tmp_path / "second.txt").record
     with Archive(tmp_path / "a.db", tokenizer) as archive:
-        statuses = archive.store.save_issues([first, second], tokenizer.passage_terms, archive.fingerprint)
+        statuses = archive.store.save_issues([first, second], tokenizer.passage_grams, archive.fingerprint)
         assert [r.status for r in statuses] == [IngestStatus.ADDED, IngestStatus.REPLACED]
         assert_index_matches_passages(archive.store)
         assert "丰台区" not in "".join(h.excerpt for h in archive.ask("丰台 创城 工作机制", limit=5).hits)
@@ -269,7 +267,7 @@ def test_a_write_that_fails_after_indexing_leaves_questions_answered_as_before(
             monkeypatch.setattr(store, "fingerprint", lambda: None)
             monkeypatch.setattr(store, "_set_fingerprint", fail)
         with pytest.raises(sqlite3.OperationalError):
-            store.save_issues([record], tokenizer.passage_terms, archive.fingerprint)
+            store.save_issues([record], tokenizer.passage_grams, archive.fingerprint)
         monkeypatch.undo()
         after = [[(h.article_id, h.score) for h in archive.ask(q).hits] for q in questions]
     with Archive(path, tokenizer) as fresh:

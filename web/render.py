@@ -16,17 +16,24 @@ from bot import browse_text, messages
 from bot.conversation import MAX_PAGES, AnswerPage, Notice
 from bot.render_html import emphasise
 from retrieval.archive import MAX_QUESTION_CHARS
-from retrieval.models import SourceFile
+from retrieval.models import Match, SourceFile
 
 from . import text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def highlight(excerpt: str, marks: tuple[tuple[int, int], ...]) -> Markup:
-    """The excerpt escaped, the question's terms in <mark>. The bot's emphasis escapes every piece
-    (with `<` always as &lt;), so its only literal <b> tags are the marks themselves."""
-    return Markup(emphasise(excerpt, marks).replace("<b>", "<mark>").replace("</b>", "</mark>"))
+def highlight(excerpt: str, marks: tuple[tuple[int, int], ...], answer: tuple[int, int] | None = None) -> Markup:
+    """The excerpt escaped, the question's terms in <mark>, the sentence that answers in
+    <strong class="answer">. The bot's emphasis escapes every piece (with `<` always as &lt;), so
+    its only literal tags are these."""
+    return Markup(
+        emphasise(
+            excerpt, marks, answer, term=("<mark>", "</mark>"), sentence=('<strong class="answer">', "</strong>")
+        )
+        if answer is not None
+        else emphasise(excerpt, marks, sentence=("<mark>", "</mark>"))
+    )
 
 
 def original_details(file: SourceFile) -> str:
@@ -101,12 +108,21 @@ class Pages:
 def answer_context(reply: AnswerPage | Notice, page: int) -> dict[str, Any]:
     """What the answer page shows: the bot's heading and hits, or its notice; pager links."""
     if isinstance(reply, Notice):  # a greeting: the bot's help names Telegram's commands, the site says what it does
-        return {"hits": (), "heading": None, "notice": text.HOME_INTRO, "first": 1, "previous": None, "next": None}
+        return {
+            "hits": (),
+            "heading": None,
+            "related": False,
+            "notice": text.HOME_INTRO,
+            "first": 1,
+            "previous": None,
+            "next": None,
+        }
     answer = reply.answer
     first = reply.first_number
     return {
         "hits": answer.hits,
         "heading": messages.answer_heading(answer, first) if answer.hits else None,
+        "related": answer.match is Match.RELATED,
         "notice": None if answer.hits else messages.no_hits(answer, first, text.HINTS),
         "first": first,
         "previous": page - 1 if page > 1 else None,
