@@ -126,7 +126,7 @@ def cmd_issue(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
-    """Rebuild the index from the stored text, after the dictionary, stop words or synonyms changed."""
+    """Rebuild the index from the stored text, after an upgrade that changes how text is indexed."""
     started = time.perf_counter()
     with Archive(settings.db_path) as archive:
         changed = archive.stale
