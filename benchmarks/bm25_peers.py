@@ -21,17 +21,13 @@ import jieba
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from retrieval.tokenize import QUESTION_WORDS
+
 DEPTH = 10
 CHAR_K1 = 1.2
 CHAR_B = 0.9
 CHAR_PEER = f"char 1+2-grams+BM25Okapi (k1={CHAR_K1}, b={CHAR_B})"
 
-# Interrogatives and question particles, longest first so 为什么 goes before 什么.
-QUESTION_WORDS = (
-    "为什么", "有没有", "是不是", "怎么样",
-    "什么", "哪些", "哪个", "哪里", "哪儿", "怎么", "怎样", "如何", "多少", "是否", "为何", "何时", "请问",
-    "吗", "呢", "哪", "几", "谁",
-)  # fmt: skip
 _QUESTION_WORD = re.compile("|".join(map(re.escape, QUESTION_WORDS)))
 _PUNCTUATION = re.compile(r"^[\W_]+$")
 _BREAKS = re.compile(r"[\W_]+")

@@ -19,7 +19,8 @@ DEFAULT_STOPWORDS = DATA_DIR / "stopwords.txt"
 # FTS5's unicode61 tokenizer splits on anything that is not a letter or digit; so do we, so that
 # the index and our own term statistics agree.
 _WORD_PIECES = re.compile(r"[^\W_]+")
-# Interrogatives and question particles, longest first so 为什么 goes before 什么: they occur in
+# Interrogatives and question particles, longest first so 为什么 goes before 什么 (the plain
+# character peer, benchmarks/bm25_peers.py, drops the same): they occur in
 # no answer, and as characters they match text that merely asks or counts. Only these leave a
 # question's character runs; function words stay, as in the passages (docs/quality.md: removing
 # the 148 stop words as well cost 1.2 points of R@1 on CMRC's dev half).
