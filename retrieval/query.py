@@ -39,4 +39,6 @@ class Query:
 
     @property
     def empty(self) -> bool:
-        return not self.weights
+        """Nothing to look for: no grams, or only function and question words (的了吗, 在吗),
+        whose characters every passage holds."""
+        return not self.weights or not self.words

@@ -153,6 +153,35 @@ def test_unknown_issue_is_a_clear_message_and_exit_1(db: str) -> None:
     assert run("issue", "abc", "--db", db).returncode == 2
 
 
+# On the sample archive: a question its Fengtai article answers, one that only brushes its articles
+# (the volunteers it names are soldiers, not epidemic volunteers), and one about nothing it holds.
+CONFIDENT = "丰台区创城形成了多少项具体任务？"
+RELATED = "疫情期间的志愿者"
+OFF_TOPIC = "推荐一部好看的电影"
+
+
+def test_ask_json_names_the_tier_and_the_sentence_that_answers(db: str) -> None:
+    confident = json.loads(run("ask", CONFIDENT, "--json", "--db", db).stdout)
+    assert confident["match"] == "answer"
+    first = confident["hits"][0]
+    sentence = first["answer"]
+    assert first["excerpt"][sentence["start"] : sentence["end"]] == sentence["text"]
+    assert "18项具体任务" in sentence["text"]  # the figure the question asks for, with its unit
+    related = json.loads(run("ask", RELATED, "--json", "--db", db).stdout)
+    assert related["match"] == "related" and related["hits"]
+    silent = run("ask", OFF_TOPIC, "--json", "--db", db)
+    assert silent.returncode == 0 and json.loads(silent.stdout) == {"question": OFF_TOPIC, "match": "none", "hits": []}
+
+
+def test_the_console_labels_a_weak_match_and_gives_the_hint_for_none(db: str) -> None:
+    result = run("console", "--db", db, stdin=f"{CONFIDENT}\n{RELATED}\n{OFF_TOPIC}\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # In the order asked: the confident answer unlabelled, then the label over the weak match, then the hint.
+    assert out.count("没有找到直接回答，以下内容可能相关") == 1
+    assert out.index(CITATION_2202) < out.index("没有找到直接回答") < out.index(f"没有找到与“{OFF_TOPIC}”相关的内容")
+
+
 def test_latest_and_stats(db: str) -> None:
     assert json.loads(run("latest", "--json", "--db", db).stdout)["total"] == 2202
     latest = run("latest", "--db", db).stdout

@@ -9,6 +9,7 @@ from bot_api_standin import format_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot import messages
 from bot.conversation import AnswerPage, ArticleView, SourceDocument
 from bot.render_html import (
     MESSAGE_LIMIT,
@@ -20,7 +21,7 @@ from bot.render_html import (
     split_plain,
     utf16_length,
 )
-from retrieval.models import Answer, Footer, Hit, IssueRef, SourceFile, StoredArticle, StoredIssue
+from retrieval.models import Answer, Footer, Hit, IssueRef, Match, SourceFile, StoredArticle, StoredIssue
 
 REF = IssueRef(total=2202, number=10, year=2022, date=dt.date(2022, 4, 29), issuer="首都精神文明办")
 # Anything a file or a user could carry: every script, emoji, HTML and entity syntax; no
@@ -57,6 +58,43 @@ def test_emphasis_keeps_the_text_and_bolds_exactly_the_marked_spans(text: str, s
     bold = [units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le") for e in entities]
     assert all(e["type"] == "bold" for e in entities)
     assert "".join(bold) == "".join(text[s:e] for s, e in marks)
+
+
+def entity_texts(plain: str, entities: list[dict], kind: str) -> list[str]:
+    units = plain.encode("utf-16-le")
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le") for e in entities if e["type"] == kind
+    ]
+
+
+@given(text=TEXT, spans=SPANS, answer=st.tuples(st.integers(0, 320), st.integers(0, 320)).map(sorted).map(tuple))
+def test_the_answer_sentence_is_bold_and_the_terms_underlined_wherever_they_fall(text: str, spans, answer) -> None:
+    text = text.strip()
+    if not text:
+        return
+    marks = tuple(sorted({(s, e) for s, e in spans if s < e <= len(text)}))
+    marks = tuple(m for i, m in enumerate(marks) if i == 0 or m[0] >= marks[i - 1][1])
+    start, end = min(answer[0], len(text)), min(answer[1], len(text))
+    if start >= end or text[start:end].strip() != text[start:end] or text.strip() != text:
+        return  # an answer sentence is stored without the spaces around it
+    plain, entities = telegram(emphasise(text, marks, (start, end), term=("<u>", "</u>")))
+    assert plain.strip() == text
+    assert entity_texts(plain, entities, "bold") == [text[start:end]]
+    assert "".join(entity_texts(plain, entities, "underline")) == "".join(text[s:e] for s, e in marks)
+
+
+def test_an_answer_marks_its_sentence_and_a_weak_match_says_so() -> None:
+    excerpt = "…形成了工作专班。共有120名志愿者参加。…"
+    sentence = (excerpt.index("共有"), excerpt.index("参加。") + 3)
+    answered = Hit(
+        issue=REF, article_id=1, title="标题", source=None, excerpt=excerpt, score=1.0, terms=("志愿者",),
+        marks=((excerpt.index("志愿者"), excerpt.index("志愿者") + 3),), answer=sentence,
+    )  # fmt: skip
+    html = answer_message(AnswerPage(Answer(question="有多少志愿者", hits=(answered,), match=Match.ANSWER)))
+    assert "<b>共有120名<u>志愿者</u>参加。</b>" in html
+    assert messages.RELATED_ONLY not in html
+    weak = answer_message(AnswerPage(Answer(question="有多少志愿者", hits=(answered,), match=Match.RELATED)))
+    assert telegram(weak)[0].startswith(messages.RELATED_ONLY)
 
 
 @settings(max_examples=150)

@@ -153,6 +153,26 @@ def test_an_answer_is_the_bots_with_titles_marks_citations_and_issue_links(clien
     assert QUESTION in text_of(doc.xpath("//h1")[0])
 
 
+def test_the_sentence_that_answers_is_marked_and_a_weak_match_is_labelled(client, web_archive) -> None:
+    path = "/ask?q=" + quote(QUESTION)
+    doc = assert_page_contract(client.get(path).text, path)
+    expected = conversation.ask(web_archive, QUESTION).answer
+    assert expected.match.value == "answer" and not doc.xpath("//p[@class='related-only']")
+    for item, hit in zip(doc.xpath("//p[@class='excerpt']"), expected.hits):
+        strong = item.xpath("./strong[@class='answer']")
+        if hit.answer is None:
+            assert not strong
+            continue
+        (sentence,) = strong
+        assert sentence.text_content() == hit.excerpt[hit.answer[0] : hit.answer[1]]
+    weak = "高考期间的交通"  # only 礼让斑马线 articles come near it
+    path = "/ask?q=" + quote(weak)
+    doc = assert_page_contract(client.get(path).text, path)
+    assert conversation.ask(web_archive, weak).answer.match.value == "related"
+    assert [text_of(p) for p in doc.xpath("//p[@class='related-only']")] == [messages.RELATED_ONLY]
+    assert hits_of(doc)
+
+
 def test_pages_of_an_answer_follow_on_and_back_like_the_bots(client, web_archive) -> None:
     seen, path, number = [], "/ask?q=" + quote(QUESTION), 1
     while path:
@@ -220,7 +240,7 @@ def test_citations_name_the_page_when_the_source_has_pages(client, web_archive, 
     hit = conversation.ask(web_archive, QUESTION).answer.hits[0]
     paged = dataclasses.replace(hit, page=3)
     html = environment().get_template("ask.html").render(
-        title="t", canonical="http://x/", q="q", hits=(paged,), heading=None, notice=None, first=1,
+        title="t", canonical="http://x/", q="q", hits=(paged,), heading=None, related=False, notice=None, first=1,
         previous=None, next=None,
     )  # fmt: skip
     citation = text_of(parse(html).xpath("//p[@class='citation']")[0])
