@@ -19,8 +19,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("year_range", re.compile(_YEAR + r"\s*年?\s*(?:-|—|–|~|～|至|到)\s*" + _YEAR + r"\s*年")),
     ("date", re.compile(_YEAR + r"\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")),
     ("year_month", re.compile(_YEAR + r"\s*年\s*(\d{1,2})\s*月份?")),
-    # 2020年度 names what a year's results are about, and they are reported the next year: a
-    # topic, not the issues' date.
+    # 2020年度 names what a year's results are about: they are reported that year or the next.
+    ("year_results", re.compile(_YEAR + r"\s*年度")),
     ("year", re.compile(_YEAR + r"\s*年(?!度)")),
 )
 
@@ -66,6 +66,10 @@ def _apply(kind: str, match: re.Match[str], values: dict[str, int]) -> bool:
         values.setdefault("month", groups[1])
         if kind == "date":
             values.setdefault("day", groups[2])
+    elif kind == "year_results":
+        if "year_from" in values:
+            return False
+        values["year_from"], values["year_to"] = groups[0], groups[0] + 1
     elif kind == "year":
         if "year_from" in values:
             return False

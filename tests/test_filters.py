@@ -21,6 +21,8 @@ from retrieval.models import NoAnswer
         ("2022年第10期", {"year_from": 2022, "year_to": 2022, "number": 10}),
         ("2020至2022年的创城", {"year_from": 2020, "year_to": 2022}),
         ("2020-2021年", {"year_from": 2020, "year_to": 2021}),
+        # A year's results (年度) are reported that year or the next.
+        ("2020年度创城测评成绩", {"year_from": 2020, "year_to": 2021}),
         ("丰台区创城", {}),
         ("前10名", {}),
         ("2022年13月", {"year_from": 2022, "year_to": 2022}),
