@@ -30,7 +30,8 @@ class Asks(Enum):
 # What a question asks for, by its interrogative (normalized, simplified text); first match wins.
 _ASKS = (
     (Asks.WHEN, re.compile(r"什么时候|何时|哪一?年|哪一?天|哪一?月|几月|几号|哪个月|什么时间|多久|何年")),
-    (Asks.FIGURE, re.compile(r"多少|几|多大|多高|多长|多远|多重|比例|比率|百分之|[多几]成|排第")),
+    # What came of something (成效如何, 进展如何) is told in figures too.
+    (Asks.FIGURE, re.compile(r"多少|几|多大|多高|多长|多远|多重|比例|比率|百分之|[多几]成|排第|成效|效果|进展|成果")),
     (Asks.WHO, re.compile(r"谁|哪位|哪个单位|哪家|哪些单位|哪个部门|哪些部门|什么人|叫什么|哪个区|哪些区|什么名字|名称")),
     (Asks.MEASURES, re.compile(r"哪些|怎么|怎样|如何|什么措施|什么做法|什么办法|采取了什么|做了什么")),
 )
@@ -41,7 +42,7 @@ _FIGURE = re.compile(rf"[0-9]+(?:\.[0-9]+)?|[{CHINESE_DIGITS}]{{2,}}|[{CHINESE_D
 _PERCENT = re.compile(r"[0-9.]+%|百分之|成")
 # Measures listed: 一是/二是, numbered items, or a run of three named things (A、B、C; “A”“B”“C”).
 _LIST = re.compile(
-    r"[一二三四五六七八九十]是|首先|其次|第[一二三四五六七八九十]|[（(][一二三四五六七八九十0-9][)）]|[0-9一二三四五六七八九十][.、]"
+    r"[一二三四五六七八九十]是|首先|其次|第[一二三四五六七八九十]|[（(][一二三四五六七八九十0-9][)）]|[0-9一二三四五六七八九十][.、](?![0-9])"
     r"|[^，。；、]{1,15}、[^，。；、]{1,15}、|”“[^”]{1,15}”“"
 )
 _DATE = re.compile(rf"[0-9{CHINESE_DIGITS}]+\s*(?:年|月|日|号)|今年|去年|春节|元旦|国庆|清明|端午|中秋|年初|年底|年末|上旬|中旬|下旬")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.chunk import MAX_CHARS, MIN_CHARS, chunk_paragraphs
-from retrieval.excerpt import make_excerpt
+from retrieval.answer_sentence import Asks, asks, unit_of
+from retrieval.excerpt import Excerpt, make_excerpt
 from retrieval.tokenize import Tokenizer
 
 # Normalisation needs no jieba dictionary: one tokenizer for the property below, built at import.
@@ -48,17 +50,63 @@ def test_passages_never_lose_text_or_exceed_the_maximum(paragraphs: list[str]) -
     assert all(len(p.replace("\n", "")) <= MAX_CHARS for p in passages)
 
 
-def test_excerpt_is_120_to_200_characters_around_the_best_sentence(tokenizer: Tokenizer) -> None:
+def test_excerpt_is_120_to_200_characters_around_the_answer_sentence(tokenizer: Tokenizer) -> None:
     filler = "全市各区持续开展公共文明引导行动,推动形成文明风尚。"
-    passage = filler * 4 + "丰台区建立通报约谈机制,对排名靠后的单位进行约谈。" + filler * 4
-    excerpt = make_excerpt(passage, dict.fromkeys(tokenizer.tokens("约谈机制"), 1.0), tokenizer.normalize)
-    assert "建立通报约谈机制" in excerpt
-    assert 120 <= len(excerpt.strip("…")) <= 200
-    assert excerpt.startswith("…") and excerpt.endswith("…")
+    sentence = "丰台区建立通报约谈机制,对排名靠后的单位进行约谈。"
+    passage = filler * 4 + sentence + filler * 4
+    excerpt = make_excerpt(passage, weights(tokenizer, "约谈机制"), tokenizer.normalize, "约谈机制")
+    assert 120 <= len(excerpt.text.strip("…")) <= 200
+    assert excerpt.text.startswith("…") and excerpt.text.endswith("…")
+    assert excerpt.answer and excerpt.text[excerpt.answer[0] : excerpt.answer[1]] == sentence
 
 
 def test_excerpt_of_a_short_passage_is_the_passage(tokenizer: Tokenizer) -> None:
-    assert make_excerpt("丰台区建立通报约谈机制。", {"约谈": 1.0}, tokenizer.normalize) == "丰台区建立通报约谈机制。"
+    excerpt = make_excerpt("丰台区建立通报约谈机制。", {"约谈": 1.0}, tokenizer.normalize, "约谈")
+    assert excerpt == Excerpt("丰台区建立通报约谈机制。", (0, 12))
+    assert make_excerpt("丰台区建立通报约谈机制。", {"志愿": 1.0}, tokenizer.normalize).answer is None
+
+
+def weights(tokenizer: Tokenizer, question: str) -> dict[str, float]:
+    return dict.fromkeys(tokenizer.question_grams(question), 1.0)
+
+
+# A passage whose sentences share the question's words about equally, each answering a different
+# kind of question, and one answering none.
+KINDS_PASSAGE = (
+    "为推进生活垃圾分类,朝阳区今年持续发力。"
+    "志愿者参加垃圾分类宣传,居民反响热烈。"
+    "全区共有1.2万名志愿者参加垃圾分类宣传。"
+    "志愿者垃圾分类宣传活动于2023年3月5日在朝阳公园启动。"
+    "志愿者参加垃圾分类宣传,一是入户宣传,二是桶前值守,三是积分兑换。"
+    "朝阳区文明办负责志愿者垃圾分类宣传的组织协调。"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "answer"),
+    [
+        ("有多少名志愿者参加垃圾分类宣传？", Asks.FIGURE, "1.2万名"),
+        ("志愿者垃圾分类宣传是什么时候开始的？", Asks.WHEN, "2023年3月5日"),
+        ("志愿者参加垃圾分类宣传有哪些做法？", Asks.MEASURES, "一是入户宣传"),
+        ("志愿者垃圾分类宣传由谁负责？", Asks.WHO, "朝阳区文明办负责"),
+    ],
+)
+def test_the_answer_sentence_is_the_one_that_shows_what_the_question_asks(
+    tokenizer: Tokenizer, question: str, kind: Asks, answer: str
+) -> None:
+    assert asks(tokenizer.normalize(question)) is kind
+    excerpt = make_excerpt(KINDS_PASSAGE, weights(tokenizer, question), tokenizer.normalize, question, 10, 60)
+    assert excerpt.answer is not None
+    assert answer in excerpt.text[excerpt.answer[0] : excerpt.answer[1]]
+
+
+def test_a_figure_question_prefers_the_figure_with_the_unit_it_asks_for(tokenizer: Tokenizer) -> None:
+    question = "全区建了多少个垃圾分类驿站？"
+    assert unit_of(tokenizer.normalize(question)) == "个"
+    assert unit_of(tokenizer.normalize("垃圾分类的准确率比例有多高")) == "%"
+    passage = "全区垃圾分类驿站覆盖120户居民。全区共建成垃圾分类驿站36个。"
+    excerpt = make_excerpt(passage, weights(tokenizer, question), tokenizer.normalize, question)
+    assert excerpt.answer and "36个" in excerpt.text[excerpt.answer[0] : excerpt.answer[1]]
 
 
 @settings(max_examples=200, deadline=None)
