@@ -15,11 +15,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bot_api_standin import BotApiStandIn, Call
+from bot_api_standin import BotApiStandIn, Call, format_text
 from bulletin_text import HEADER, bulletin
 from conftest import ROOT, SAMPLE_ARCHIVE
 
+from bot import messages
 from retrieval.archive import Archive, state_path_of
+from retrieval.models import Match
 
 TOKEN = "424242:e2e-SECRET-token-never-logged"
 ADMIN = 1001
@@ -153,6 +155,15 @@ def button(call: Call, text: str) -> dict:
     return next(b for b in buttons(call) if b["text"].startswith(text))
 
 
+def reply_entities(call: Call) -> list[dict]:
+    return format_text(call.params["text"], "HTML")[1]
+
+
+def entity_text(text: str, entity: dict) -> str:
+    units = text.encode("utf-16-le")
+    return units[2 * entity["offset"] : 2 * (entity["offset"] + entity["length"])].decode("utf-16-le")
+
+
 def plain(call: Call) -> str:
     return call.result["text"]
 
@@ -175,14 +186,38 @@ def test_command_menu_is_set_in_chinese_at_start_up(standin: BotApiStandIn, bot)
 # --- questions -----------------------------------------------------------------
 
 
-def test_a_question_gets_cited_excerpts_with_terms_in_bold(standin: BotApiStandIn, bot, chat: int) -> None:
+def test_a_question_gets_cited_excerpts_with_the_answer_in_bold(
+    standin: BotApiStandIn, bot, chat: int, archive_db: Path
+) -> None:
     reply = say(standin, chat, QUESTION)
     assert reply.params["parse_mode"].upper() == "HTML"
     assert reply.params["link_preview_options"]["is_disabled"] is True
     assert "丰台区凝心聚力全力以赴打好创建全国文明城市主动仗" in plain(reply)
     assert CITATION_2202 in plain(reply)
-    assert "<b>创城" in reply.params["text"]
+    with Archive(archive_db, readonly=True) as archive:
+        first = archive.ask(QUESTION).hits[0]
+    assert first.answer is not None
+    sentence = first.excerpt[first.answer[0] : first.answer[1]]
+    bold = [e for e in reply_entities(reply) if e["type"] == "bold"]
+    # The title, then the answer sentence of each hit: the first hit's is the archive's.
+    assert entity_text(plain(reply), bold[1]) == sentence
+    assert "<u>创城</u>" in reply.params["text"]  # the question's words, underlined
     assert button(reply, "全文 1")
+    assert_nothing_rejected(standin)
+
+
+def test_a_weak_match_is_labelled_and_an_off_topic_question_gets_the_hint(
+    standin: BotApiStandIn, bot, chat: int, archive_db: Path
+) -> None:
+    weak_question = "学雷锋志愿服务"  # the sample names volunteer work, never 学雷锋
+    with Archive(archive_db, readonly=True) as archive:
+        assert archive.ask(weak_question).match is Match.RELATED, "the test wants a weak match"
+    weak = plain(say(standin, chat, weak_question))
+    assert weak.startswith(messages.RELATED_ONLY) and "——《首都精神文明建设情况简报》" in weak
+    confident = plain(say(standin, chat, QUESTION))
+    assert messages.RELATED_ONLY not in confident
+    silent = plain(say(standin, chat, "推荐一部好看的电影"))
+    assert silent.startswith("没有找到与“推荐一部好看的电影”相关的内容") and "——" not in silent
     assert_nothing_rejected(standin)
 
 

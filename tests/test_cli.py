@@ -154,9 +154,9 @@ def test_unknown_issue_is_a_clear_message_and_exit_1(db: str) -> None:
 
 
 # On the sample archive: a question its Fengtai article answers, one that only brushes its articles
-# (the volunteers it names are soldiers, not epidemic volunteers), and one about nothing it holds.
+# (it names volunteer work, never 学雷锋), and one about nothing it holds.
 CONFIDENT = "丰台区创城形成了多少项具体任务？"
-RELATED = "疫情期间的志愿者"
+RELATED = "学雷锋志愿服务"
 OFF_TOPIC = "推荐一部好看的电影"
 
 
