@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from itertools import pairwise
 
 from retrieval.archive import split_sentences
 from retrieval.models import Hit, Match, StoredIssue
@@ -62,7 +63,7 @@ def emphasise(
         cuts.update((max(0, min(answer[0], len(text))), max(0, min(answer[1], len(text)))))
     bounds = sorted(cuts)
     out = []
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in pairwise(bounds):
         piece = escape(text[start:end])
         if any(s <= start and end <= e for s, e in marks):
             piece = f"{term[0]}{piece}{term[1]}"

@@ -47,14 +47,14 @@ def clean_question(question: str) -> str:
     return " ".join(_CONTROL.sub(" ", question).split())[:MAX_QUESTION_CHARS]
 
 
-def answer(
-    store: Store, tokenizer: Tokenizer, question: str, limit: int = 3, offset: int = 0
-) -> Answer:
-    """Up to `limit` hits after skipping `offset`, best first, at most one per article.
+def answer(store: Store, tokenizer: Tokenizer, question: str, limit: int = 3, offset: int = 0) -> Answer:
+    """Up to `limit` hits after skipping `offset`, best first, at most one per article, with the
+    tier of the best (Match).
 
-    A question that names a year or month is searched in those issues. When they hold nothing
-    relevant, the whole archive is searched with the year kept as a word, and the answer says so
-    (a question about 2021年测评结果 is often answered by an issue of 2022).
+    A question that names a year or month is searched in those issues. When they hold no
+    confident answer, the whole archive is searched with the year kept as a word, and its answer
+    is taken, saying so, when it is confident, or when the year held nothing at all (a question
+    about 2021年测评结果 is often answered by an issue of 2022).
     """
     question = clean_question(question)
     filters, rest = extract_filters(question)

@@ -44,6 +44,12 @@ def squeeze(text: str) -> str:
     return "".join(text.split())
 
 
+def entity_texts(plain: str, entities: list[dict], kind: str) -> list[str]:
+    units = plain.encode("utf-16-le")
+    spans = [(2 * e["offset"], 2 * (e["offset"] + e["length"])) for e in entities if e["type"] == kind]
+    return [units[start:end].decode("utf-16-le") for start, end in spans]
+
+
 @given(text=TEXT, spans=SPANS)
 def test_emphasis_keeps_the_text_and_bolds_exactly_the_marked_spans(text: str, spans) -> None:
     marks = tuple(sorted({(s, e) for s, e in spans if s < e <= len(text)}))
@@ -54,17 +60,8 @@ def test_emphasis_keeps_the_text_and_bolds_exactly_the_marked_spans(text: str, s
     marks = tuple((s, e) for s, e in marks if e <= len(text))
     plain, entities = telegram(emphasise(text, marks))
     assert plain.strip() == text.strip()
-    units = plain.encode("utf-16-le")
-    bold = [units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le") for e in entities]
     assert all(e["type"] == "bold" for e in entities)
-    assert "".join(bold) == "".join(text[s:e] for s, e in marks)
-
-
-def entity_texts(plain: str, entities: list[dict], kind: str) -> list[str]:
-    units = plain.encode("utf-16-le")
-    return [
-        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le") for e in entities if e["type"] == kind
-    ]
+    assert "".join(entity_texts(plain, entities, "bold")) == "".join(text[s:e] for s, e in marks)
 
 
 @given(text=TEXT, spans=SPANS, answer=st.tuples(st.integers(0, 320), st.integers(0, 320)).map(sorted).map(tuple))

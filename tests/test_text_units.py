@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.chunk import MAX_CHARS, MIN_CHARS, chunk_paragraphs
 from retrieval.answer_sentence import Asks, asks, unit_of
+from retrieval.chunk import MAX_CHARS, MIN_CHARS, chunk_paragraphs
 from retrieval.excerpt import Excerpt, make_excerpt
 from retrieval.tokenize import Tokenizer
 

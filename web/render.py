@@ -28,9 +28,7 @@ def highlight(excerpt: str, marks: tuple[tuple[int, int], ...], answer: tuple[in
     <strong class="answer">. The bot's emphasis escapes every piece (with `<` always as &lt;), so
     its only literal tags are these."""
     return Markup(
-        emphasise(
-            excerpt, marks, answer, term=("<mark>", "</mark>"), sentence=('<strong class="answer">', "</strong>")
-        )
+        emphasise(excerpt, marks, answer, term=("<mark>", "</mark>"), sentence=('<strong class="answer">', "</strong>"))
         if answer is not None
         else emphasise(excerpt, marks, sentence=("<mark>", "</mark>"))
     )
