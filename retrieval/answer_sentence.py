@@ -112,13 +112,20 @@ def sentence_scores(sentences: list[str], weights: dict[str, float]) -> list[flo
     as substrings, so no sentence is segmented again."""
     if not sentences:
         return []
-    average = sum(map(len, sentences)) / len(sentences)
-    held = {t: sum(1 for s in sentences if t in s) for t in weights}
-    local = {t: idf(len(sentences), n) for t, n in held.items() if n}
-    return [
-        sum(w * local[t] * impact(tf, len(s), average, SENTENCE_B) for t, w in weights.items() if (tf := s.count(t)))
-        for s in sentences
-    ]
+    lengths = [len(s) for s in sentences]
+    average = sum(lengths) / len(sentences)
+    scores = [0.0] * len(sentences)
+    whole = "\n".join(sentences)  # one scan tells which terms occur at all
+    for term, weight in weights.items():
+        if term not in whole:
+            continue
+        found = [(i, tf) for i, sentence in enumerate(sentences) if (tf := sentence.count(term))]
+        if not found:
+            continue
+        scale = weight * idf(len(sentences), len(found))
+        for i, tf in found:
+            scores[i] += scale * impact(tf, lengths[i], average, SENTENCE_B)
+    return scores
 
 
 def answer_scores(sentences: list[str], weights: dict[str, float], normal_question: str) -> list[float]:

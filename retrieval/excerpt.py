@@ -26,18 +26,18 @@ def make_excerpt(
     passage: str,
     weights: dict[str, float],
     normalize: Callable[[str], str],
-    question: str = "",
+    normal_question: str = "",
     min_chars: int = MIN_CHARS,
     max_chars: int = MAX_CHARS,
 ) -> Excerpt:
     """The answer sentence (answer_sentence.answer_scores over the question's terms, weighted by
-    their archive IDF), grown with its more relevant neighbours up to max_chars; ellipses mark
-    text left out."""
+    their archive IDF; the question normalized), with the most relevant other sentences that fit
+    in max_chars; ellipses mark text left out."""
     text = "".join(line.strip() for line in passage.splitlines())
     sentences = split_sentences(text)
     if not sentences:
         return Excerpt(text[:max_chars] + (ELLIPSIS if len(text) > max_chars else ""))
-    scores = answer_scores([normalize(s) for s in sentences], weights, normalize(question))
+    scores = answer_scores(_normalized(text, sentences, normalize), weights, normal_question)
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     found = scores[best] > 0
     if len(text) <= max_chars:
@@ -61,6 +61,13 @@ def make_excerpt(
     if chosen[-1] + 1 < len(sentences):
         parts.append(ELLIPSIS)
     return Excerpt("".join(parts), answer)
+
+
+def _normalized(text: str, sentences: list[str], normalize: Callable[[str], str]) -> list[str]:
+    """Each sentence normalized, from one normalization of the whole text when it splits into as
+    many sentences (NFKC keeps sentence ends sentence ends: ！ becomes !), else one by one."""
+    whole = split_sentences(normalize(text))
+    return whole if len(whole) == len(sentences) else [normalize(s) for s in sentences]
 
 
 def _choose(sentences: list[str], scores: list[float], best: int, min_chars: int, max_chars: int) -> list[int]:

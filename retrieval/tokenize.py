@@ -55,7 +55,7 @@ class Tokenizer:
         self._lock = threading.Lock()
 
     def normalize(self, text: str) -> str:
-        return self._converter.convert(unicodedata.normalize("NFKC", text).casefold())
+        return self._converter.convert(nfkc(text).casefold())
 
     def normalize_aligned(self, text: str) -> tuple[str, list[int]]:
         """normalize(text) plus, for each of its characters, the index in text it came from.
@@ -131,6 +131,22 @@ class Tokenizer:
                     segmenter.load_userdict(str(self._user_dict))
                     self._jieba = segmenter
         return self._jieba
+
+
+# Full-width ASCII forms and the ideographic space, which NFKC maps one to one onto ASCII.
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+_HALF_WIDTH = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
+
+
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), faster on Chinese text: its full-width punctuation
+    (，：（）) is the only change NFKC makes to most of it, and a full NFKC of a long text that
+    needs any change costs about 0.2 ms. Those characters are mapped first; only text that then
+    still needs NFKC (rare forms, combining marks) goes through it whole."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    text = _FULL_WIDTH.sub(lambda found: _HALF_WIDTH[found.group()], text)
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def char_grams(normal: str) -> list[str]:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from retrieval.answer_sentence import Asks, asks, unit_of
 from retrieval.chunk import MAX_CHARS, MIN_CHARS, chunk_paragraphs
 from retrieval.excerpt import Excerpt, make_excerpt
-from retrieval.tokenize import Tokenizer
+from retrieval.tokenize import Tokenizer, nfkc
 
 # Normalisation needs no jieba dictionary: one tokenizer for the property below, built at import.
 ALIGNING_TOKENIZER = Tokenizer()
@@ -95,7 +95,8 @@ def test_the_answer_sentence_is_the_one_that_shows_what_the_question_asks(
     tokenizer: Tokenizer, question: str, kind: Asks, answer: str
 ) -> None:
     assert asks(tokenizer.normalize(question)) is kind
-    excerpt = make_excerpt(KINDS_PASSAGE, weights(tokenizer, question), tokenizer.normalize, question, 10, 60)
+    normal = tokenizer.normalize(question)
+    excerpt = make_excerpt(KINDS_PASSAGE, weights(tokenizer, question), tokenizer.normalize, normal, 10, 60)
     assert excerpt.answer is not None
     assert answer in excerpt.text[excerpt.answer[0] : excerpt.answer[1]]
 
@@ -105,7 +106,7 @@ def test_a_figure_question_prefers_the_figure_with_the_unit_it_asks_for(tokenize
     assert unit_of(tokenizer.normalize(question)) == "个"
     assert unit_of(tokenizer.normalize("垃圾分类的准确率比例有多高")) == "%"
     passage = "全区垃圾分类驿站覆盖120户居民。全区共建成垃圾分类驿站36个。"
-    excerpt = make_excerpt(passage, weights(tokenizer, question), tokenizer.normalize, question)
+    excerpt = make_excerpt(passage, weights(tokenizer, question), tokenizer.normalize, tokenizer.normalize(question))
     assert excerpt.answer and "36个" in excerpt.text[excerpt.answer[0] : excerpt.answer[1]]
 
 
@@ -120,3 +121,15 @@ def test_aligned_normalisation_folds_each_character_as_a_whole_normalisation_wou
     expected = "".join(pieces)
     simplified = tokenizer._converter.convert(expected)
     assert folded == (simplified if len(simplified) == len(expected) else expected)
+
+
+@settings(max_examples=500)
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",))
+        | st.sampled_from("，。：；！？（）　ＡＢ１２％＆丰台区\u0301\u3099"),
+        max_size=80,
+    )
+)
+def test_the_fast_nfkc_is_nfkc(text: str) -> None:
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
