@@ -31,9 +31,12 @@ MAX_QUESTION_CHARS = 1000
 NONE_COVERAGE = 0.3
 NONE_BIGRAM_COVERAGE = 0.16
 NONE_TOPIC_WORDS = 1
-# A confident answer holds this share of the question, or two of its words; in between, related.
+# A confident answer holds this share of the question, or two of its words and a fifth of it (two
+# common words alone, 测评 and 疫情 in a 控烟 article, made a year's weak match look confident
+# and kept the archive-wide answer from being sought); in between, related.
 ANSWER_COVERAGE = 0.35
 ANSWER_TOPIC_WORDS = 2
+ANSWER_TOPIC_COVERAGE = 0.2
 # Once the question is answered, further hits need only this share.
 HIT_COVERAGE = 0.2
 # Passages asked of the index per hit wanted; asked again with more when articles repeat.
@@ -280,7 +283,7 @@ def _tier(
     title = store.articles([article_id])[article_id][0]
     normal = normalize(title + "\n" + text)
     topic_words = sum(1 for word in query.topics if word in normal)
-    if coverage >= ANSWER_COVERAGE or topic_words >= ANSWER_TOPIC_WORDS:
+    if coverage >= ANSWER_COVERAGE or (topic_words >= ANSWER_TOPIC_WORDS and coverage >= ANSWER_TOPIC_COVERAGE):
         return Match.ANSWER
     bigrams = [t for t in terms if len(t.term) == 2]
     mass = sum(t.weight * t.idf for t in bigrams)
