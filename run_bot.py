@@ -130,7 +130,7 @@ def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with Archive(settings.db_path) as archive:
         changed = archive.stale
-        with tqdm(desc="重建索引", unit="段", file=sys.stderr, disable=None) as bar:
+        with tqdm(desc="重建索引", unit="篇", file=sys.stderr, disable=None) as bar:
 
             def progress(done: int, total: int) -> None:
                 bar.total = total

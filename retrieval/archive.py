@@ -30,7 +30,7 @@ from .errors import (
     database_error,
 )
 from .fingerprint import changed_parts, fingerprint
-from .ingest import PageProgress, ingest_bytes, ingest_paths
+from .ingest import PageProgress, ingest_bytes, ingest_paths, rechunk
 from .models import Answer, ArchiveStats, Hit, IngestReport, IssueRef, SourceFile, StoredArticle, StoredIssue
 from .readers import Progress, format_label
 from .saved_questions import SavedQuestions
@@ -123,10 +123,17 @@ class Archive:
             )
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Rebuild every passage's index entries from the stored text; returns the passages indexed."""
+        """Cut the stored articles into passages again and rebuild the index from them, as a fresh
+        ingest would (pages kept), without the original files; progress(articles done, articles).
+        Returns the passages indexed."""
         self._refuse_writes()
         with self._database():
-            done = self.store.reindex(self.tokenizer.passage_grams, self.fingerprint, progress)
+            done = self.store.reindex(
+                self.tokenizer.passage_grams,
+                lambda text, held: rechunk(text, held, self.tokenizer),
+                self.fingerprint,
+                progress,
+            )
         self.stale = None
         return done
 

@@ -18,7 +18,7 @@ from .errors import ArchiveError
 from .models import Article, IngestReport, IngestStatus, Issue, IssueRef, SourceFile
 from .parse import parse_bulletin
 from .readers import Progress, read_document
-from .store import ArticleRecord, FileRecord, IssueRecord, PassageRecord, SaveResult, Store
+from .store import ArticleRecord, FileRecord, HeldPassage, IssueRecord, PassageRecord, SaveResult, Store
 from .tokenize import Tokenizer
 from .worker_lifetime import context as worker_context
 from .worker_lifetime import die_with_parent
@@ -69,6 +69,23 @@ def _passages(article: Article, tokenizer: Tokenizer) -> Iterator[PassageRecord]
             page=article.page_at(start),
             page_breaks=tuple((o - start, p) for o, p in article.page_marks if start < o < end),
         )
+
+
+def rechunk(text: str, held: list[HeldPassage], tokenizer: Tokenizer) -> list[PassageRecord]:
+    """An article's passages as ingest cuts them now, from its stored text and the passages an
+    older version cut: their pages tell where each page of the article begins."""
+    marks: list[tuple[int, int]] = []
+    cursor = 0
+    for passage, page, breaks in held:
+        start = text.find(passage, cursor)
+        if start < 0 or page is None:
+            continue
+        cursor = start + len(passage)
+        for offset, number in ((start, page), *((start + o, p) for o, p in breaks)):
+            if not marks or marks[-1][1] != number:
+                marks.append((offset, number))
+    article = Article(title="", source=None, paragraphs=tuple(text.split("\n")), page_marks=tuple(marks))
+    return list(_passages(article, tokenizer))
 
 
 @dataclass(frozen=True)

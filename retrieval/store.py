@@ -19,11 +19,12 @@ from typing import Callable, Iterable, Iterator
 import sqlite_utils
 
 from .errors import ArchiveError, DatabaseDamaged, DatabaseMissing, database_error
-from .lookups import Lookups, breaks_text
+from .lookups import Lookups, breaks_of, breaks_text
 from .models import Footer, IngestStatus, IssueRef, SourceFile
 from .readers import format_rank
 from .schema import SCHEMA_VERSION, ensure_schema, refuse_newer, refuse_older
 from .scoring import CHARS, TITLE_WEIGHT
+from .sql_chunks import in_chunks
 from .term_index import PassageTerms, TermIndex
 
 __all__ = ["SCHEMA_VERSION", "schema_version_of", "Store", "IngestStatus", "IssueRecord", "ArticleRecord", "PassageRecord", "FileRecord"]
@@ -36,6 +37,8 @@ READ_BUSY_MS = 5_000
 _REINDEX_BATCH = 2000
 # The analysis of a text for the index: its character grams.
 Analyzer = Callable[[str], list[str]]
+# A stored passage as reindex reads it: its text, its first page and the pages that begin inside it.
+HeldPassage = tuple[str, int | None, tuple[tuple[int, int], ...]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,10 @@ class PassageRecord:
     page: int | None = None
     page_breaks: tuple[tuple[int, int], ...] = ()
     """(offset in text, page) where a later page begins inside the passage."""
+
+
+# An article's stored text and passages -> its passages as ingest cuts them now.
+Rechunker = Callable[[str, list[HeldPassage]], Iterable[PassageRecord]]
 
 
 @dataclass(frozen=True)
@@ -184,31 +191,48 @@ class Store(Lookups):
     def _set_fingerprint(self, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO index_meta VALUES ('fingerprint', ?)", [value])
 
-    def reindex(self, analyze: Analyzer, fingerprint: str, progress: Callable[[int, int], None] | None = None) -> int:
-        """Rebuild every passage's index entries from the stored text, in one transaction; returns
-        the passages indexed."""
-        total = self.passage_count()
-        done = 0
+    def reindex(
+        self,
+        analyze: Analyzer,
+        rechunk: Rechunker,
+        fingerprint: str,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> int:
+        """Cut every article into passages again from its stored text (`rechunk`, given the passages
+        it has, whose pages it keeps) and rebuild the index from them, in one transaction: an
+        archive stored by an older version gets the passages and index a fresh ingest would give.
+        progress(articles done, articles); returns the passages indexed."""
+        total = self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        done = passages = 0
         with self._writing():
             self.index.clear()
             last = 0
-            while rows := self.db.execute(
-                "SELECT p.id, a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id"
-                " WHERE p.id > ? ORDER BY p.id LIMIT ?",
+            while articles := self.db.execute(
+                "SELECT id, issue_total, title, text FROM articles WHERE id > ? ORDER BY id LIMIT ?",
                 [last, _REINDEX_BATCH],
             ).fetchall():
-                batch = _analysed(rows, analyze)
-                self.db.conn.executemany(
-                    "UPDATE passages SET char_len = ? WHERE id = ?",
-                    [(fields[CHARS][1], pid) for pid, fields in batch],
-                )
-                self.index.add(batch)
-                last = rows[-1][0]
-                done += len(rows)
+                ids = [row[0] for row in articles]
+                held: dict[int, list[HeldPassage]] = {i: [] for i in ids}
+                for chunk, marks in in_chunks(ids):
+                    for article_id, text, page, breaks in self.db.execute(
+                        f"SELECT article_id, text, page, page_breaks FROM passages WHERE article_id IN ({marks})"
+                        " ORDER BY article_id, position",
+                        chunk,
+                    ):
+                        held[article_id].append((text, page, breaks_of(breaks)))
+                    self.db.execute(f"DELETE FROM passages WHERE article_id IN ({marks})", chunk)
+                added: list[PassageTerms] = []
+                for article_id, total_number, title, text in articles:
+                    cut = rechunk(text, held[article_id])
+                    added += self._insert_passages(article_id, total_number, analyze(title), cut)
+                self.index.add(added)
+                last = ids[-1]
+                done += len(articles)
+                passages += len(added)
                 if progress:
                     progress(done, total)
             self._set_fingerprint(fingerprint)
-        return done
+        return passages
 
     # --- writing ----------------------------------------------------------
 
@@ -351,22 +375,30 @@ class Store(Lookups):
                 )
                 .last_pk
             )
-            for index, passage in enumerate(article.passages):
-                terms = _passage_terms(0, list(article.title_grams), list(passage.grams))[1]
-                passage_id = self.db.execute(
-                    "INSERT INTO passages (article_id, issue_total, position, text, page, page_breaks, char_len)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        article_id,
-                        ref.total,
-                        index,
-                        passage.text,
-                        passage.page,
-                        breaks_text(passage.page_breaks),
-                        terms[CHARS][1],
-                    ],
-                ).lastrowid
-                added.append((passage_id, terms))
+            added += self._insert_passages(article_id, ref.total, list(article.title_grams), article.passages)
+        return added
+
+    def _insert_passages(
+        self, article_id: int, total: int, title_grams: list[str], passages: Iterable[PassageRecord]
+    ) -> list[PassageTerms]:
+        """An article's passages, in order, with their lengths; what the index must add."""
+        added: list[PassageTerms] = []
+        for position, passage in enumerate(passages):
+            terms = _passage_terms(0, title_grams, list(passage.grams))[1]
+            passage_id = self.db.execute(
+                "INSERT INTO passages (article_id, issue_total, position, text, page, page_breaks, char_len)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    article_id,
+                    total,
+                    position,
+                    passage.text,
+                    passage.page,
+                    breaks_text(passage.page_breaks),
+                    terms[CHARS][1],
+                ],
+            ).lastrowid
+            added.append((passage_id, terms))
         return added
 
     def _delete_issue(self, total: int) -> None:

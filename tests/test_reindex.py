@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 from conftest import ISSUE_2202, ROOT, SAMPLE_ARCHIVE
+from fixtures import pdfs
 from test_term_index import assert_index_matches_passages, stored_index
 
+from retrieval import chunk
 from retrieval.archive import Archive
 from retrieval.errors import ArchiveError, StaleIndex
 from retrieval.fingerprint import PIPELINE_VERSION
+from retrieval.parse import parse_bulletin
 from retrieval.store import SCHEMA_VERSION
 from retrieval.tokenize import Tokenizer
 
@@ -38,6 +41,22 @@ def answers(archive: Archive) -> list[list[tuple]]:
         [(h.issue.total, h.article_id, h.title, h.excerpt, h.score, h.marks) for h in archive.ask(q).hits]
         for q in QUESTIONS
     ]
+
+
+def index_by_place(store) -> tuple[dict, dict[int, int]]:
+    """stored_index with each passage named by where it stands (issue, article, passage), not by
+    its id: reindex cuts passages anew, and new passages get new ids."""
+    place = {
+        pid: (total, article, position)
+        for pid, total, article, position in store.db.execute(
+            "SELECT p.id, a.issue_total, a.position, p.position FROM passages p JOIN articles a ON a.id = p.article_id"
+        )
+    }
+    lists, tokens = stored_index(store)
+    return {
+        key: (df, sorted((place[pid], tf, length) for pid, tf, length in postings))
+        for key, (df, postings) in lists.items()
+    }, tokens
 
 
 def build(path: Path, files: tuple[Path, Path]) -> None:
@@ -88,12 +107,12 @@ def test_an_index_of_an_older_analysis_is_stale_until_reindexed(tmp_path: Path, 
         assert done == passages and progress[-1] == (passages, passages)
         assert archive.stale is None
         assert_index_matches_passages(archive.store, tokenizer.passage_grams)
-        rebuilt = stored_index(archive.store)
+        rebuilt = index_by_place(archive.store)
         rebuilt_answers = answers(archive)
 
     with Archive(tmp_path / "fresh.db", tokenizer) as fresh:
         list(fresh.ingest([SAMPLE_ARCHIVE]))
-        assert stored_index(fresh.store) == rebuilt
+        assert index_by_place(fresh.store) == rebuilt
         assert answers(fresh) == rebuilt_answers
     assert all(rebuilt_answers[:3])
 
@@ -147,3 +166,41 @@ def test_a_bare_database_from_a_newer_version_is_left_untouched(tmp_path: Path, 
         Archive(path, tokenizer)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bare.db"]
+
+
+def passages_of(archive: Archive) -> list[tuple]:
+    return archive.store.db.execute(
+        "SELECT a.issue_total, a.position, p.position, p.text, p.page, p.page_breaks"
+        " FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY a.issue_total, a.position, p.position"
+    ).fetchall()
+
+
+def test_reindex_cuts_an_older_archives_articles_as_ingest_now_does_and_keeps_pages(
+    tmp_path: Path, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An archive whose passages were cut small (as before ranking v3), from a three-page PDF and
+    the sample's text exports: after reindex its passages, pages and index are a fresh ingest's."""
+    typeset = pdfs.typeset_bulletin(parse_bulletin(ISSUE_2202.read_text(encoding="utf-8")), min_pages=3)
+    source = tmp_path / "2202.pdf"
+    source.write_bytes(typeset.data)
+    older = tmp_path / "older.db"
+    with monkeypatch.context() as older_version:
+        older_version.setattr(chunk, "MIN_CHARS", 150)
+        older_version.setattr(chunk, "MAX_CHARS", 400)
+        older_version.setattr(chunk, "PARAGRAPH_CUT_CHARS", 250)
+        with Archive(older, tokenizer) as archive:
+            assert all(r.ok for r in archive.ingest([source, SAMPLE_ARCHIVE / "001_a4f5a830c984352f.txt"]))
+            small = passages_of(archive)
+    built_by_an_older_analysis(older)
+    with Archive(tmp_path / "fresh.db", tokenizer) as fresh:
+        assert all(r.ok for r in fresh.ingest([source, SAMPLE_ARCHIVE / "001_a4f5a830c984352f.txt"]))
+        expected, expected_index = passages_of(fresh), index_by_place(fresh.store)
+    assert len(small) > len(expected), "the test wants an archive cut into more passages"
+    assert any(page and page > 1 for *_, page, _ in expected), "the test wants passages past page 1"
+    with Archive(older, tokenizer) as archive:
+        progress: list[tuple[int, int]] = []
+        assert archive.reindex(lambda done, total: progress.append((done, total))) == len(expected)
+        assert progress[-1] == (5, 5)  # articles
+        assert passages_of(archive) == expected
+        assert index_by_place(archive.store) == expected_index
+        assert_index_matches_passages(archive.store, tokenizer.passage_grams)
