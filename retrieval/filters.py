@@ -19,14 +19,16 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("year_range", re.compile(_YEAR + r"\s*年?\s*(?:-|—|–|~|～|至|到)\s*" + _YEAR + r"\s*年")),
     ("date", re.compile(_YEAR + r"\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")),
     ("year_month", re.compile(_YEAR + r"\s*年\s*(\d{1,2})\s*月份?")),
-    # 2020年度 names what a year's results are about: they are reported that year or the next.
+    # 2020年度 names what a year's results are about: they are reported that year or the next, in
+    # articles that name 2020年度 too, so the phrase also stays in the searched text.
     ("year_results", re.compile(_YEAR + r"\s*年度")),
     ("year", re.compile(_YEAR + r"\s*年(?!度)")),
 )
 
 
 def extract_filters(question: str) -> tuple[Filters, str]:
-    """Return the filters a question names and the question with those phrases removed."""
+    """Return the filters a question names and the question with those phrases removed (but for
+    N年度, which is also a topic)."""
     text = unicodedata.normalize("NFKC", question)
     values: dict[str, int] = {}
     labels: list[str] = []
@@ -35,7 +37,8 @@ def extract_filters(question: str) -> tuple[Filters, str]:
         if match is None or not _apply(kind, match, values):
             continue
         labels.append(re.sub(r"\s+", "", match.group(0)))
-        text = text[: match.start()] + " " + text[match.end() :]
+        if kind != "year_results":
+            text = text[: match.start()] + " " + text[match.end() :]
     if not values:
         return Filters(), question
     return Filters(label="、".join(labels), **values), text

@@ -37,6 +37,10 @@ def test_filters_named_in_a_question(question: str, expected: dict) -> None:
 def test_the_filter_phrase_is_taken_out_of_the_search_text() -> None:
     _, rest = extract_filters("总第2202期里丰台区的做法")
     assert "2202" not in rest and "丰台区" in rest
+    # 2024年度 also says what the question is about (the year's results, 2024年度测评情况), so it
+    # stays in the text it is searched by.
+    filters, rest = extract_filters("全市2024年度创城测评排名")
+    assert (filters.year_from, filters.year_to) == (2024, 2025) and "2024年度" in rest
 
 
 def test_a_year_filter_keeps_other_years_out(shared_sample_archive: Archive) -> None:
