@@ -125,7 +125,9 @@ def rank(store: Store, tokenizer: Tokenizer, question: str, limit: int = 10) -> 
     ranked = _ranked(store, tokenizer.normalize, query, Filters(), limit, 0)
     if not ranked.page:
         return Ranking([])
-    excerpt = make_excerpt(ranked.page[0].text, ranked.term_weights, tokenizer.normalize, query.text)
+    first = ranked.page[0]
+    title = store.articles([first.article_id])[first.article_id][0]
+    excerpt = make_excerpt(first.text, ranked.term_weights, tokenizer.normalize, query.text, title)
     return Ranking([c.article_id for c in ranked.page], excerpt.text, ranked.match)
 
 
@@ -160,14 +162,15 @@ def _hits(
     articles = store.articles(c.article_id for c in page)
     hits = []
     for c in page:
-        excerpt = make_excerpt(c.text, ranked.term_weights, tokenizer.normalize, query.text)
+        title = articles[c.article_id][0]
+        excerpt = make_excerpt(c.text, ranked.term_weights, tokenizer.normalize, query.text, title)
         normal = tokenizer.normalize(c.text)
         found = tuple(t for t in query.words if t in normal)
         hits.append(
             Hit(
                 issue=refs[c.issue_total],
                 article_id=c.article_id,
-                title=articles[c.article_id][0],
+                title=title,
                 source=articles[c.article_id][1],
                 excerpt=excerpt.text,
                 score=round(c.score, 4),

@@ -62,6 +62,10 @@ UNIT_BONUS = 0.3
 # A passage's first sentence says what it is about (a bulletin article's lead, an entry's
 # definition): a small bonus when it holds any of the question's terms. 0.3-0.4 on both dev halves.
 LEAD_BONUS = 0.3
+# The question's terms its passage's title holds name what the passage is about: they chose the
+# passage, and its sentences are told apart by the rest of the question (朱常浩的封地 -> 封地).
+# Their weight is scaled by this share; 0.2 on the dev halves of both sets (docs/quality.md).
+TITLE_TERM_SHARE = 0.2
 
 
 def asks(normal_question: str) -> Asks:
@@ -128,10 +132,14 @@ def sentence_scores(sentences: list[str], weights: dict[str, float]) -> list[flo
     return scores
 
 
-def answer_scores(sentences: list[str], weights: dict[str, float], normal_question: str) -> list[float]:
-    """Each (normalized) sentence's score as the answer: its term score, scaled so the best is 1,
-    plus a bonus when it shows what the question asks for (and the unit it names), and one for
-    the passage's first sentence."""
+def answer_scores(
+    sentences: list[str], weights: dict[str, float], normal_question: str, normal_title: str = ""
+) -> list[float]:
+    """Each (normalized) sentence's score as the answer: its term score (terms of the title count
+    for less), scaled so the best is 1, plus a bonus when it shows what the question asks for
+    (and the unit it names), and one for the passage's first sentence."""
+    if normal_title:
+        weights = {t: w * TITLE_TERM_SHARE if t in normal_title else w for t, w in weights.items()}
     scores = sentence_scores(sentences, weights)
     top = max(scores, default=0.0)
     if top <= 0:

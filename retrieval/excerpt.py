@@ -27,17 +27,20 @@ def make_excerpt(
     weights: dict[str, float],
     normalize: Callable[[str], str],
     normal_question: str = "",
+    title: str = "",
     min_chars: int = MIN_CHARS,
     max_chars: int = MAX_CHARS,
 ) -> Excerpt:
     """The answer sentence (answer_sentence.answer_scores over the question's terms, weighted by
-    their archive IDF; the question normalized), with the most relevant other sentences that fit
-    in max_chars; ellipses mark text left out."""
+    their archive IDF; the question normalized; terms of the passage's title count for less), with
+    the most relevant other sentences that fit in max_chars; ellipses mark text left out."""
     text = "".join(line.strip() for line in passage.splitlines())
     sentences = split_sentences(text)
     if not sentences:
         return Excerpt(text[:max_chars] + (ELLIPSIS if len(text) > max_chars else ""))
-    scores = answer_scores(_normalized(text, sentences, normalize), weights, normal_question)
+    scores = answer_scores(
+        _normalized(text, sentences, normalize), weights, normal_question, normalize(title) if title else ""
+    )
     best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
     found = scores[best] > 0
     if len(text) <= max_chars:

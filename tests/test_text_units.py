@@ -96,7 +96,9 @@ def test_the_answer_sentence_is_the_one_that_shows_what_the_question_asks(
 ) -> None:
     assert asks(tokenizer.normalize(question)) is kind
     normal = tokenizer.normalize(question)
-    excerpt = make_excerpt(KINDS_PASSAGE, weights(tokenizer, question), tokenizer.normalize, normal, 10, 60)
+    excerpt = make_excerpt(
+        KINDS_PASSAGE, weights(tokenizer, question), tokenizer.normalize, normal, min_chars=10, max_chars=60
+    )
     assert excerpt.answer is not None
     assert answer in excerpt.text[excerpt.answer[0] : excerpt.answer[1]]
 
@@ -108,6 +110,24 @@ def test_a_figure_question_prefers_the_figure_with_the_unit_it_asks_for(tokenize
     passage = "全区垃圾分类驿站覆盖120户居民。全区共建成垃圾分类驿站36个。"
     excerpt = make_excerpt(passage, weights(tokenizer, question), tokenizer.normalize, tokenizer.normalize(question))
     assert excerpt.answer and "36个" in excerpt.text[excerpt.answer[0] : excerpt.answer[1]]
+
+
+def test_the_answer_sentence_is_told_apart_by_the_words_the_title_does_not_hold(tokenizer: Tokenizer) -> None:
+    # The lead names the subject in full; the answer calls it 本线 and holds the rest of the question.
+    title = "九龙巴士32M线"
+    passage = (
+        "九龙巴士32M线是香港新界的一条循环巴士路线,来往葵芳站及象山邨,全程约需四十五分钟。"
+        "本线于1990年开办,起初以单层巴士行走,其后改用双层巴士。"
+        "本线途经的乡村人口稀少,再加上受到专线小巴94线的竞争,非繁忙时间客量甚低。"
+        "本线现时每日开出约四十班车。"
+    )
+    question = "九龙巴士32M线受到了哪一线路的竞争？"
+    normal = tokenizer.normalize(question)
+    args = (passage, weights(tokenizer, question), tokenizer.normalize, normal)
+    untitled = make_excerpt(*args, min_chars=10, max_chars=60)
+    titled = make_excerpt(*args, title, min_chars=10, max_chars=60)
+    assert untitled.answer and "竞争" not in untitled.text[untitled.answer[0] : untitled.answer[1]]
+    assert titled.answer and "专线小巴94线的竞争" in titled.text[titled.answer[0] : titled.answer[1]]
 
 
 @settings(max_examples=200, deadline=None)
