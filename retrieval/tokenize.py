@@ -100,27 +100,28 @@ class Tokenizer:
         return words
 
     def _terms(self, words: list[str | None]) -> list[str]:
-        freq = self._segmenter().FREQ
         out: list[str] = []
         for word in words:
             if word is None or word in self.stopwords:
                 continue  # nor its parts: 哪一年 is a question word, its 一年 no topic
-            out.extend(term for term in self._with_subwords(word, freq) if term not in self.stopwords)
+            out.extend(term for term in self._with_subwords(word) if term not in self.stopwords)
         return out
 
-    @staticmethod
-    def _with_subwords(word: str, freq: dict[str, int]) -> list[str]:
-        """The dictionary words inside a word, then the word itself.
+    def _with_subwords(self, word: str) -> list[str]:
+        """The dictionary words inside a word, shortest first, then the word itself.
 
         Like jieba's search mode, but with sub-words of every length, not only two and three
-        characters: 全国文明城市 also yields 文明城市, which a question may use on its own.
+        characters: 全国文明城市 also yields 文明城市, which a question may use on its own. They
+        are read off jieba's word graph of the word (each start, the dictionary words from it),
+        so a long run (a thousand digits) costs time in proportion to its length, not its cube.
         """
         if len(word) <= 2:
             return [word]
-        subwords = [
-            word[i : i + n] for n in range(2, len(word)) for i in range(len(word) - n + 1) if freq.get(word[i : i + n])
-        ]
-        return subwords + [word]
+        graph = self._segmenter().get_DAG(word)
+        spans = sorted(
+            (end + 1 - start, start) for start, ends in graph.items() for end in ends if 2 <= end + 1 - start < len(word)
+        )
+        return [word[start : start + size] for size, start in spans] + [word]
 
     def _segmenter(self) -> jieba.Tokenizer:
         if self._jieba is None:

@@ -153,3 +153,20 @@ def test_aligned_normalisation_folds_each_character_as_a_whole_normalisation_wou
 )
 def test_the_fast_nfkc_is_nfkc(text: str) -> None:
     assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="全国文明城市创建背街小巷垃圾分类志愿者服务2020年12", min_size=1, max_size=14))
+def test_sub_words_are_every_dictionary_word_inside_a_word(tokenizer: Tokenizer, word: str) -> None:
+    # Read off jieba's word graph; the same as trying every slice of the word against the dictionary.
+    freq = tokenizer._segmenter().FREQ
+    sliced = [word[i : i + n] for n in range(2, len(word)) for i in range(len(word) - n + 1) if freq.get(word[i : i + n])]
+    expected = [word] if len(word) <= 2 else sliced + [word]
+    assert tokenizer._with_subwords(word) == expected
+
+
+def test_a_long_run_of_digits_is_read_as_one_word(tokenizer: Tokenizer) -> None:
+    # A question of 20,000 digits: one term and its dictionary sub-words, not every slice of it.
+    words = tokenizer.question_words("1" * 20_000 + "有多少")
+    assert "1" * 20_000 in words
+    assert len(words) < 100
