@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -23,6 +25,8 @@ from .tokenize import Tokenizer
 from .worker_lifetime import context as worker_context
 from .worker_lifetime import die_with_parent
 
+logger = logging.getLogger(__name__)
+
 # Bump when parsing, chunking or tokenizing changes, so re-ingesting rebuilds stored issues.
 PIPELINE_VERSION = 4
 # Files a folder holds that are never bulletins: left out without a word. Every other file is
@@ -35,6 +39,11 @@ BATCH_BYTES = 256 * 1024 * 1024
 # From this many files, parsing and tokenizing run in worker processes.
 PARALLEL_FROM = 64
 PREPARED_AHEAD = 2 * BATCH_ISSUES
+# A file that breaks a reader in a way no reader foresaw: refused alone, never the run.
+UNEXPECTED_ERROR = "读取时出错（{kind}）：文件内容异常，无法作为简报读取；请用原始的 PDF、Word 或网页文件重新导入。"
+# A file whose reading killed its worker process (out of memory, a crash in a native library).
+WORKER_DIED = "读取时处理进程意外退出（可能内存不足或文件已损坏）；请确认这是一期完整的简报后重新导入。"
+OUTSIDE_LINK = "跳过符号链接：它指向所导入的文件夹之外（{target}）；如需导入，请直接给出该文件的路径。"
 
 
 def issue_hash(issue: Issue) -> str:
@@ -123,6 +132,8 @@ def prepare_bytes(
         articles = tuple(prepare_articles(issue, tokenizer))
     except ArchiveError as exc:
         return IngestReport(name=name, error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - one hostile file costs itself, never the others
+        return _unexpected(name, exc)
     meta = SourceFile(
         sha256=sha256,
         name=Path(name).name,
@@ -178,17 +189,47 @@ def ingest_bytes(
 
 def bulletin_files(paths: Iterable[Path]) -> list[Path | IngestReport]:
     """The files to ingest, in a stable order: files as given, and every file under folders but
-    hidden ones and system clutter; an empty folder is a refusal."""
+    hidden ones and system clutter; an empty folder is a refusal. Within a folder, a symbolic
+    link is followed only when it stays inside the folder: one pointing out of it is reported,
+    not read (a folder must not pull in, and publish, files from elsewhere on the machine)."""
     found: list[Path | IngestReport] = []
     for path in paths:
         if not path.is_dir():
             found.append(path)
             continue
-        files = sorted(p for p in path.rglob("*") if p.is_file() and _may_be_bulletin(p.relative_to(path)))
-        found += files or [
+        entries = _folder_files(path)
+        found += entries or [
             IngestReport(name=str(path), error="文件夹里没有简报文件（.pdf、.docx、.html 或 .txt），请检查路径。")
         ]
     return found
+
+
+def _folder_files(folder: Path) -> list[Path | IngestReport]:
+    root = folder.resolve()
+    found: list[tuple[Path, Path | IngestReport]] = []
+    # os.walk does not descend into linked folders; a link to a folder is judged like one to a file.
+    for directory, subfolders, names in os.walk(folder):
+        here = Path(directory)
+        subfolders[:] = [d for d in subfolders if not _hidden(here / d, folder)]
+        links = [d for d in subfolders if (here / d).is_symlink()]
+        for name in sorted(names) + sorted(links):
+            path = here / name
+            if _hidden(path, folder):
+                continue
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(root):
+                    found.append((path, IngestReport(name=str(path), error=OUTSIDE_LINK.format(target=target))))
+                    continue
+                if target.is_dir():
+                    continue  # its files are read where they are, inside the folder
+            if path.is_file():
+                found.append((path, path))
+    return [entry for _, entry in sorted(found, key=lambda pair: pair[0])]
+
+
+def _hidden(path: Path, folder: Path) -> bool:
+    return not _may_be_bulletin(path.relative_to(folder))
 
 
 def _may_be_bulletin(relative: Path) -> bool:
@@ -287,10 +328,12 @@ def _preparer(
         yield (prepare_file(tokenizer, p, known, _pages_of(p, on_page)) for p in files)
         return
     # The workers end with this process, even when it is killed (kill -9): see worker_lifetime.
-    with ProcessPoolExecutor(
-        workers, mp_context=worker_context(), initializer=_start_worker, initargs=(tokenizer.files, known)
-    ) as pool:
-        yield _ahead(pool, files)
+    def pool(size: int = workers) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            size, mp_context=worker_context(), initializer=_start_worker, initargs=(tokenizer.files, known)
+        )
+
+    yield _ahead(pool, files)
 
 
 def _pages_of(path: Path, on_page: PageProgress | None) -> Progress | None:
@@ -299,14 +342,60 @@ def _pages_of(path: Path, on_page: PageProgress | None) -> Progress | None:
     return lambda done, total, ocr: on_page(str(path), done, total, ocr)
 
 
-def _ahead(pool: ProcessPoolExecutor, files: list[Path]) -> Iterator[Prepared | IngestReport]:
-    pending: deque[Future[Prepared | IngestReport]] = deque()
-    for path in files:
-        pending.append(pool.submit(_prepare_in_worker, path))
-        if len(pending) > PREPARED_AHEAD:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+def _ahead(
+    pool: Callable[..., ProcessPoolExecutor], files: list[Path], work: Callable[[Path], Prepared | IngestReport] | None = None
+) -> Iterator[Prepared | IngestReport]:
+    """Each file's result in order, at most PREPARED_AHEAD files ahead. A worker that dies (a file
+    that exhausts memory, a crash in a native library) breaks the whole pool and every file in
+    flight with it: those files are then read again one at a time, each in a pool of its own, so
+    the one that kills its worker is refused and the others are kept. `work` reads one file in a
+    worker (_prepare_in_worker)."""
+    work = work or _prepare_in_worker
+    queue = deque(files)
+    workers = pool()
+    try:
+        while queue:
+            pending: deque[tuple[Path, Future[Prepared | IngestReport]]] = deque()
+            broken = False
+            while queue or pending:
+                while queue and len(pending) <= PREPARED_AHEAD:
+                    path = queue.popleft()
+                    pending.append((path, workers.submit(work, path)))
+                try:
+                    result = pending[0][1].result()
+                except BrokenProcessPool:
+                    broken = True
+                    break
+                except Exception as exc:  # noqa: BLE001 - e.g. a result that would not cross the pipe
+                    result = _unexpected(str(pending[0][0]), exc)
+                pending.popleft()
+                yield result
+            if broken:
+                workers.shutdown(cancel_futures=True)
+                for path, _ in pending:
+                    yield _alone(pool, path, work)
+                workers = pool()
+    finally:
+        workers.shutdown(cancel_futures=True)
+
+
+def _alone(
+    pool: Callable[..., ProcessPoolExecutor], path: Path, work: Callable[[Path], Prepared | IngestReport]
+) -> Prepared | IngestReport:
+    with pool(1) as single:
+        try:
+            return single.submit(work, path).result()
+        except BrokenProcessPool:
+            logger.warning("a worker died reading %r", str(path))
+            return IngestReport(name=_storable(str(path)), error=WORKER_DIED)
+        except Exception as exc:  # noqa: BLE001
+            return _unexpected(str(path), exc)
+
+
+def _unexpected(name: str, exc: Exception) -> IngestReport:
+    """The report of a file that raised what no reader foresaw; the traceback goes to the debug log."""
+    logger.debug("reading %r failed", name, exc_info=exc)
+    return IngestReport(name=_storable(name), error=UNEXPECTED_ERROR.format(kind=type(exc).__name__))
 
 
 _worker_tokenizer: Tokenizer | None = None
