@@ -24,6 +24,7 @@ from bot.render_json import answer_json, issue_json, stats_json
 from bot.render_text import render_answer, render_issue
 from bot.settings import BotSettings, Settings
 from retrieval.archive import Archive
+from retrieval.display import printable
 from retrieval.store import SCHEMA_VERSION, schema_version_of
 from retrieval.errors import ArchiveError, UnknownIssue, database_error
 from retrieval.ingest import bulletin_files
@@ -78,7 +79,7 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         def on_page(name: str, done: int, total: int, ocr: bool) -> None:
             if pages.total != total:
                 pages.reset(total=total)
-            what = ("识别 " if ocr else "读取 ") + Path(name).name[:24]
+            what = ("识别 " if ocr else "读取 ") + printable(Path(name).name)[:24]
             if shown[0] != what:
                 shown[0] = what
                 pages.set_description(what)

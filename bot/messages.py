@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from retrieval.archive import format_label
+from retrieval.display import printable
 from retrieval.models import (
     BULLETIN_TITLE,
     Answer,
@@ -176,7 +177,7 @@ def unknown_issue(what: str, nearest: tuple[int, ...]) -> str:
 
 def source_file_line(file: SourceFile) -> str:
     """原文：2202.pdf（PDF，12 页，其中 OCR 12 页）"""
-    return f"原文：{file.name}（{'，'.join(file_parts(file.format, file.pages, file.ocr_pages))}）"
+    return f"原文：{printable(file.name)}（{'，'.join(file_parts(file.format, file.pages, file.ocr_pages))}）"
 
 
 def source_button(fmt: str) -> str:
@@ -187,11 +188,11 @@ def source_button(fmt: str) -> str:
 def upload_progress(progress: UploadProgress) -> str:
     """The one message that follows an upload: queued, reading, then page by page for long files."""
     if progress.queued:
-        return UPLOAD_QUEUED.format(name=progress.name)
+        return UPLOAD_QUEUED.format(name=printable(progress.name))
     if progress.total > 1:
         line = UPLOAD_OCR_PAGE if progress.ocr else UPLOAD_PAGE
         return line.format(done=progress.done, total=progress.total)
-    return UPLOAD_READING.format(name=progress.name)
+    return UPLOAD_READING.format(name=printable(progress.name))
 
 
 def no_hits(answer: Answer, first_number: int, hints: Hints = CHAT_HINTS) -> str:
@@ -231,16 +232,17 @@ def stats(stats: ArchiveStats) -> str:
 def ingest_line(report: IngestReport) -> str:
     """One line per file, the same from the command line and from an upload to the bot."""
     ref = report.ref
+    name = printable(report.name)  # a file's name is the outside world's: one line, no escapes
     if report.error is not None or ref is None:
-        return f"{report.name}: 未导入——{report.error}"
+        return f"{name}: 未导入——{report.error}"
     what = f"总第{ref.total}期（{ref.year}年第{ref.number}期，{ref.date.isoformat()}）"
     if report.status is IngestStatus.UNCHANGED:
-        return f"{report.name}: 未变化 {what}"
+        return f"{name}: 未变化 {what}"
     if report.status is IngestStatus.KEPT:
         held = format_label(report.previous_format or "")
-        return f"{report.name}: 未替换 {what}——档案中已有来自{held}的更完整版本"
+        return f"{name}: 未替换 {what}——档案中已有来自{held}的更完整版本"
     verb = "已导入" if report.status is IngestStatus.ADDED else "已更新"
-    line = f"{report.name}: {verb} {what}，{report.articles} 篇文章，{report.passages} 个段落"
+    line = f"{name}: {verb} {what}，{report.articles} 篇文章，{report.passages} 个段落"
     line += _source_note(report)
     if report.status is IngestStatus.REPLACED and report.previous_format and report.previous_format != report.format:
         line += f"；以{format_label(report.format or '')}取代了此前的{format_label(report.previous_format)}版本"

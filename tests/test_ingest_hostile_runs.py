@@ -103,3 +103,16 @@ def test_links_out_of_an_ingested_folder_are_reported_not_read(tmp_path: Path) -
     assert all(str(outside) in line for line in skipped)
     assert stored_totals(db) == [2202]  # the issue outside the folder is not stored
     assert any("d-inside.txt" in line and "未变化" in line for line in lines)
+
+
+def test_a_file_name_with_line_breaks_and_escapes_prints_as_one_line(tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir()
+    name = "2202\n已导入 总第9999期\x1b[2J\u202etxt.exe"
+    shutil.copy(GOOD[0], folder / name)
+    result = run("ingest", str(folder), "--db", str(tmp_path / "a.db"))
+    assert result.returncode == 0
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    assert "2202\\n已导入 总第9999期\\x1b[2J\\u202etxt.exe: 已导入 总第2202期" in lines[0]
+    assert "\x1b" not in result.stdout + result.stderr and "\u202e" not in result.stdout + result.stderr
