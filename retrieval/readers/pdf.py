@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ..errors import DamagedFile, EncryptedPdf, OcrUnavailable, TooManyPages
 from ..text import CJK
+from . import pdf_budget
 from .document import Document, Progress
 from .layout import LAYOUT, LAParams, Line, PageText, ascii_word, build_document
 
@@ -33,10 +34,11 @@ _PDFIUM = threading.RLock()
 
 
 def read(data: bytes, progress: Progress | None = None) -> Document:
-    """Read a PDF; raises EncryptedPdf, DamagedFile, TooManyPages or OcrUnavailable."""
+    """Read a PDF; raises EncryptedPdf, DamagedFile, TooManyPages, ContentTooLarge or OcrUnavailable."""
     with _PDFIUM:
         pdf = _open(data)
         try:
+            pdf_budget.check(data)  # before pdfium inflates any page's content
             pages = _read_pages(pdf, progress)
         finally:
             pdf.close()
