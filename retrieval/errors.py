@@ -118,3 +118,7 @@ def database_error(exc: sqlite3.Error | OSError, path: object) -> DatabaseUnusab
 
 class ContentTooLarge(UnreadableFile):
     """A part of the file would unpack or parse past what any issue needs: refused before the work."""
+
+
+class TooManyOcrPages(TooManyPages):
+    """A PDF with more pages to OCR than any scanned issue has."""
