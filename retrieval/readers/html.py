@@ -123,7 +123,8 @@ def read(data: bytes, progress: Progress | None = None) -> Document:
 
 def decode_html(data: bytes) -> str:
     """Decode by BOM, then the declared charset, then UTF-8, then GB18030 (which gb2312 and gbk
-    pages really are: their authors type characters outside the declared set)."""
+    pages really are: their authors type characters outside the declared set). Raises nothing
+    but UnreadableFile, whatever the page declares."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -141,7 +142,7 @@ def decode_html(data: bytes) -> str:
     for encoding in candidates:
         try:
             return data.decode(encoding)
-        except UnicodeDecodeError:
+        except UnicodeError:  # UnicodeDecodeError, or a codec that decodes nothing strictly (idna)
             logger.debug("page does not decode as %s", encoding)
     return _decode_damaged(data, candidates)
 
@@ -149,7 +150,12 @@ def decode_html(data: bytes) -> str:
 def _decode_damaged(data: bytes, candidates: list[str]) -> str:
     """A page with a few broken bytes (a download cut mid-character, a stray byte) is read in
     the encoding that breaks least; a page that breaks everywhere is no text."""
-    decoded = [data.decode(encoding, errors="replace") for encoding in candidates]
+    decoded = []
+    for encoding in candidates:
+        try:
+            decoded.append(data.decode(encoding, errors="replace"))
+        except UnicodeError:  # a codec without error handling (idna) fails on any bad byte
+            continue
     best = min(decoded, key=lambda text: text.count("\ufffd"))
     broken = best.count("\ufffd")
     if broken > max(MAX_BROKEN_CHARS, len(best) * MAX_BROKEN_SHARE):
@@ -164,17 +170,24 @@ def _candidate_encodings(head: bytes) -> list[str]:
     order = ["utf-8", "gb18030"]
     if declared in _WESTERN:
         return order + [declared]  # Chinese pages mislabelled as Latin-1 are common
-    return [declared, *order] if declared else order
+    return [declared, *order] if declared and declared not in order else order
 
 
 def _codec(label: str) -> str | None:
+    """The text encoding a declared charset names, or None for a name that is none: unknown,
+    or a codec of Python's that is no text encoding (base64, zlib, rot13, hex: str.encode
+    refuses those with LookupError) or that refuses all text (undefined)."""
     if label in _GB:
         return "gb18030"
     try:
-        return codecs.lookup(label).name
-    except LookupError:
-        logger.info("unknown charset %r declared; trying UTF-8 and GB18030", label)
+        name = codecs.lookup(label).name
+        "".encode(name)  # bytes.decode skips the check for empty input; str.encode does not
+    except (LookupError, UnicodeError):
+        logger.info("charset %r declared is no text encoding; trying UTF-8 and GB18030", label)
         return None
+    if name.startswith(("utf-16", "utf-32")):
+        return None  # as browsers do: a page whose head has no zero bytes is not in UTF-16 or UTF-32
+    return name
 
 
 def _parse(text: str):
