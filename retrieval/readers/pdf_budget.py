@@ -31,16 +31,18 @@ log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 MAX_PAGE_CONTENT_BYTES = 8 * MB
-"""A page of a real bulletin is drawn from 20–200 KB of content (1 MB for a page of vector
-graphics); pdfium holds 12–30 times the content while it parses a page (measured), so 8 MB keeps
-one page under about 250 MB."""
+"""A page of the sample bulletins, typeset, is drawn from at most 13 KB of content, and a page of
+vector graphics from under 1 MB; pdfium holds 12–30 times the content while it parses a page
+(measured), so 8 MB keeps one page under about 250 MB."""
 MAX_CONTENT_BYTES = 32 * MB
-"""Content of all pages: a 12-page bulletin has under 2 MB; pdfium parses content at about 2 MB
-a second at worst (forms drawn many times), so this keeps a document's parse under 20 s."""
+"""Content of all pages: the sample bulletins have at most 41 KB, a 12-page issue of vector
+graphics under 12 MB; pdfium parses content at about 2 MB a second at worst (a form drawn
+many times), so this keeps a document's parse under 20 s."""
 MAX_STREAM_BYTES = 64 * MB
 """Any one other stream: a complete CJK font embedded without subsetting is 10–30 MB."""
 MAX_DECODED_BYTES = 256 * MB
-"""Everything inflated, content and other streams together (real bulletins: under 20 MB)."""
+"""Everything inflated, content and other streams together: the sample bulletins need at most
+430 KB (fonts embedded as subsets), a file embedding several complete CJK fonts under 100 MB."""
 MAX_IMAGE_PIXELS = 50_000_000
 """One image: an A4 page scanned at 600 dpi is 35 million pixels (and pdfium renders pages for
 OCR at 200 dpi, 4 million)."""
