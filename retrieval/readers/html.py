@@ -40,8 +40,8 @@ MAX_ELEMENTS = 100_000
 """The sample bulletin's page has 106 elements, a government site's page 1,000–3,000 with its menus
 and links; a page at this many takes about 8 s and 260 MB to ingest (measured), so parsing stops here."""
 MAX_TEXT_CHARS = 1_000_000
-"""Characters of text: an issue has 2,000–30,000 (the samples about 3,000), and a site's chrome a few thousand more; the
-text goes on to be parsed and indexed, whose cost grows with it."""
+"""Characters of text: an issue has 2,000–30,000 (the samples about 3,000) and a site's chrome
+a few thousand more; the text goes on to be parsed and indexed, whose cost grows with it."""
 FEED_CHARS = 64 * 1024
 """The parser is fed this much at a time, and its elements and text are counted in between."""
 
