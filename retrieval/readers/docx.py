@@ -154,7 +154,7 @@ def _content_types(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> 
     try:
         parser = etree.XMLParser(resolve_entities=False, no_network=True)
         root = etree.fromstring(archive.read(info), parser)
-    except (etree.LxmlError, zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
+    except (etree.LxmlError, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:
         logger.info("unreadable [Content_Types].xml: %r", error)
         return {}, {}
     defaults, overrides = {}, {}
@@ -182,8 +182,9 @@ def _inflated(archive: zipfile.ZipFile) -> bytes:
                 with archive.open(info) as member, stored.open(info.filename, "w") as copy:
                     while chunk := member.read(INFLATE_CHUNK):
                         copy.write(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
-        logger.info("a DOCX member does not inflate to its declared size: %r", error)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError) as error:
+        # ValueError: zipfile seeking to a header offset that a damaged directory puts before the file
+        logger.info("a DOCX member does not inflate as its directory says: %r", error)
         raise DamagedFile(DAMAGED) from error
     return out.getvalue()
 

@@ -70,7 +70,9 @@ def check(data: bytes) -> None:
             _Walk(reader).pages()
         except ContentTooLarge:
             raise
-        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError, zlib.error) as error:
+        except (PyPdfError, ValueError, LookupError, TypeError, AttributeError, ArithmeticError, AssertionError,
+                RecursionError, zlib.error) as error:  # fmt: skip
+            # pypdf on a damaged file: these are what its parsing code raises (AssertionError: its type checks)
             log.info("PDF objects cannot be walked: %r", error)
             raise DamagedFile("PDF 文件结构已损坏，无法检查其内容：请重新导出或下载后再导入。") from None
 
