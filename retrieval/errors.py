@@ -114,3 +114,11 @@ def database_error(exc: sqlite3.Error | OSError, path: object) -> DatabaseUnusab
     if primary == _CANTOPEN or isinstance(exc, OSError):
         return DatabaseUnusable(f"无法打开档案数据库 {path}（{exc}）；请检查路径和权限。")
     return DatabaseUnusable(f"档案数据库 {path} 出错（{exc}）；请稍后重试，若一再出现请检查该文件。")
+
+
+class ContentTooLarge(UnreadableFile):
+    """A part of the file would unpack or parse past what any issue needs: refused before the work."""
+
+
+class TooManyOcrPages(TooManyPages):
+    """A PDF with more pages to OCR than any scanned issue has."""

@@ -1,7 +1,9 @@
 """Word documents (.docx): the body's paragraphs, tables and text boxes in document order.
 
-The ZIP's central directory is checked before python-docx inflates anything, so a file that
-would inflate to gigabytes is refused while it is still a few kilobytes. The text is walked
+The ZIP's central directory is checked before anything is inflated, so a file that would
+inflate to gigabytes is refused while it is still a few kilobytes; then every member is
+inflated here within the size the directory declares (a member that would grow past it is
+damage), and python-docx reads that copy. The text is walked
 straight from the body's XML: python-docx's own paragraph and table lists skip text boxes,
 content controls and tables nested in cells, and lose the order between paragraphs and tables.
 
@@ -23,7 +25,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 
-from ..errors import DamagedFile, UnreadableFile, UnsupportedFormat
+from ..errors import ContentTooLarge, DamagedFile, UnreadableFile, UnsupportedFormat
 from ..models import BULLETIN_TITLE
 from ..text import close_wrap_spaces
 from .document import Document, Progress
@@ -31,11 +33,17 @@ from .document import Document, Progress
 logger = logging.getLogger(__name__)
 
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+MAX_XML_BYTES = 8 * 1024 * 1024
+"""The XML parts together (text, styles, numbering, headers, relationships): the sample Word
+bulletin has 812 KB, 770 KB of it Word's own styles; a 12-page issue adds a few hundred KB of
+text. python-docx parses each XML part it loads whole, holding about 20 times its size (42 MB
+of XML took 990 MB), so 8 MB keeps an ingest under about 200 MB."""
 MAX_MEMBERS = 2000
 # A member is a bomb when it inflates more than MAX_RATIO times and past RATIO_FLOOR_BYTES:
 # Word's own XML parts compress 10–30 times, and small parts may compress far more.
 MAX_RATIO = 100
 RATIO_FLOOR_BYTES = 10 * 1024 * 1024
+INFLATE_CHUNK = 64 * 1024
 MAIN_PART = "word/document.xml"
 MASTHEAD_MAX_ROWS = 4
 LAYOUT_CELL_CHARS = 60
@@ -67,7 +75,9 @@ def read(data: bytes, progress: Progress | None = None) -> Document:
     """Read a .docx; raise DamagedFile, UnsupportedFormat or UnreadableFile with a Chinese message."""
     with _open_zip(data) as archive:
         check_members(archive.infolist())
-    body = _load_body(data)
+        check_xml_parts(archive)
+        package = _inflated(archive)
+    body = _load_body(package)
     lines = [line for line in (tidy_line(raw) for raw in block_lines(body)) if line]
     if not lines:
         raise UnreadableFile(NO_TEXT)
@@ -90,8 +100,8 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
 
 def check_members(members: list[zipfile.ZipInfo]) -> None:
     """Refuse, from the central directory alone, a ZIP that is no Word document or would
-    inflate absurdly. zipfile stops each member at its declared size, so sizes that lie
-    make a CRC error later, never a bigger output."""
+    inflate absurdly. Sizes that lie are caught while inflating (see _inflated): a member
+    never comes out bigger than declared."""
     names = {info.filename for info in members}
     if MAIN_PART not in names:
         raise UnsupportedFormat(_not_word_message(names))
@@ -111,6 +121,72 @@ def check_members(members: list[zipfile.ZipInfo]) -> None:
         if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             logger.warning("refused a DOCX: %s inflates %d -> %d", info.filename, info.compress_size, info.file_size)
             raise UnreadableFile("Word 文档中有压缩比异常的内容（疑似压缩炸弹），已拒绝读取；请重新导出后再导入。")
+
+
+def check_xml_parts(archive: zipfile.ZipFile) -> None:
+    """Refuse, from the central directory, a package whose XML parts add up past MAX_XML_BYTES.
+    A part is XML by its content type (a part's type, not its name, decides whether python-docx
+    parses it), or by its name when [Content_Types].xml does not say. _inflated holds every
+    member to the size the directory declares, so the sum holds while inflating too."""
+    members = archive.infolist()
+    defaults, overrides = _content_types(archive, members)
+    total = 0
+    for info in members:
+        name = info.filename
+        kind = overrides.get("/" + name.lower()) or defaults.get(name.rpartition(".")[2].lower(), "")
+        if kind.endswith("xml") or name.lower().endswith((".xml", ".rels")) or not kind:
+            total += info.file_size
+    if total > MAX_XML_BYTES:
+        raise ContentTooLarge(
+            f"Word 文档的 XML 内容（正文、样式等）解压后共 {total / 1024 / 1024:.0f} MB，"
+            f"超过 {MAX_XML_BYTES // 1024 // 1024} MB 上限，不像是一期简报；请重新导出为 .docx 或 PDF 后再导入。"
+        )
+
+
+def _content_types(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> tuple[dict, dict]:
+    """[Content_Types].xml as (extension -> type, /part name -> type), lower-cased; empty when
+    missing, too large to read first, or damaged (python-docx refuses those packages later)."""
+    from lxml import etree
+
+    info = next((m for m in members if m.filename == "[Content_Types].xml"), None)
+    if info is None or info.file_size > MAX_XML_BYTES:
+        return {}, {}
+    try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        root = etree.fromstring(archive.read(info), parser)
+    except (etree.LxmlError, zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as error:
+        logger.info("unreadable [Content_Types].xml: %r", error)
+        return {}, {}
+    defaults, overrides = {}, {}
+    for element in root:
+        tag = element.tag.rpartition("}")[2] if isinstance(element.tag, str) else ""
+        kind = (element.get("ContentType") or "").lower()
+        if tag == "Default":
+            defaults[(element.get("Extension") or "").lower()] = kind
+        elif tag == "Override":
+            overrides[(element.get("PartName") or "").lower()] = kind
+    return defaults, overrides
+
+
+def _inflated(archive: zipfile.ZipFile) -> bytes:
+    """The package again, every member inflated here a chunk at a time and stored as it is.
+    Read in chunks, zipfile stops each member at the size the directory declares; read whole,
+    as python-docx reads, it inflates all of a member's compressed data first, whatever size the
+    directory declares. So python-docx is handed this copy, whose members cannot grow."""
+    out = io.BytesIO()
+    try:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as stored:
+            for info in archive.infolist():
+                if info.is_dir():
+                    continue
+                with archive.open(info) as member, stored.open(info.filename, "w") as copy:
+                    while chunk := member.read(INFLATE_CHUNK):
+                        copy.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, ValueError) as error:
+        # ValueError: zipfile seeking to a header offset that a damaged directory puts before the file
+        logger.info("a DOCX member does not inflate as its directory says: %r", error)
+        raise DamagedFile(DAMAGED) from error
+    return out.getvalue()
 
 
 def _not_word_message(names: set[str]) -> str:

@@ -19,7 +19,7 @@ import re
 import unicodedata
 
 from ..decode import ensure_size
-from ..errors import UnreadableFile
+from ..errors import ContentTooLarge, UnreadableFile
 from ..models import BULLETIN_TITLE
 from .document import Document, Progress
 from .docx import is_layout_table, row_line, tidy_line
@@ -36,6 +36,14 @@ MAX_BROKEN_SHARE = 0.005
 MASTHEAD_LINE_CHARS = 40
 LINK_LINE_CHARS = 60
 """A line in a related-links list is a title: short, and no sentence."""
+MAX_ELEMENTS = 100_000
+"""The sample bulletin's page has 106 elements, a government site's page 1,000–3,000 with its menus
+and links; a page at this many takes about 8 s and 260 MB to ingest (measured), so parsing stops here."""
+MAX_TEXT_CHARS = 1_000_000
+"""Characters of text: an issue has 2,000–30,000 (the samples about 3,000) and a site's chrome
+a few thousand more; the text goes on to be parsed and indexed, whose cost grows with it."""
+FEED_CHARS = 64 * 1024
+"""The parser is fed this much at a time, and its elements and text are counted in between."""
 
 NO_TEXT = "网页里没有正文文字（可能是由脚本加载的页面）；请在浏览器中打开简报后另存为 PDF 再导入。"
 
@@ -105,7 +113,7 @@ _HTML_SKIPPED = {"script", "style", "noscript", "template", "select", "option", 
 def read(data: bytes, progress: Progress | None = None) -> Document:
     """Read a saved web page; raise UnreadableFile when it holds no text."""
     ensure_size(len(data))
-    root = _parse(decode_html(data))
+    root = _parse(decode_html(data), len(data))
     if root is None:
         raise UnreadableFile(NO_TEXT)
     page = drop_boilerplate(page_lines(root))
@@ -123,7 +131,8 @@ def read(data: bytes, progress: Progress | None = None) -> Document:
 
 def decode_html(data: bytes) -> str:
     """Decode by BOM, then the declared charset, then UTF-8, then GB18030 (which gb2312 and gbk
-    pages really are: their authors type characters outside the declared set)."""
+    pages really are: their authors type characters outside the declared set). Raises nothing
+    but UnreadableFile, whatever the page declares."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -141,7 +150,7 @@ def decode_html(data: bytes) -> str:
     for encoding in candidates:
         try:
             return data.decode(encoding)
-        except UnicodeDecodeError:
+        except UnicodeError:  # UnicodeDecodeError, or a codec that decodes nothing strictly (idna)
             logger.debug("page does not decode as %s", encoding)
     return _decode_damaged(data, candidates)
 
@@ -149,7 +158,12 @@ def decode_html(data: bytes) -> str:
 def _decode_damaged(data: bytes, candidates: list[str]) -> str:
     """A page with a few broken bytes (a download cut mid-character, a stray byte) is read in
     the encoding that breaks least; a page that breaks everywhere is no text."""
-    decoded = [data.decode(encoding, errors="replace") for encoding in candidates]
+    decoded = []
+    for encoding in candidates:
+        try:
+            decoded.append(data.decode(encoding, errors="replace"))
+        except UnicodeError:  # a codec without error handling (idna) fails on any bad byte
+            continue
     best = min(decoded, key=lambda text: text.count("\ufffd"))
     broken = best.count("\ufffd")
     if broken > max(MAX_BROKEN_CHARS, len(best) * MAX_BROKEN_SHARE):
@@ -164,20 +178,30 @@ def _candidate_encodings(head: bytes) -> list[str]:
     order = ["utf-8", "gb18030"]
     if declared in _WESTERN:
         return order + [declared]  # Chinese pages mislabelled as Latin-1 are common
-    return [declared, *order] if declared else order
+    return [declared, *order] if declared and declared not in order else order
 
 
 def _codec(label: str) -> str | None:
+    """The text encoding a declared charset names, or None for a name that is none: unknown,
+    or a codec of Python's that is no text encoding (base64, zlib, rot13, hex: str.encode
+    refuses those with LookupError) or that refuses all text (undefined)."""
     if label in _GB:
         return "gb18030"
     try:
-        return codecs.lookup(label).name
-    except LookupError:
-        logger.info("unknown charset %r declared; trying UTF-8 and GB18030", label)
+        name = codecs.lookup(label).name
+        "".encode(name)  # bytes.decode skips the check for empty input; str.encode does not
+    except (LookupError, UnicodeError):
+        logger.info("charset %r declared is no text encoding; trying UTF-8 and GB18030", label)
         return None
+    if name.startswith(("utf-16", "utf-32")):
+        return None  # as browsers do: a page whose head has no zero bytes is not in UTF-16 or UTF-32
+    return name
 
 
-def _parse(text: str):
+def _parse(text: str, size: int):
+    """The page's tree (lxml.html elements, as trafilatura takes them), or None for a page with
+    no document; refused with ContentTooLarge as soon as it holds more elements or text than
+    any bulletin's page, before the rest is parsed."""
     import lxml.html
     from lxml import etree
 
@@ -185,11 +209,44 @@ def _parse(text: str):
     text = _CONTROL.sub("", text)  # and one holding NUL or other C0 controls
     if not text.strip():
         return None
+    parser = etree.HTMLPullParser(events=("end",))
+    parser.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
+    counted = _Counted()
     try:
-        return lxml.html.document_fromstring(text)
-    except etree.ParserError as error:  # "Document is empty": comments or whitespace only
+        for start in range(0, len(text), FEED_CHARS):
+            parser.feed(text[start : start + FEED_CHARS])
+            counted.add(parser.read_events(), size)
+        root = parser.close()
+        counted.add(parser.read_events(), size)
+    except etree.LxmlError as error:  # "Document is empty": comments or whitespace only
         logger.info("no HTML document: %s", error)
         return None
+    return root
+
+
+class _Counted:
+    """Elements and characters of text parsed so far, against MAX_ELEMENTS and MAX_TEXT_CHARS."""
+
+    def __init__(self) -> None:
+        self.elements = 0
+        self.chars = 0
+
+    def add(self, events, page_bytes: int) -> None:
+        for _, element in events:
+            self.elements += 1
+            # An element's text and its children's tails are complete once it ends.
+            self.chars += len(element.text or "") + sum(len(child.tail or "") for child in element)
+        size = f"该网页共 {page_bytes / 1024 / 1024:.1f} MB"
+        if self.elements > MAX_ELEMENTS:
+            raise ContentTooLarge(
+                f"网页结构过于庞大：元素超过 {MAX_ELEMENTS:,} 个上限（{size}），不像是一期简报的网页；"
+                "请在浏览器中打开简报后另存为 PDF 再导入。"
+            )
+        if self.chars > MAX_TEXT_CHARS:
+            raise ContentTooLarge(
+                f"网页文字过多：超过 {MAX_TEXT_CHARS // 10000} 万字上限（{size}），不像是一期简报；"
+                "请只保存简报所在的网页后再导入。"
+            )
 
 
 # --- the content block --------------------------------------------------------
