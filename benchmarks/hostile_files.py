@@ -37,7 +37,7 @@ def _fixtures():
 
 def cases() -> dict:
     """name -> (what it is, builder of its bytes, file suffix)."""
-    from retrieval.readers import html, pdf_budget
+    from retrieval.readers import html, pdf, pdf_budget
 
     h = _fixtures()
     page_mb = pdf_budget.MAX_PAGE_CONTENT_BYTES // h.MB
@@ -67,8 +67,20 @@ def cases() -> dict:
             "html",
         ),
         "docx-xml-at-cap": ("Word at the cap: 4 XML parts of 1.9 MB", lambda: h.xml_parts_docx(1.9), "docx"),
-        "pdf-ocr-at-cap": ("PDF at the cap: 16 image-only pages", lambda: h.image_only_pages_pdf(16), "pdf"),
+        "pdf-ocr-at-cap": (
+            f"PDF at the cap: {pdf.MAX_OCR_PAGES} image-only pages",
+            lambda: h.image_only_pages_pdf(pdf.MAX_OCR_PAGES),
+            "pdf",
+        ),
+        "txt-digits": ("text bulletin with a run of a million digits", _digit_run_bulletin, "txt"),
     }
+
+
+def _digit_run_bulletin() -> bytes:
+    """Issue 2202 with a million digits in the middle of its first article: tokenized in linear time."""
+    text = (ROOT / "data" / "raw" / "000_f4e19954fc935b60.txt").read_text(encoding="utf-8")
+    cut = text.index("。", text.index("驻京部队")) + 1
+    return (text[:cut] + "1" * 1_000_000 + text[cut:]).encode("utf-8")
 
 
 def _paragraphs(count: int) -> bytes:

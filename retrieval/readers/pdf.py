@@ -24,9 +24,9 @@ from .layout import LAYOUT, LAParams, Line, PageText, ascii_word, build_document
 log = logging.getLogger(__name__)
 
 MAX_PAGES = 200
-MAX_OCR_PAGES = 16
-"""A scanned bulletin has 2–12 pages; OCR takes 1.5–2.5 s a page on 2 cores, so 16 pages is the
-most that reads in about half a minute. Checked before the first page is recognised."""
+MAX_OCR_PAGES = 12
+"""A scanned bulletin has 2–12 pages; OCR takes 1.5–2.5 s a page on 2 cores, so 12 pages is the
+most that reads within the 30 s a file may cost. Checked before the first page is recognised."""
 EOF_WINDOW = 4096
 """A complete PDF ends with %%EOF; some writers append a little junk after it."""
 _TRUNCATED = "PDF 文件不完整（可能下载或复制时被截断），请重新获取完整文件后再导入。"
