@@ -1,0 +1,68 @@
+"""The bot token in serve's output: hidden in every spelling an error, a log line or a traceback
+can give it."""
+
+from __future__ import annotations
+
+import io
+import logging
+from urllib.parse import quote
+
+import pytest
+
+from run_bot import REDACTED, RedactingFormatter, redact
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+SECRET = TOKEN.split(":")[1]
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        TOKEN,
+        TOKEN.lower(),  # python-telegram-bot's "Bad Request: …" descriptions
+        TOKEN.upper(),
+        TOKEN.swapcase(),
+        quote(TOKEN, safe=""),  # 123456789%3AAAH…
+        quote(TOKEN, safe="").lower(),  # %3a
+        SECRET,
+        SECRET.lower(),
+    ],
+    ids=[
+        "as-sent",
+        "lowercased",
+        "uppercased",
+        "swapped",
+        "url-encoded",
+        "url-encoded-lowercased",
+        "secret",
+        "secret-lc",
+    ],
+)
+def test_the_token_is_hidden_in_every_spelling(spelling: str) -> None:
+    text = f"Forbidden: POST /bot{spelling}/getMe failed; again /bot{spelling}/getUpdates"
+    shown = redact(text, TOKEN)
+    assert SECRET.lower() not in shown.lower()
+    assert shown.count(REDACTED) == 2 and shown.startswith("Forbidden: POST /bot") and shown.endswith("/getUpdates")
+
+
+def test_only_the_token_is_hidden_and_a_short_secret_only_with_its_bot_id() -> None:
+    assert redact("bot 123456789 answered getMe", TOKEN) == "bot 123456789 answered getMe"
+    assert redact("1:ab in a table with ab", "1:ab") == f"{REDACTED} in a table with ab"
+
+
+def test_log_lines_and_their_tracebacks_never_show_the_token() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(RedactingFormatter(TOKEN))
+    log = logging.getLogger("test_bot_secrets.redacting")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        raise RuntimeError(f"post /bot{TOKEN.lower()}/getme: {quote(TOKEN, safe='')}")
+    except RuntimeError:
+        log.exception("request to %s failed", f"https://api.telegram.org/bot{TOKEN}/getMe")
+    finally:
+        log.removeHandler(handler)
+    text = stream.getvalue()
+    assert "Traceback" in text and text.count(REDACTED) == 3
+    assert SECRET.lower() not in text.lower()
