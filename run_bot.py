@@ -15,6 +15,7 @@ import sqlite3
 import sys
 import threading
 import time
+from logging.handlers import BufferingHandler
 from pathlib import Path
 from typing import Any, Callable
 
@@ -184,13 +185,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    configure_serve_logging(bot_settings.token)
-    from bot.application import (  # loads python-telegram-bot
-        BotStartError,
-        build_application,
-        check_token,
-        run,
-    )
+    start_up_log = configure_serve_logging(bot_settings.token)
+    from bot.application import BotStartError, serve  # loads python-telegram-bot
 
     archive = open_archive(settings, create=True)
     try:
@@ -200,9 +196,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     try:
-        check_token(bot_settings)
-        run(build_application(bot_settings, archive), bot_settings)
+        serve(bot_settings, archive, on_serving=start_up_log.pass_through)
     except BotStartError as exc:
+        start_up_log.drop()  # its warnings and tracebacks say again what the one line says
         print(f"错误：{redact(str(exc), bot_settings.token)}", file=sys.stderr)
         return 2
     return 0
@@ -388,9 +384,42 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record), self.token)  # message, traceback and stack together
 
 
-def configure_serve_logging(token: str) -> None:
-    """INFO for the bot's own lines, every line through the redacting formatter, and uncaught errors
-    and warnings logged rather than printed, so that they are redacted too."""
+class StartUpLog(BufferingHandler):
+    """Stands in front of the log's handlers while serve starts: records are held until the bot
+    serves (pass_through), then written in order, and from then on as they come. When start-up fails
+    they are dropped: serve's one line says what went wrong, and python-telegram-bot's tracebacks
+    of the failed request would only say it again. A CRITICAL record (an uncaught error) writes
+    everything held at once, so a crash is never silent."""
+
+    def __init__(self, targets: list[logging.Handler]):
+        super().__init__(capacity=10_000)  # a start-up that logs more than this writes as it goes
+        self.targets = targets
+        self.serving = False
+
+    def shouldFlush(self, record: logging.LogRecord) -> bool:
+        return self.serving or record.levelno >= logging.CRITICAL or super().shouldFlush(record)
+
+    def flush(self) -> None:
+        with self.lock:
+            for record in self.buffer:
+                for target in self.targets:
+                    if record.levelno >= target.level:
+                        target.handle(record)
+            self.buffer.clear()
+
+    def pass_through(self) -> None:
+        with self.lock:
+            self.serving = True
+            self.flush()
+
+    def drop(self) -> None:
+        with self.lock:
+            self.buffer.clear()
+
+
+def configure_serve_logging(token: str) -> StartUpLog:
+    """INFO for the bot's own lines, every line through the redacting formatter, uncaught errors and
+    warnings logged rather than printed (so they are redacted too), all held until the bot serves."""
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry request URLs
@@ -399,8 +428,11 @@ def configure_serve_logging(token: str) -> None:
     logging.captureWarnings(True)
     for handler in root.handlers:
         handler.setFormatter(RedactingFormatter(token))
+    start_up_log = StartUpLog(root.handlers[:])
+    root.handlers = [start_up_log]
     sys.excepthook = _log_uncaught
     threading.excepthook = _log_uncaught_in_thread
+    return start_up_log
 
 
 def _log_uncaught(kind: type[BaseException], error: BaseException, trace: Any) -> None:

@@ -60,7 +60,10 @@ def start_bot(standin: BotApiStandIn, db: Path, log: Path, *args: str, **extra: 
     )
     try:
         ready = standin.wait_for("setMyCommands", after=mark, timeout=60)
-        standin.wait_for("deleteWebhook", after=ready.index, timeout=30)  # polling starts: fully up
+        standin.wait_for("deleteWebhook", after=ready.index, timeout=30)  # polling starts
+        # Its first poll is waiting here: a fault injected from now on meets a bot that serves,
+        # not one still starting, which would stop on it.
+        standin.wait_polling(timeout=30)
     except AssertionError:
         process.kill()
         raise AssertionError(log.read_text(encoding="utf-8"))

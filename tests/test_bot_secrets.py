@@ -1,5 +1,5 @@
 """The bot token in serve's output: hidden in every spelling an error, a log line or a traceback
-can give it."""
+can give it; and serve's log while it starts, held until the bot serves."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from run_bot import REDACTED, RedactingFormatter, redact
+from run_bot import REDACTED, RedactingFormatter, StartUpLog, redact
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 SECRET = TOKEN.split(":")[1]
@@ -66,3 +66,39 @@ def test_log_lines_and_their_tracebacks_never_show_the_token() -> None:
     text = stream.getvalue()
     assert "Traceback" in text and text.count(REDACTED) == 3
     assert SECRET.lower() not in text.lower()
+
+
+def record(level: int, message: str) -> logging.LogRecord:
+    return logging.makeLogRecord({"levelno": level, "levelname": logging.getLevelName(level), "msg": message})
+
+
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_the_start_up_log_is_held_until_the_bot_serves_then_passes_through() -> None:
+    shown = Lines()
+    held = StartUpLog([shown])
+    held.handle(record(logging.INFO, "serving as @bot"))
+    held.handle(record(logging.WARNING, "deleteWebhook failed; retry 1 of 3"))
+    assert shown.lines == []
+    held.pass_through()
+    held.handle(record(logging.INFO, "answered a question"))
+    assert shown.lines == ["serving as @bot", "deleteWebhook failed; retry 1 of 3", "answered a question"]
+
+
+def test_a_failed_start_up_drops_what_was_held_but_a_crash_shows_it() -> None:
+    shown = Lines()
+    held = StartUpLog([shown])
+    held.handle(record(logging.ERROR, "Network Retry Loop: Failed run number 0 of 0. Aborting."))
+    held.drop()
+    held.flush()
+    assert shown.lines == []
+    held.handle(record(logging.INFO, "serving as @bot"))
+    held.handle(record(logging.CRITICAL, "serve stopped on an error"))
+    assert shown.lines == ["serving as @bot", "serve stopped on an error"]
