@@ -1461,9 +1461,9 @@ class BotApiStandIn:
     def _new_file(self, file_name: str, content: bytes, size: int | None = None) -> _File:
         number = self._next_file
         self._next_file += 1
-        suffix = ""
-        if "." in file_name.rsplit("/", 1)[-1]:
-            suffix = "." + file_name.rsplit(".", 1)[1]
+        # Telegram's file paths keep a plain extension of the name, never the sender's other characters.
+        _, dot, extension = file_name.rsplit("/", 1)[-1].rpartition(".")
+        suffix = f".{extension}" if dot and extension.isascii() and extension.isalnum() else ""
         stored = _File(
             file_id=f"BQACAgUAAxkBAAI{number:06d}",
             file_unique_id=f"AgAD{number:06d}",
