@@ -367,8 +367,13 @@ def _start_errors() -> Iterator[None]:
     try:
         yield
     except TelegramError as exc:
-        template = next(template for kind, template in START_FAILURES if isinstance(exc, kind))
-        raise BotStartError(template.format(detail=printable(describe_fault(exc)))) from None
+        raise start_failure(exc) from None
+
+
+def start_failure(error: TelegramError) -> BotStartError:
+    """The error as serve reports it: what it means at start-up, what to check, and its own words."""
+    template = next(template for kind, template in START_FAILURES if isinstance(error, kind))
+    return BotStartError(template.format(detail=printable(describe_fault(error))))
 
 
 def _check_port(host: str, port: int) -> None:

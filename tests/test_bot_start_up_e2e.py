@@ -60,11 +60,13 @@ ANSWERS = {
 }
 # getMe, serve's check of the token, meets every answer; run_polling's own start-up requests meet
 # those it treats apart: the first getUpdates an InvalidToken (401, 404), a 429 and any other error,
-# deleteWebhook those it is refused with when another instance polls or Telegram forbids it.
+# deleteWebhook those it is refused with when another instance polls or Telegram forbids it, and
+# setMyCommands (the menu, set before polling starts) a refusal.
 FAILED_REQUESTS = (
     [("getMe", answer) for answer in ANSWERS]
     + [("getUpdates", answer) for answer in ("400", "401", "409", "429", "502-html")]
     + [("deleteWebhook", answer) for answer in ("403", "409")]
+    + [("setMyCommands", "403")]
 )
 
 

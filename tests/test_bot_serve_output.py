@@ -1,5 +1,6 @@
-"""The bot token in serve's output: hidden in every spelling an error, a log line or a traceback
-can give it; and serve's log while it starts, held until the bot serves."""
+"""What serve prints and logs, checked without Telegram: the bot token hidden in every spelling an
+error, a log line or a traceback can give it; every error of python-telegram-bot at start-up as one
+line saying what to check; and the log while serve starts, held until the bot serves."""
 
 from __future__ import annotations
 
@@ -8,7 +9,20 @@ import logging
 from urllib.parse import quote
 
 import pytest
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
+from bot.application import start_failure
 from run_bot import REDACTED, RedactingFormatter, StartUpLog, redact
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
@@ -66,6 +80,35 @@ def test_log_lines_and_their_tracebacks_never_show_the_token() -> None:
     text = stream.getvalue()
     assert "Traceback" in text and text.count(REDACTED) == 3
     assert SECRET.lower() not in text.lower()
+
+
+START_ERRORS = [
+    (InvalidToken, "Unauthorized", "TELEGRAM_BOT_TOKEN"),
+    (Forbidden, "Forbidden: bot was blocked", "@BotFather"),
+    (Conflict, "Conflict: terminated by other getUpdates request", "webhook"),
+    (RetryAfter, 30, "稍等"),
+    (BadRequest, "Bad Request: bad webhook: HTTPS url must be provided for webhook", "TELEGRAM_WEBHOOK_URL"),
+    (TimedOut, None, "没有及时回答"),
+    (NetworkError, "httpx.ConnectError: All connection attempts failed", "检查网络"),
+    (EndPointNotFound, "Not Found", "TELEGRAM_API_BASE_URL"),
+    (ChatMigrated, -1001234567890, "TELEGRAM_API_BASE_URL"),
+    (TelegramError, "Invalid server response:\n<html>\r\n\x1b[2J\u202e</html>", "TELEGRAM_API_BASE_URL"),
+]
+"""Each of python-telegram-bot's errors serve may meet at start-up (ChatMigrated and EndPointNotFound
+only in theory), with its words and the words of the line that must say what to check."""
+
+
+@pytest.mark.parametrize(
+    ("kind", "argument", "words"), START_ERRORS, ids=[kind.__name__ for kind, _, _ in START_ERRORS]
+)
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # RetryAfter's seconds
+def test_every_error_at_start_up_is_one_chinese_line_saying_what_to_check(
+    kind: type[TelegramError], argument: object, words: str
+) -> None:
+    error = kind() if argument is None else kind(argument)
+    line = str(start_failure(error))
+    assert len(line.splitlines()) == 1 and line.isprintable(), line
+    assert words in line and "请" in line and str(error).split()[0] in line
 
 
 def record(level: int, message: str) -> logging.LogRecord:
