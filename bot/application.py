@@ -279,18 +279,15 @@ def run(app: Application, settings: BotSettings, start_up: StartUp | None = None
     with _start_errors():
         if settings.webhook_url:
             _check_port(settings.webhook_listen, settings.webhook_port)
-            try:
-                app.run_webhook(
-                    listen=settings.webhook_listen,
-                    port=settings.webhook_port,
-                    url_path=urlparse(settings.webhook_url).path.lstrip("/"),
-                    webhook_url=settings.webhook_url,
-                    # Telegram sends the secret back with every update; without one, anyone could post updates.
-                    secret_token=settings.webhook_secret or secrets.token_urlsafe(32),
-                    allowed_updates=Update.ALL_TYPES,
-                )
-            except OSError as exc:  # the port was taken after the check
-                raise _port_taken(settings.webhook_listen, settings.webhook_port, exc) from None
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                # Telegram sends the secret back with every update; without one, anyone could post updates.
+                secret_token=settings.webhook_secret or secrets.token_urlsafe(32),
+                allowed_updates=Update.ALL_TYPES,
+            )
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=POLL_TIMEOUT_SECONDS)
         if start_up is not None and start_up.failure is not None:
@@ -377,16 +374,13 @@ def start_failure(error: TelegramError) -> BotStartError:
 
 
 def _check_port(host: str, port: int) -> None:
-    """A taken port is refused before the webhook is registered with Telegram for a bot that cannot listen."""
+    """A port the webhook cannot listen on is refused before the webhook is registered with Telegram
+    (python-telegram-bot binds only after setWebhook)."""
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
         socket.create_server((host, port), family=family).close()
     except OSError as exc:
-        raise _port_taken(host, port, exc) from None
-
-
-def _port_taken(host: str, port: int, error: OSError) -> BotStartError:
-    return BotStartError(
-        f"无法在 {host}:{port} 上接收 webhook（{error.strerror or error}）。"
-        "请换一个 WEBHOOK_PORT 或 WEBHOOK_LISTEN，或先停止占用它的程序。"
-    )
+        raise BotStartError(
+            f"无法在 {host}:{port} 上接收 webhook（{exc.strerror or exc}）。"
+            "请换一个 WEBHOOK_PORT 或 WEBHOOK_LISTEN，或先停止占用它的程序。"
+        ) from None
