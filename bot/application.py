@@ -7,13 +7,24 @@ import json
 import logging
 import secrets
 import signal
+import socket
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -26,6 +37,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest, RequestData
 
 from retrieval.archive import Archive, state_path_of
+from retrieval.display import printable
 
 from . import browse_text, messages
 from .broadcast import Announcer
@@ -41,7 +53,7 @@ log = logging.getLogger(__name__)
 
 
 class BotStartError(Exception):
-    """The bot could not start: Telegram refused the token, or the Bot API could not be reached."""
+    """The bot could not start: Telegram refused a start-up request, or the Bot API could not be reached."""
 
 
 # Updates are handled concurrently; the archive worker keeps retrieval off the event loop, and
@@ -70,14 +82,31 @@ class RetryingRequest(HTTPXRequest):
     rare duplicate is preferred to a question left without an answer. Telegram's refusals
     (400 and 403) are answers, and are not retried. A 429 is logged here and waited out by the
     rate limiter, which holds every other request meanwhile.
+
+    Each answer and each failed poll is reported to start_up, which tells when the bot serves.
     """
 
-    def __init__(self, *, polling: bool = False, **kwargs: Any):
+    def __init__(self, *, polling: bool = False, start_up: StartUp | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.polling = polling
+        self.start_up = start_up
 
     async def post(self, url: str, request_data: RequestData | None = None, **timeouts: Any) -> Any:
         method = url.rsplit("/", 1)[-1]  # never the URL itself: it carries the token
+        try:
+            result = await self._post_retrying(method, url, request_data, **timeouts)
+        except TelegramError as exc:
+            if self.polling and self.start_up is not None and self.start_up.stops_for(exc):
+                # python-telegram-bot's polling loop ends its task on an InvalidToken (which the stop
+                # would then raise again) and sleeps out a 429's wait: while the application stops
+                # for this failure, the loop gets one it retries after a second, and so ends cleanly.
+                raise TelegramError(str(exc)) from exc
+            raise
+        if self.start_up is not None:
+            self.start_up.answered(method)
+        return result
+
+    async def _post_retrying(self, method: str, url: str, request_data: RequestData | None, **timeouts: Any) -> Any:
         for attempt in range(SEND_RETRIES + 1):
             try:
                 return await super().post(url, request_data, **timeouts)
@@ -115,7 +144,7 @@ class RetryingRequest(HTTPXRequest):
             raise NetworkError("the Bot API's answer is not valid JSON") from None
 
 
-def build_application(settings: BotSettings, archive: Archive) -> Application:
+def build_application(settings: BotSettings, archive: Archive, start_up: StartUp | None = None) -> Application:
     worker = ArchiveWorker(archive)
     uploads = UploadWorker(archive.store.path, archive.tokenizer.files)
     alerts = StateWorker(AlertState(state_path_of(archive.store.path)))
@@ -148,8 +177,10 @@ def build_application(settings: BotSettings, archive: Archive) -> Application:
             )
         )
         .rate_limiter(FloodLimiter(settings.send_rate, max_retries=SEND_RETRIES))
-        .request(RetryingRequest(connection_pool_size=256, read_timeout=READ_TIMEOUT_SECONDS))
-        .get_updates_request(RetryingRequest(polling=True, connection_pool_size=1, read_timeout=READ_TIMEOUT_SECONDS))
+        .request(RetryingRequest(start_up=start_up, connection_pool_size=256, read_timeout=READ_TIMEOUT_SECONDS))
+        .get_updates_request(
+            RetryingRequest(polling=True, start_up=start_up, connection_pool_size=1, read_timeout=READ_TIMEOUT_SECONDS)
+        )
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(on_start)
         .post_stop(on_stopped)
@@ -219,6 +250,14 @@ def register(app: Application, h: Handlers) -> None:
     app.add_error_handler(h.error)
 
 
+def serve(settings: BotSettings, archive: Archive, on_serving: Callable[[], None] = lambda: None) -> None:
+    """Check the token, then serve until SIGINT or SIGTERM. Any failure to start, whatever the Bot
+    API answered or the network did, is one BotStartError; on_serving is called once the bot serves."""
+    check_token(settings)
+    start_up = StartUp("setWebhook" if settings.webhook_url else "getUpdates", on_serving)
+    run(build_application(settings, archive, start_up), settings, start_up)
+
+
 def check_token(settings: BotSettings) -> str:
     """Ask the Bot API who the bot is, so a wrong token or an unreachable server is one clear line
     before anything starts; returns the bot's username."""
@@ -234,10 +273,12 @@ def check_token(settings: BotSettings) -> str:
         return asyncio.run(who_am_i())
 
 
-def run(app: Application, settings: BotSettings) -> None:
-    """Long polling by default, a webhook when a public URL is set; both stop cleanly on SIGINT/SIGTERM."""
+def run(app: Application, settings: BotSettings, start_up: StartUp | None = None) -> None:
+    """Long polling by default, a webhook when a public URL is set; both stop cleanly on SIGINT/SIGTERM.
+    With start_up (the one build_application was given), a failure before the bot serves ends the run."""
     with _start_errors():
         if settings.webhook_url:
+            _check_port(settings.webhook_listen, settings.webhook_port)
             app.run_webhook(
                 listen=settings.webhook_listen,
                 port=settings.webhook_port,
@@ -249,20 +290,97 @@ def run(app: Application, settings: BotSettings) -> None:
             )
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=POLL_TIMEOUT_SECONDS)
+        if start_up is not None and start_up.failure is not None:
+            raise start_up.failure
+
+
+class StartUp:
+    """Start-up lasts until Telegram first answers the request that says where updates come from:
+    getUpdates when polling, setWebhook for a webhook. Then the bot serves (on_serving).
+
+    A failure of any other start-up request ends run_polling / run_webhook by itself. A failed poll
+    does not: python-telegram-bot tries it again for ever, so a bot that another instance keeps
+    from polling (409) or that the Bot API forbids (403) would run on without ever hearing from
+    Telegram. Before the bot serves, a failed poll stops the application as a stop signal does,
+    and run() raises the failure.
+    """
+
+    def __init__(self, first_answer: str, on_serving: Callable[[], None]):
+        self.first_answer = first_answer
+        self.on_serving = on_serving
+        self.serving = False
+        self.failure: TelegramError | None = None
+
+    def answered(self, method: str) -> None:
+        if method == self.first_answer and not self.serving and self.failure is None:
+            self.serving = True
+            self.on_serving()
+
+    def stops_for(self, error: TelegramError) -> bool:
+        """A poll failed: before the bot serves, the application stops for it (True)."""
+        if self.serving or self.failure is not None:
+            return False  # serving: polling goes on; stopping already: the last poll may fail too
+        self.failure = error
+        asyncio.get_running_loop().call_soon(_stop_application)
+        return True
+
+
+def _stop_application() -> None:
+    """What python-telegram-bot's own stop signal handler does: run_polling then stops and shuts down."""
+    raise SystemExit
+
+
+START_FAILURES: tuple[tuple[type[TelegramError], str], ...] = (
+    (InvalidToken, "Telegram 不接受这个令牌（{detail}）。请检查 TELEGRAM_BOT_TOKEN 是否与 @BotFather 给出的一致。"),
+    (
+        Conflict,
+        "另一个程序正在用这个令牌接收更新（{detail}）。请先停止另一个 serve，"
+        "或删除为这个机器人设置的 webhook（也可能是刚停止的实例，稍等片刻再启动）。",
+    ),
+    (
+        Forbidden,
+        "Telegram Bot API 禁止了这个机器人的请求（{detail}）。"
+        "请在 @BotFather 确认机器人仍然可用，并检查 TELEGRAM_API_BASE_URL 的设置。",
+    ),
+    (RetryAfter, "Telegram 限制了请求频率（{detail}）。请稍等再启动，并确认没有别的程序在频繁使用这个令牌。"),
+    (BadRequest, "Telegram 拒绝了启动请求（{detail}）。请检查 TELEGRAM_WEBHOOK_URL 等设置。"),
+    (TimedOut, "Telegram Bot API 没有及时回答（{detail}）。请检查网络，或 TELEGRAM_API_BASE_URL 的设置。"),
+    (
+        NetworkError,
+        "无法连接 Telegram Bot API，或它的回答出错（{detail}）。"
+        "请检查网络与 TELEGRAM_API_BASE_URL 的设置；服务器出错时请稍后再试。",
+    ),
+    (TelegramError, "Telegram Bot API 的回答无法使用（{detail}）。请检查 TELEGRAM_API_BASE_URL 的设置，或稍后再试。"),
+)
+"""What each of python-telegram-bot's errors means at start-up, and what to check; the first class
+the error is an instance of wins (BadRequest and TimedOut are NetworkErrors too)."""
 
 
 @contextmanager
 def _start_errors() -> Iterator[None]:
-    """Telegram's refusals at start-up, as one BotStartError line saying what to check."""
+    """Telegram's refusals and the network's faults at start-up, as one BotStartError line saying
+    what happened and what to check. The error's own words are kept, on one line, for the details;
+    they may echo the token, which the entry point hides before printing."""
     try:
         yield
-    except InvalidToken:
+    except TelegramError as exc:
+        raise start_failure(exc) from None
+
+
+def start_failure(error: TelegramError) -> BotStartError:
+    """The error as serve reports it: what it means at start-up, what to check, and its own words."""
+    template = next(template for kind, template in START_FAILURES if isinstance(error, kind))
+    return BotStartError(template.format(detail=printable(describe_fault(error))))
+
+
+def _check_port(host: str, port: int) -> None:
+    """A port the webhook cannot listen on is refused before the webhook is registered with Telegram
+    (python-telegram-bot binds only after setWebhook)."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        socket.create_server((host, port), family=family).close()
+    except OSError as exc:
         raise BotStartError(
-            "Telegram 不接受这个令牌。请检查 TELEGRAM_BOT_TOKEN 是否与 @BotFather 给出的一致。"
-        ) from None
-    except BadRequest as exc:  # e.g. a webhook URL Telegram will not use
-        raise BotStartError(f"Telegram 拒绝了启动请求（{exc}）。请检查 TELEGRAM_WEBHOOK_URL 等设置。") from None
-    except NetworkError as exc:
-        raise BotStartError(
-            f"无法连接 Telegram Bot API（{exc}）。请检查网络，或 TELEGRAM_API_BASE_URL 的设置。"
+            f"无法在 {host}:{port} 上接收 webhook（{exc.strerror or exc}）。"
+            "请换一个 WEBHOOK_PORT 或 WEBHOOK_LISTEN，或先停止占用它的程序。"
         ) from None

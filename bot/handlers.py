@@ -28,6 +28,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes, filters
 
 from retrieval.archive import MAX_FILE_BYTES, Archive, ArchiveError
+from retrieval.display import printable
 from retrieval.models import IngestReport
 
 from . import conversation, messages
@@ -390,7 +391,8 @@ class Handlers:
             shown = await ProgressMessage.send(context.bot, update.effective_chat.id, waiting)
             report = await self._ingest_upload(document, name, shown)
         status = report.status.value if report.status else "refused"
-        log.info("admin %s uploaded %s: %s", update.effective_user.id, name, status)
+        # The sender chose the name: escaped, so that a CR or LF in it cannot write a line of its own.
+        log.info("admin %s uploaded %s: %s", update.effective_user.id, printable(name), status)
         await shown.finish(messages.ingest_line(report))
 
     async def _ingest_upload(self, document: Document, name: str, shown: ProgressMessage) -> IngestReport:
@@ -401,10 +403,10 @@ class Handlers:
         except UploadInterrupted:
             return IngestReport(name=name, error=messages.UPLOAD_INTERRUPTED)
         except ArchiveError as exc:  # the archive busy past the timeout (a CLI ingest), full, read-only …
-            log.warning("the upload %s was not stored: %s", name, exc)
+            log.warning("the upload %s was not stored: %s", printable(name), printable(str(exc)))
             return IngestReport(name=name, error=str(exc))
         except Exception:  # a failed download or a fault of the reader: logged, and the admin told
-            log.exception("reading the upload %s failed", name)
+            log.exception("reading the upload %s failed", printable(name))
             return IngestReport(name=name, error=messages.UPLOAD_FAILED)
 
     # --- failures -----------------------------------------------------------------------

@@ -23,8 +23,9 @@ Telegram-side facts the stand-in also enforces: the bot can only write to chats 
 name an existing message, users can only press buttons that are on the message, and in groups
 privacy mode decides which messages reach the bot at all.
 
-Faults can be injected per method, getUpdates included: HTTP errors (``fail_next``: 429 with
-retry_after, 500, 502, or a proxy's HTML error page) and faults of the network (``fault_next``: an
+Faults can be injected per method, getUpdates included: HTTP errors (``fail_next``: any status
+with Telegram's description or a chosen one, 429 with retry_after, or a proxy's HTML error page;
+either may echo the request line, token and all) and faults of the network (``fault_next``: an
 answer held past the client's timeout, a connection reset without an answer, a broken JSON body),
 each either before the call takes effect or after it, when only its answer is lost.
 ``wait_idle`` tells when the bot is done with everything it was sent, so a test can assert that
@@ -1239,15 +1240,18 @@ class BotApiStandIn:
         """The next `times` calls of method fail with this HTTP error, before any other check.
 
         429 comes with parameters.retry_after, as Telegram sends it. page: the body is this HTML
-        instead of Telegram's JSON, as a proxy in front of the Bot API answers a 502; "{request}"
-        in it becomes the request line (method and path, token included), as Apache's and many
-        proxies' error pages echo it.
+        (or any text) instead of Telegram's JSON, as a proxy in front of the Bot API answers a 502.
+        "{request}" in the page or the description becomes the request line (method and path,
+        token included), as Apache's and many proxies' error pages echo it, and as a gateway
+        answering in the Bot API's JSON may (e.g. "Forbidden: POST /bot<token>/getMe").
         """
         if description is None:
             description = {
                 429: f"Too Many Requests: retry after {retry_after}",
                 400: "Bad Request: injected failure",
+                401: "Unauthorized",
                 403: "Forbidden: bot was blocked by the user",
+                404: "Not Found",
                 409: "Conflict: terminated by other getUpdates request",
                 500: "Internal Server Error",
                 502: "Bad Gateway",
@@ -1457,9 +1461,9 @@ class BotApiStandIn:
     def _new_file(self, file_name: str, content: bytes, size: int | None = None) -> _File:
         number = self._next_file
         self._next_file += 1
-        suffix = ""
-        if "." in file_name.rsplit("/", 1)[-1]:
-            suffix = "." + file_name.rsplit(".", 1)[1]
+        # Telegram's file paths keep a plain extension of the name, never the sender's other characters.
+        _, dot, extension = file_name.rsplit("/", 1)[-1].rpartition(".")
+        suffix = f".{extension}" if dot and extension.isascii() and extension.isalnum() else ""
         stored = _File(
             file_id=f"BQACAgUAAxkBAAI{number:06d}",
             file_unique_id=f"AgAD{number:06d}",
@@ -1527,7 +1531,8 @@ class BotApiStandIn:
                     self._record(name, params, False, None, fault.description, fault.error_code, True, "error")
                     page = fault.body.replace("{request}", html.escape(request_line))
                     return fault.error_code, page.encode("utf-8"), "text/html"
-                raise BotApiError(fault.error_code, fault.description, fault.parameters)
+                description = fault.description.replace("{request}", request_line)
+                raise BotApiError(fault.error_code, description, fault.parameters)
             if fault is not None and fault.kind == "slow":
                 client_gone = self._hold(fault.seconds, connection)
                 # A late answer is an answer; a call whose client left counts only if the fault says

@@ -26,6 +26,7 @@ from telegram import (
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    Conflict,
     EndPointNotFound,
     Forbidden,
     InvalidToken,
@@ -545,6 +546,24 @@ def test_an_injected_5xx_can_be_a_proxy_page_that_echoes_the_request(standin):
         with_bot(standin, lambda bot: bot.send_message(CHAT, "第二次"))
     assert [(c.error_code, c.injected) for c in standin.calls("sendMessage")] == [(502, True), (500, True)]
     assert standin.messages(CHAT) == [] and standin.pending_faults("sendMessage") == 0
+
+
+@pytest.mark.parametrize(
+    ("code", "description", "error", "echo"),
+    [
+        (403, "Forbidden: {request}", Forbidden, f"Forbidden: POST /bot{TOKEN}/getMe"),
+        (409, "Conflict: {request}", Conflict, f"Conflict: POST /bot{TOKEN}/getMe"),
+        # python-telegram-bot capitalises what follows "Bad Request: ", and so lowercases the echo.
+        (400, "Bad Request: {request}", BadRequest, f"Post /bot{TOKEN.lower()}/getme"),
+    ],
+)
+def test_an_injected_error_can_echo_the_request_in_telegrams_json(standin, code, description, error, echo):
+    standin.fail_next("getMe", code, description=description)
+    with pytest.raises(error) as caught:
+        with_bot(standin, lambda bot: bot.get_me())
+    assert str(caught.value) == echo
+    [call] = standin.calls("getMe")
+    assert call.injected and call.error_code == code
 
 
 def test_faults_on_get_updates_leave_the_updates_to_the_next_poll(standin):

@@ -60,7 +60,10 @@ def start_bot(standin: BotApiStandIn, db: Path, log: Path, *args: str, **extra: 
     )
     try:
         ready = standin.wait_for("setMyCommands", after=mark, timeout=60)
-        standin.wait_for("deleteWebhook", after=ready.index, timeout=30)  # polling starts: fully up
+        standin.wait_for("deleteWebhook", after=ready.index, timeout=30)  # polling starts
+        # Its first poll is waiting here: a fault injected from now on meets a bot that serves,
+        # not one still starting, which would stop on it.
+        standin.wait_polling(timeout=30)
     except AssertionError:
         process.kill()
         raise AssertionError(log.read_text(encoding="utf-8"))
@@ -476,6 +479,21 @@ def test_an_admin_upload_is_ingested_like_the_cli_and_then_answers(standin: BotA
     any_name = bulletin(header=HEADER.replace("总第 2165 期", "总第 2166 期").replace("第 6 期", "第 7 期"))
     assert "已导入 总第2166期" in upload(standin, ADMIN, "简报（定稿）.doc", any_name.encode("utf-8"))
     assert "5 篇文章" not in plain(say(standin, ADMIN, "/stats")) and "期简报" in plain(say(standin, ADMIN, "/stats"))
+
+
+def test_an_upload_named_with_a_line_break_is_one_line_in_the_log(standin: BotApiStandIn, bot, bot_log: Path) -> None:
+    """The sender chooses the name; in the log it cannot begin a line of its own, forged or not."""
+    forged = "2024-05-01 08:00:00,000 INFO bot.handlers: admin 1001 uploaded 2202.txt: added"
+    name = f"2167.txt\n{forged}\r\x1b[2K\u202e"
+    issue = bulletin(header=HEADER.replace("总第 2165 期", "总第 2167 期").replace("第 6 期", "第 8 期"))
+    start = bot_log.stat().st_size
+    assert "已导入 总第2167期" in upload(standin, ADMIN, name, issue.encode("utf-8"))
+    with bot_log.open("rb") as log:  # the line is written before the result is shown
+        log.seek(start)
+        lines = log.read().decode("utf-8").splitlines()
+    [line] = [line for line in lines if " uploaded " in line]
+    assert line.endswith(f"admin {ADMIN} uploaded 2167.txt\\n{forged}\\r\\x1b[2K\\u202e: added"), line
+    assert not [line for line in lines if line.startswith(forged[:10])]
 
 
 def test_anyone_else_is_refused_politely_and_nothing_is_stored(standin: BotApiStandIn, bot, chat: int) -> None:
