@@ -21,6 +21,7 @@ from conftest import ROOT, SAMPLE_ARCHIVE
 
 from bot import messages
 from retrieval.archive import Archive, state_path_of
+from retrieval.display import printable
 from retrieval.models import Match
 
 TOKEN = "424242:e2e-SECRET-token-never-logged"
@@ -451,7 +452,7 @@ def test_an_empty_inline_query_offers_help(standin: BotApiStandIn, bot) -> None:
 
 def upload(standin: BotApiStandIn, user: int, name: str, content: bytes, timeout: float = 60) -> str:
     """Send a file as a user; the bot's answer: a refusal, or the result line its progress message
-    is finally edited to."""
+    is finally edited to (it names the file as the report line does, hidden characters escaped)."""
     mark = standin.mark()
     standin.push_document(user, user, name, content)
     first = standin.wait_for("sendMessage", lambda p: p["chat_id"] == user, after=mark)
@@ -460,7 +461,7 @@ def upload(standin: BotApiStandIn, user: int, name: str, content: bytes, timeout
     message_id = first.result["message_id"]
     final = standin.wait_for(
         "editMessageText",
-        lambda p: p["chat_id"] == user and p["message_id"] == message_id and p["text"].startswith(f"{name}: "),
+        lambda p: p["chat_id"] == user and p["message_id"] == message_id and p["text"].startswith(f"{printable(name)}: "),
         after=mark,
         timeout=timeout,
     )
@@ -487,7 +488,8 @@ def test_an_upload_named_with_a_line_break_is_one_line_in_the_log(standin: BotAp
     name = f"2167.txt\n{forged}\r\x1b[2K\u202e"
     issue = bulletin(header=HEADER.replace("总第 2165 期", "总第 2167 期").replace("第 6 期", "第 8 期"))
     start = bot_log.stat().st_size
-    assert "已导入 总第2167期" in upload(standin, ADMIN, name, issue.encode("utf-8"))
+    reply = upload(standin, ADMIN, name, issue.encode("utf-8"))
+    assert reply.startswith("2167.txt\\n2024-05-01") and "已导入 总第2167期" in reply  # the admin sees one line too
     with bot_log.open("rb") as log:  # the line is written before the result is shown
         log.seek(start)
         lines = log.read().decode("utf-8").splitlines()
