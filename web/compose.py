@@ -13,8 +13,11 @@ from retrieval.archive import Archive
 from retrieval.models import IssueRef, SourceFile
 
 Neighbours = tuple[int | None, int | None]
-# An original file is read and sent this much at a time: the most a download holds in memory.
-PIECE_BYTES = 64 * 1024
+# An original file is read from the archive this much at a time: about the most a download holds
+# in memory. Not less: SQLite reaches an offset in a stored file by walking its pages from the
+# start, so each piece costs time in proportion to where it starts, on the archive's one thread;
+# at 1 MiB a whole download costs that thread about what reading the file at once did.
+PIECE_BYTES = 1024 * 1024
 TEXT_FORMATS = ("txt", "html")
 
 

@@ -25,6 +25,9 @@ MEDIA_TYPES = {
 ORIGINAL_POLICY = CONTENT_SECURITY_POLICY + "; sandbox"
 
 ReadPiece = Callable[[int], Awaitable[bytes | None]]
+# A piece is handed to the server this much at a time, so its buffer for a client that reads
+# slowly stays this small (the socket's send waits until the client takes it).
+SEND_BYTES = 64 * 1024
 
 
 class FileGone(Exception):
@@ -33,7 +36,7 @@ class FileGone(Exception):
 
 class Download(StreamingResponse):
     """A stored file sent piece by piece: one piece in memory at a time, each read from the
-    archive only when the client has taken the one before (the send waits on the socket)."""
+    archive only when the client has taken the one before (each send waits on the socket)."""
 
     def __init__(self, original: Original, read: ReadPiece, *, head: bool = False):
         self.original = original
@@ -48,14 +51,16 @@ class Download(StreamingResponse):
             },
         )
 
-    async def _pieces(self, read: ReadPiece) -> AsyncIterator[bytes]:
+    async def _pieces(self, read: ReadPiece) -> AsyncIterator[memoryview]:
         offset, size = 0, self.original.file.size
         while offset < size:
             piece = await read(offset)
             if not piece:
-                raise FileGone(f"总第{self.original.ref.total}期的原文件在发送中被替换")
+                raise FileGone(f"the original file of issue {self.original.ref.total} was dropped while being sent")
             offset += len(piece)
-            yield piece
+            view = memoryview(piece)
+            for start in range(0, len(view), SEND_BYTES):
+                yield view[start : start + SEND_BYTES]
 
     async def stream_response(self, send: Send) -> None:
         try:
