@@ -227,7 +227,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
         archive.close()
         print(f"错误：无法在 {args.host}:{args.port} 上监听（{exc.strerror or exc}）。", file=sys.stderr)
         return 2
-    app = create_app(archive, ask_rate=args.ask_rate)
+    app = create_app(archive, ask_rate=args.ask_rate, address=args.base_url)
     limits = ClientLimits(request=args.request_timeout, send=args.send_timeout)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"网页已启动：http://{host}:{listener.getsockname()[1]}/ （Ctrl-C 停止）", flush=True)
@@ -422,6 +422,16 @@ def seconds_type(value: str) -> float:
     return seconds
 
 
+def base_url_type(value: str) -> Any:
+    """The site's public address, as web.address.SiteAddress (plain Python: no extra needed)."""
+    from web.address import SiteAddress
+
+    try:
+        return SiteAddress.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     db_help = f"archive database (env ARCHIVE_DB; default {DEFAULT_DB.relative_to(ROOT)})"
     common = argparse.ArgumentParser(add_help=False)
@@ -505,6 +515,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=(30, 60.0),
         metavar="N/SECONDS",
         help="questions a client address may ask per window of seconds (default 30/60)",
+    )
+    p.add_argument(
+        "--base-url",
+        type=base_url_type,
+        metavar="URL",
+        help="the site's public address (e.g. https://wenming.example.org/archive): canonical links and "
+        "redirects are built from it, never from a request's Host",
     )
     p.add_argument(
         "--request-timeout",

@@ -127,8 +127,14 @@ def test_a_slow_client_is_let_go_at_the_request_timeout(db: Path) -> None:
         ("--request-timeout", "nan"),
         ("--send-timeout", "soon"),
         ("--send-timeout", "7200"),
+        ("--base-url", "wenming.example.org"),
+        ("--base-url", "ftp://wenming.example.org/"),
+        ("--base-url", "https://user@wenming.example.org/"),
+        ("--base-url", "https://wenming.example.org/a b"),
+        ("--base-url", "https://wenming.example.org/archive?x=1"),
+        ("--base-url", 'https://wenming.example.org/"><script>'),
     ],
 )
-def test_an_impossible_timeout_is_refused_by_the_parser(db: Path, flag: str, value: str) -> None:
+def test_an_impossible_timeout_or_address_is_refused_by_the_parser(db: Path, flag: str, value: str) -> None:
     code, stderr = refused("web", "--db", str(db), flag, value)
     assert code == 2 and flag in stderr and "Traceback" not in stderr

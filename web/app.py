@@ -17,6 +17,7 @@ from bot.worker import ArchiveWorker
 from retrieval.archive import Archive, ArchiveError
 
 from . import api, pages
+from .address import FixedAddress, SiteAddress
 from .errors import archive_error, http_error, server_error
 from .render import Pages
 from .security import RateLimit, SecurityHeaders
@@ -48,16 +49,21 @@ def routes() -> list[Route | Mount]:
     ]
 
 
-def create_app(archive: Archive, *, ask_rate: tuple[int, float] = (30, 60.0)) -> Starlette:
+def create_app(
+    archive: Archive, *, ask_rate: tuple[int, float] = (30, 60.0), address: SiteAddress | None = None
+) -> Starlette:
     """The site over an archive the caller opened read-only; `ask_rate` is questions per window of
-    seconds per client on /ask and /api/ask. When serving ends, the caller's
+    seconds per client on /ask and /api/ask; `address` the site's public address (--base-url),
+    which every request is then taken to be addressed to. When serving ends, the caller's
     `app.state.worker.close()` stops the archive's thread and closes the archive."""
+    middleware = [Middleware(FixedAddress, address=address)] if address is not None else []
+    middleware += [Middleware(SecurityHeaders)]
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=middleware,
         exception_handlers={HTTPException: http_error, ArchiveError: archive_error, Exception: server_error},
     )
     app.state.worker = ArchiveWorker(archive)  # the archive is not thread-safe: one thread owns it
-    app.state.pages = Pages()
+    app.state.pages = Pages(address)
     app.state.limiter = RateLimit(*ask_rate)
     return app

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from retrieval.archive import ArchiveError
 
 from . import text
+from .address import site_path
 from .params import PageError
 from .security import add_security_headers
 
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 
 def wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return site_path(request.scope).startswith("/api/")
 
 
 def error_response(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:

@@ -64,7 +64,7 @@ async def issue(request: Request) -> Response:
         return pages(request).notice(request, 404, notice_text(reply) or text.ERROR_TEXTS[404])
     ref = reply.issue.ref
     if argument != str(ref.total):
-        return RedirectResponse(f"/issues/{ref.total}", status_code=302)
+        return RedirectResponse(pages(request).link(f"/issues/{ref.total}"), status_code=302)
     title = text.ISSUE_TITLE.format(total=ref.total, year=ref.year, number=ref.number)
     return pages(request).render(
         request, "issue.html", title=title, issue=reply.issue, previous=previous, following=following
