@@ -1,5 +1,5 @@
 """The ASGI app: every route in one visible table, the archive on one thread of its own, errors
-as Chinese pages, security headers on every response."""
+as Chinese pages, security headers and a Cache-Control on every response."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from bot.worker import ArchiveWorker
 from retrieval.archive import Archive, ArchiveError
 
 from . import api, pages
 from .address import FixedAddress, SiteAddress
+from .assets import MOUNT, Assets
+from .caching import CacheControl
 from .errors import archive_error, http_error, server_error
 from .render import Pages
 from .security import RateLimit, SecurityHeaders
@@ -29,7 +30,7 @@ async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-def routes() -> list[Route | Mount]:
+def routes(assets: Assets) -> list[Route | Mount]:
     """GET (and HEAD) only: the site reads the archive and never writes it."""
     get = ["GET"]
     return [
@@ -45,7 +46,7 @@ def routes() -> list[Route | Mount]:
         Route("/api/latest", api.latest, methods=get),
         Route("/api/stats", api.stats, methods=get),
         Route("/healthz", healthz, methods=get),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Mount(MOUNT, assets, name="static"),
     ]
 
 
@@ -56,14 +57,15 @@ def create_app(
     seconds per client on /ask and /api/ask; `address` the site's public address (--base-url),
     which every request is then taken to be addressed to. When serving ends, the caller's
     `app.state.worker.close()` stops the archive's thread and closes the archive."""
+    assets = Assets(STATIC)  # the static files' hashes, computed once, now
     middleware = [Middleware(FixedAddress, address=address)] if address is not None else []
-    middleware += [Middleware(SecurityHeaders)]
+    middleware += [Middleware(SecurityHeaders), Middleware(CacheControl, assets=assets)]
     app = Starlette(
-        routes=routes(),
+        routes=routes(assets),
         middleware=middleware,
         exception_handlers={HTTPException: http_error, ArchiveError: archive_error, Exception: server_error},
     )
     app.state.worker = ArchiveWorker(archive)  # the archive is not thread-safe: one thread owns it
-    app.state.pages = Pages(address)
+    app.state.pages = Pages(assets, address)
     app.state.limiter = RateLimit(*ask_rate)
     return app

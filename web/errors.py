@@ -12,6 +12,7 @@ from retrieval.archive import ArchiveError
 
 from . import text
 from .address import site_path
+from .caching import NO_STORE
 from .params import PageError
 from .security import add_security_headers
 
@@ -43,7 +44,7 @@ async def archive_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     """A bug: the traceback to the log, an apology to the reader. Sent outside the middleware,
-    so the security headers are added here."""
+    so the security headers and Cache-Control are added here."""
     logger.error("request %s failed", request.url.path, exc_info=exc)
     try:
         response = error_response(request, 500, text.ERROR_TEXTS[500])
@@ -51,4 +52,5 @@ async def server_error(request: Request, exc: Exception) -> Response:
         logger.exception("error page failed")
         response = PlainTextResponse(text.ERROR_TEXTS[500], status_code=500)
     add_security_headers(response.headers)
+    response.headers["Cache-Control"] = NO_STORE
     return response

@@ -3,6 +3,7 @@ once at start-up, and the sentences of bot.messages for the words."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -20,6 +21,7 @@ from retrieval.models import Match, SourceFile
 
 from . import text
 from .address import SiteAddress, site_path
+from .assets import Assets
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -47,8 +49,9 @@ def ask_url(question: str, page: int = 1) -> str:
     return "/ask?" + urlencode(query)
 
 
-def environment(root: str = "") -> jinja2.Environment:
-    """`root` is the path the site lives under ("" or "/archive"), put before every link."""
+def environment(root: str = "", asset: Callable[[str], str] | None = None) -> jinja2.Environment:
+    """`root` is the path the site lives under ("" or "/archive"), put before every link;
+    `asset` gives a static file's path by its name ("site.css")."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -65,6 +68,7 @@ def environment(root: str = "") -> jinja2.Environment:
         browse=browse_text,
         ask_url=ask_url,
         root=root,
+        asset=lambda name: root + (asset(name) if asset else f"/static/{name}"),
         MAX_QUESTION_CHARS=MAX_QUESTION_CHARS,
     )
     for name in env.list_templates(extensions=["html"]):
@@ -76,9 +80,9 @@ class Pages:
     """Renders the site's templates into responses. With an address (--base-url), canonical links
     are built from it; without one, from the request's Host as Starlette validates it."""
 
-    def __init__(self, address: SiteAddress | None = None) -> None:
+    def __init__(self, assets: Assets, address: SiteAddress | None = None) -> None:
         self.address = address
-        self.env = environment(address.prefix if address else "")
+        self.env = environment(address.prefix if address else "", assets.url)
 
     def link(self, path: str) -> str:
         """Where a redirect sends a reader: with an address, the absolute URL on it; without one,
