@@ -136,6 +136,16 @@ def test_a_garbled_request_gets_the_sites_400_not_uvicorns(server) -> None:
     assert_still_serving(server)
 
 
+def test_a_websocket_upgrade_is_an_ordinary_request_and_logs_nothing(server, caplog) -> None:
+    """The site has no WebSocket route: the Upgrade header is ignored, quietly."""
+    caplog.set_level(logging.WARNING)
+    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}  # fmt: skip
+    response = httpx.get(server.url + "/issues/2202", headers=headers, timeout=30)
+    assert response.status_code == 200 and "总第2202期" in response.text
+    assert not [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
+
+
 def test_clients_that_behave_are_unaffected(server) -> None:
     """Many requests on one kept-alive connection, each sent at once, and a request whose parts
     arrive a little apart, all within the bound, are answered as usual."""

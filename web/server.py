@@ -105,6 +105,10 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.write(plain_response(400))
         self.transport.close()
 
+    def _unsupported_upgrade_warning(self) -> None:
+        """An Upgrade header is ignored (the site has no WebSocket route), without uvicorn's two
+        warnings, advice to install a WebSocket library included, on every such request."""
+
     def pause_writing(self) -> None:
         super().pause_writing()
         if self._send_timer is None:
