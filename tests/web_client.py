@@ -108,7 +108,8 @@ class Served:
 
     def buffered(self) -> int:
         """Bytes of responses the server holds in memory, written but not yet taken by the kernel."""
-        return sum(connection.transport.get_write_buffer_size() for connection in list(self.server.server_state.connections))
+        connections = list(self.server.server_state.connections)
+        return sum(connection.transport.get_write_buffer_size() for connection in connections)
 
     def connect(self, **options: int) -> socket.socket:
         """A raw client socket to the server; options are SOL_SOCKET settings made before connecting."""
