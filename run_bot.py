@@ -212,6 +212,7 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
         import uvicorn
 
         from web.app import create_app
+        from web.server import ClientLimits, uvicorn_config
     except ImportError as exc:
         print(f'错误：网页需要 web 扩展（缺少 {exc.name}）；请运行 pip install -e ".[web]"。', file=sys.stderr)
         return 2
@@ -226,14 +227,14 @@ def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
         archive.close()
         print(f"错误：无法在 {args.host}:{args.port} 上监听（{exc.strerror or exc}）。", file=sys.stderr)
         return 2
-    app = create_app(archive, ask_rate=args.ask_rate)
+    app = create_app(archive, ask_rate=args.ask_rate, address=args.base_url)
+    limits = ClientLimits(request=args.request_timeout, send=args.send_timeout)
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"网页已启动：http://{host}:{listener.getsockname()[1]}/ （Ctrl-C 停止）", flush=True)
     # uvicorn stops gracefully on SIGTERM, then raises the signal again: this ends the run with 0.
     signal.signal(signal.SIGTERM, _exit_quietly)
     try:
-        # No access log: its lines would carry the questions, which the bot never logs either.
-        uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False)).run(sockets=[listener])
+        uvicorn.Server(uvicorn_config(app, limits)).run(sockets=[listener])
     finally:
         app.state.worker.close()
         listener.close()
@@ -482,6 +483,27 @@ def rate_type(value: str) -> tuple[int, float]:
     return rate
 
 
+def seconds_type(value: str) -> float:
+    """A timeout: positive seconds, at most an hour."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"应是 0 到 3600 之间的秒数，而不是“{value}”")
+    return seconds
+
+
+def base_url_type(value: str) -> Any:
+    """The site's public address, as web.address.SiteAddress (plain Python: no extra needed)."""
+    from web.address import SiteAddress
+
+    try:
+        return SiteAddress.parse(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     db_help = f"archive database (env ARCHIVE_DB; default {DEFAULT_DB.relative_to(ROOT)})"
     common = argparse.ArgumentParser(add_help=False)
@@ -565,6 +587,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=(30, 60.0),
         metavar="N/SECONDS",
         help="questions a client address may ask per window of seconds (default 30/60)",
+    )
+    p.add_argument(
+        "--base-url",
+        type=base_url_type,
+        metavar="URL",
+        help="the site's public address (e.g. https://wenming.example.org/archive): canonical links and "
+        "redirects are built from it, never from a request's Host",
+    )
+    p.add_argument(
+        "--request-timeout",
+        type=seconds_type,
+        default=10.0,
+        metavar="SECONDS",
+        help="a request (line, headers and body) must arrive whole within this, or the connection closes (default 10)",
+    )
+    p.add_argument(
+        "--send-timeout",
+        type=seconds_type,
+        default=30.0,
+        metavar="SECONDS",
+        help="a client that stops reading a response is dropped after this (default 30)",
     )
     p.set_defaults(handler=cmd_web)
     return parser

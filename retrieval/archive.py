@@ -307,3 +307,10 @@ class Archive:
         if data is None:
             raise MissingSourceFile(f"总第{total}期的原文件已不在档案中；请重新导入。")
         return file, data
+
+    def source_piece(self, sha256: str, offset: int, size: int) -> bytes | None:
+        """Part of a stored original file, for sending it in pieces without holding it whole: `size`
+        bytes from `offset` (fewer at its end), or None once the file is no longer held. A file is
+        named by its content, so the pieces read under one sha256 always belong together."""
+        with self._reading():
+            return self.store.file_piece(sha256, offset, size)

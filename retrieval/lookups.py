@@ -66,6 +66,16 @@ class Lookups:
         row = self.db.execute("SELECT data FROM file_blobs WHERE sha256 = ?", [sha256]).fetchone()
         return bytes(row[0]) if row else None
 
+    def file_piece(self, sha256: str, offset: int, size: int) -> bytes | None:
+        """`size` bytes of a stored file from `offset` (fewer at its end), read through SQLite's
+        incremental blob I/O, so the rest of the file is never loaded; None when it is not held."""
+        row = self.db.execute("SELECT rowid FROM file_blobs WHERE sha256 = ?", [sha256]).fetchone()
+        if row is None:
+            return None
+        with self.db.conn.blobopen("file_blobs", "data", row[0], readonly=True) as blob:
+            blob.seek(min(offset, len(blob)))
+            return blob.read(size)
+
     def source_files(self) -> dict[str, tuple[IssueRef, str]]:
         """sha256 of each file an issue is currently read from -> (the issue, the file's format)."""
         rows = self.db.execute(

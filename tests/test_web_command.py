@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLE_ARCHIVE
 from test_cli import _make_stale
+from web_client import read_until_closed
 
 from retrieval.archive import Archive
 
@@ -100,3 +101,40 @@ def test_a_busy_port_is_one_line_and_exit_2(db: Path) -> None:
 def test_an_impossible_rate_is_refused_by_the_parser(db: Path, rate: str) -> None:
     code, stderr = refused("web", "--db", str(db), "--ask-rate", rate)
     assert code == 2 and "--ask-rate" in stderr
+
+
+def test_a_slow_client_is_let_go_at_the_request_timeout(db: Path) -> None:
+    """The flag reaches the server: half a request line gets its 408 and the connection closes."""
+    process = web("--db", str(db), "web", "--port", "0", "--request-timeout", "1", "--send-timeout", "5")
+    try:
+        port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", process.stdout.readline())[1])
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(b"GET /issues/2202 HT")
+            response, _ = read_until_closed(sock, 1 + 10)
+        assert response.startswith(b"HTTP/1.1 408 ")
+        assert "请求发送得太慢" in response.decode("utf-8")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0 and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--request-timeout", "0"),
+        ("--request-timeout", "-1"),
+        ("--request-timeout", "nan"),
+        ("--send-timeout", "soon"),
+        ("--send-timeout", "7200"),
+        ("--base-url", "wenming.example.org"),
+        ("--base-url", "ftp://wenming.example.org/"),
+        ("--base-url", "https://user@wenming.example.org/"),
+        ("--base-url", "https://wenming.example.org/a b"),
+        ("--base-url", "https://wenming.example.org/archive?x=1"),
+        ("--base-url", 'https://wenming.example.org/"><script>'),
+    ],
+)
+def test_an_impossible_timeout_or_address_is_refused_by_the_parser(db: Path, flag: str, value: str) -> None:
+    code, stderr = refused("web", "--db", str(db), flag, value)
+    assert code == 2 and flag in stderr and "Traceback" not in stderr

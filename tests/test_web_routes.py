@@ -5,10 +5,11 @@ for the same request."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from conftest import ISSUE_2202
+from conftest import ISSUE_2202, ROOT
 
 pytest.register_assert_rewrite("web_client")  # its page contract reports like a test's asserts
 from web_client import DEV_ARCHIVE, assert_page_contract, parse, text_of
@@ -350,7 +351,9 @@ def test_an_article_is_whole_with_its_citation_and_copy_button(client, web_archi
     (button,) = body.xpath(".//button[@id='copy-citation']")
     assert button.get("type") == "button" and text_of(button) == "复制引用"
     assert body.xpath(".//a[@class='issue-link']/@href") == [f"/issues/{ref.total}"]
-    assert doc.xpath("//script/@src") == ["/static/copy.js"]
+    (script,) = doc.xpath("//script/@src")  # the script under its content's hash, as served
+    assert re.fullmatch(r"/static/copy\.[0-9a-f]{12}\.js", script)
+    assert client.get(script).content == (ROOT / "web" / "static" / "copy.js").read_bytes()
 
 
 @pytest.mark.parametrize("path", ["/articles/999999", "/articles/abc", "/articles/" + "9" * 30, "/articles/0"])

@@ -1,5 +1,5 @@
 """The ASGI app: every route in one visible table, the archive on one thread of its own, errors
-as Chinese pages, security headers on every response."""
+as Chinese pages, security headers and a Cache-Control on every response."""
 
 from __future__ import annotations
 
@@ -11,12 +11,14 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from bot.worker import ArchiveWorker
 from retrieval.archive import Archive, ArchiveError
 
 from . import api, pages
+from .address import FixedAddress, SiteAddress
+from .assets import MOUNT, Assets
+from .caching import CacheControl
 from .errors import archive_error, http_error, server_error
 from .render import Pages
 from .security import RateLimit, SecurityHeaders
@@ -28,7 +30,7 @@ async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
-def routes() -> list[Route | Mount]:
+def routes(assets: Assets) -> list[Route | Mount]:
     """GET (and HEAD) only: the site reads the archive and never writes it."""
     get = ["GET"]
     return [
@@ -44,20 +46,26 @@ def routes() -> list[Route | Mount]:
         Route("/api/latest", api.latest, methods=get),
         Route("/api/stats", api.stats, methods=get),
         Route("/healthz", healthz, methods=get),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Mount(MOUNT, assets, name="static"),
     ]
 
 
-def create_app(archive: Archive, *, ask_rate: tuple[int, float] = (30, 60.0)) -> Starlette:
+def create_app(
+    archive: Archive, *, ask_rate: tuple[int, float] = (30, 60.0), address: SiteAddress | None = None
+) -> Starlette:
     """The site over an archive the caller opened read-only; `ask_rate` is questions per window of
-    seconds per client on /ask and /api/ask. When serving ends, the caller's
+    seconds per client on /ask and /api/ask; `address` the site's public address (--base-url),
+    which every request is then taken to be addressed to. When serving ends, the caller's
     `app.state.worker.close()` stops the archive's thread and closes the archive."""
+    assets = Assets(STATIC)  # the static files' hashes, computed once, now
+    middleware = [Middleware(FixedAddress, address=address)] if address is not None else []
+    middleware += [Middleware(SecurityHeaders), Middleware(CacheControl, assets=assets)]
     app = Starlette(
-        routes=routes(),
-        middleware=[Middleware(SecurityHeaders)],
+        routes=routes(assets),
+        middleware=middleware,
         exception_handlers={HTTPException: http_error, ArchiveError: archive_error, Exception: server_error},
     )
     app.state.worker = ArchiveWorker(archive)  # the archive is not thread-safe: one thread owns it
-    app.state.pages = Pages()
+    app.state.pages = Pages(assets, address)
     app.state.limiter = RateLimit(*ask_rate)
     return app

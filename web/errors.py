@@ -11,6 +11,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from retrieval.archive import ArchiveError
 
 from . import text
+from .address import site_path
+from .caching import NO_STORE
 from .params import PageError
 from .security import add_security_headers
 
@@ -18,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return site_path(request.scope).startswith("/api/")
 
 
 def error_response(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -42,7 +44,7 @@ async def archive_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     """A bug: the traceback to the log, an apology to the reader. Sent outside the middleware,
-    so the security headers are added here."""
+    so the security headers and Cache-Control are added here."""
     logger.error("request %s failed", request.url.path, exc_info=exc)
     try:
         response = error_response(request, 500, text.ERROR_TEXTS[500])
@@ -50,4 +52,5 @@ async def server_error(request: Request, exc: Exception) -> Response:
         logger.exception("error page failed")
         response = PlainTextResponse(text.ERROR_TEXTS[500], status_code=500)
     add_security_headers(response.headers)
+    response.headers["Cache-Control"] = NO_STORE
     return response

@@ -4,6 +4,7 @@ renders. The answers are the bot's; only the markup differs."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -16,7 +17,7 @@ from bot.commands import parse_issue_query
 from bot.conversation import MAX_PAGES, AnswerPage, IssueView, Notice, YearsView, YearView
 
 from . import compose, params, text
-from .original import download
+from .original import Download
 from .render import Pages, answer_context, ask_url
 
 T = TypeVar("T")
@@ -63,7 +64,7 @@ async def issue(request: Request) -> Response:
         return pages(request).notice(request, 404, notice_text(reply) or text.ERROR_TEXTS[404])
     ref = reply.issue.ref
     if argument != str(ref.total):
-        return RedirectResponse(f"/issues/{ref.total}", status_code=302)
+        return RedirectResponse(pages(request).link(f"/issues/{ref.total}"), status_code=302)
     title = text.ISSUE_TITLE.format(total=ref.total, year=ref.year, number=ref.number)
     return pages(request).render(
         request, "issue.html", title=title, issue=reply.issue, previous=previous, following=following
@@ -71,11 +72,14 @@ async def issue(request: Request) -> Response:
 
 
 async def original(request: Request) -> Response:
+    """The file as an attachment (never shown inline, so a stored web page cannot act as one of
+    this site's pages), read from the archive a piece at a time as the client takes it."""
     total = params.number(request.path_params["total"], text.ERROR_TEXTS[404])
-    document = await on_archive(request, compose.original, total)
-    if isinstance(document, Notice):
-        return pages(request).notice(request, 404, document.text)
-    return download(document)
+    found = await on_archive(request, compose.original, total)
+    if isinstance(found, Notice):
+        return pages(request).notice(request, 404, found.text)
+    read = functools.partial(on_archive, request, compose.piece, found.file.sha256)
+    return Download(found, read, head=request.method == "HEAD")
 
 
 async def article(request: Request) -> Response:

@@ -3,6 +3,7 @@ once at start-up, and the sentences of bot.messages for the words."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -19,6 +20,8 @@ from retrieval.archive import MAX_QUESTION_CHARS
 from retrieval.models import Match, SourceFile
 
 from . import text
+from .address import SiteAddress, site_path
+from .assets import Assets
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -46,12 +49,9 @@ def ask_url(question: str, page: int = 1) -> str:
     return "/ask?" + urlencode(query)
 
 
-def absolute_url(request: Request, path: str) -> str:
-    """The canonical address of a path (with its query) on this site."""
-    return str(request.base_url).rstrip("/") + path
-
-
-def environment() -> jinja2.Environment:
+def environment(root: str = "", asset: Callable[[str], str] | None = None) -> jinja2.Environment:
+    """`root` is the path the site lives under ("" or "/archive"), put before every link;
+    `asset` gives a static file's path by its name ("site.css")."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -67,6 +67,8 @@ def environment() -> jinja2.Environment:
         messages=messages,
         browse=browse_text,
         ask_url=ask_url,
+        root=root,
+        asset=lambda name: root + (asset(name) if asset else f"/static/{name}"),
         MAX_QUESTION_CHARS=MAX_QUESTION_CHARS,
     )
     for name in env.list_templates(extensions=["html"]):
@@ -75,10 +77,23 @@ def environment() -> jinja2.Environment:
 
 
 class Pages:
-    """Renders the site's templates into responses."""
+    """Renders the site's templates into responses. With an address (--base-url), canonical links
+    are built from it; without one, from the request's Host as Starlette validates it."""
 
-    def __init__(self) -> None:
-        self.env = environment()
+    def __init__(self, assets: Assets, address: SiteAddress | None = None) -> None:
+        self.address = address
+        self.env = environment(address.prefix if address else "", assets.url)
+
+    def link(self, path: str) -> str:
+        """Where a redirect sends a reader: with an address, the absolute URL on it; without one,
+        the path alone, which the browser resolves against the address it asked for."""
+        return self.address.url(path) if self.address is not None else path
+
+    def absolute_url(self, request: Request, path: str) -> str:
+        """The canonical address of a path (with its query) on this site."""
+        if self.address is not None:
+            return self.address.url(path)
+        return str(request.base_url).rstrip("/") + path
 
     def render(
         self,
@@ -93,7 +108,7 @@ class Pages:
         **context: Any,
     ) -> HTMLResponse:
         """`title` None is the home page's; `path` is the canonical path (the request's by default)."""
-        canonical = absolute_url(request, path if path is not None else quote(request.url.path))
+        canonical = self.absolute_url(request, path if path is not None else quote(site_path(request.scope)))
         body = self.env.get_template(template).render(title=title, canonical=canonical, q=q, **context)
         return HTMLResponse(body, status_code=status, headers=headers)
 
