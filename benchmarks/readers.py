@@ -1,6 +1,6 @@
 """Reader benchmark: PDF text-layer speed, OCR speed and OCR accuracy.
 
-    python -m benchmarks.readers [--json] [--pages N]
+    python -m benchmarks.readers [--json] [--pages N] [--turned]
 
 The fixtures are built here, from the bulletins in data/raw and, when present, the development
 archive in ../shared/dev-archive/bulletins: each issue typeset as the official bulletin (a text
@@ -14,7 +14,9 @@ Figures:
 - OCR: seconds a page through `read_document` on N scanned pages (the engine is built first and
   timed apart), the mean recognition confidence, and the character error rate: Levenshtein
   distance over the reference length, on the articles' text (titles, paragraphs, sources) after
-  NFKC normalisation with whitespace removed.
+  NFKC normalisation with whitespace removed;
+- with --turned, the same scans with every page turned 90, 180 and 270 degrees, and with only the
+  second page upside down: seconds a page, pages turned upright, issues that read back.
 """
 
 from __future__ import annotations
@@ -136,6 +138,46 @@ def measure_ocr(issues: list, pages: int, pdfs) -> dict:
     }
 
 
+TURNS = {"upright": (0,), "90": (90,), "180": (180,), "270": (270,), "one page 180": (0, 180)}
+"""Scan variants: each page's image turned this many degrees anticlockwise (pages past the tuple
+keep the last turn; "one page 180" turns only the second page)."""
+
+
+def measure_turned(issues: list, pages: int, pdfs) -> dict:
+    """Seconds a page, pages turned and whether the issue reads back (numbers, date, titles,
+    sources) for each turn of the OCR sample's scans."""
+    sample = _ocr_sample(issues, pages, pdfs)
+    figures = {}
+    for name, turns in TURNS.items():
+        seconds, scanned, turned, same, cer = 0.0, 0, 0, 0, []
+        for issue in sample:
+            size = pdfs.typeset_bulletin(issue).pages
+            full = turns if len(turns) > 1 else turns * size
+            scan = pdfs.turned_scan_pdf(issue, full[:size])
+            start = time.perf_counter()
+            doc = read_document(scan.data)
+            seconds += time.perf_counter() - start
+            scanned += scan.pages
+            turned += doc.turned_pages
+            try:
+                read = parse_bulletin(doc.text)
+            except NotABulletin:
+                continue
+            same += read.ref == issue.ref and [_nfkc(a.title) for a in read.articles] == [
+                _nfkc(a.title) for a in issue.articles
+            ]
+            cer.append(pdfs.character_error_rate(pdfs.article_text(read), pdfs.article_text(issue)))
+        figures[name] = {
+            "pages": scanned,
+            "seconds_per_page": round(seconds / scanned, 2),
+            "pages_turned": turned,
+            "issues_read_back": same,
+            "issues": len(sample),
+            "character_error_rate": round(sum(cer) / len(cer), 4) if cer else None,
+        }
+    return figures
+
+
 def table(result: dict) -> str:
     text, ocr = result["text_layer"], result["ocr"]
     return "\n".join(
@@ -147,6 +189,12 @@ def table(result: dict) -> str:
             f"OCR CER     {ocr['character_error_rate']:>8.2%}          (confidence {ocr['mean_confidence']}, "
             f"{ocr['issues_not_parsed']} issues not parsed)",
         ]
+        + [
+            f"OCR {name:<12} {v['seconds_per_page']:>5} s/page    ({v['pages']} pages, {v['pages_turned']} turned, "
+            f"{v['issues_read_back']}/{v['issues']} issues read back, CER "
+            + (f"{v['character_error_rate']:.2%})" if v["character_error_rate"] is not None else "-)")
+            for name, v in result.get("turned", {}).items()
+        ]
     )
 
 
@@ -154,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.readers", description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=DEFAULT_OCR_PAGES, help="scanned pages to OCR")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--turned", action="store_true", help="also read the OCR sample turned 90, 180 and 270 degrees")
     args = parser.parse_args(argv)
     pdfs = _fixtures()
     issues = load_issues()
@@ -161,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         print("no bulletins found in data/raw", file=sys.stderr)
         return 1
     result = {"text_layer": measure_text_layer(issues, pdfs), "ocr": measure_ocr(issues, max(1, args.pages), pdfs)}
+    if args.turned:
+        result["turned"] = measure_turned(issues, max(1, args.pages), pdfs)
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else table(result))
     return 0
 

@@ -250,10 +250,16 @@ def ingest_line(report: IngestReport) -> str:
 
 
 def _source_note(report: IngestReport) -> str:
-    """（PDF，12 页，其中 OCR 12 页）: what the file was, for formats other than text."""
+    """（PDF，12 页，其中 OCR 12 页，转正 2 页，识别置信度 97%）: what the file was, for formats other
+    than text; scanned pages turned upright and pages that could not be read are counted."""
     if report.format in (None, "txt") and not report.pages:
         return ""
     parts = file_parts(report.format or "", report.pages, report.ocr_pages)
+    if report.turned_pages:
+        parts.append(f"转正 {report.turned_pages} 页")
+    if report.unreadable_pages:
+        listed = "、".join(map(str, report.unreadable_pages[:5])) + ("等" if len(report.unreadable_pages) > 5 else "")
+        parts.append(f"第 {listed} 页无法识别、未收录")
     if report.ocr_pages and report.ocr_confidence is not None:
         parts.append(f"识别置信度 {report.ocr_confidence:.0%}")
     return "（" + "，".join(parts) + "）"

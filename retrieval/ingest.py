@@ -107,6 +107,10 @@ class Prepared:
     chars: int
     path: Path | None = None
     """The file on disk, when it came from one (its name above may have escapes in it)."""
+    turned_pages: int = 0
+    """Scanned pages read after turning them upright (see readers/orientation.py)."""
+    unreadable_pages: tuple[int, ...] = ()
+    """Scanned pages OCR read nothing from, left out of the issue."""
 
 
 # sha256 of the files issues are read from now -> (issue, format): the same bytes again are
@@ -145,7 +149,12 @@ def prepare_bytes(
     )
     record = IssueRecord(issue.ref, issue.footer, articles, issue_hash(issue), name, FileRecord(meta, data))
     return Prepared(
-        name=name, record=record, passages=sum(len(a.passages) for a in articles), chars=len(document.text)
+        name=name,
+        record=record,
+        passages=sum(len(a.passages) for a in articles),
+        chars=len(document.text),
+        turned_pages=document.turned_pages,
+        unreadable_pages=document.unreadable_pages,
     )
 
 
@@ -313,6 +322,8 @@ def _report(prepared: Prepared, result: SaveResult) -> IngestReport:
         pages=meta.pages if meta else None,
         ocr_pages=meta.ocr_pages if meta else 0,
         ocr_confidence=meta.ocr_confidence if meta else None,
+        turned_pages=prepared.turned_pages,
+        unreadable_pages=prepared.unreadable_pages,
         previous_format=result.previous_format,
     )
 

@@ -212,6 +212,10 @@ class IngestReport:
     ocr_pages: int = 0
     ocr_confidence: float | None = None
     """Mean recognition confidence (0-1) of the OCR'd pages."""
+    turned_pages: int = 0
+    """Scanned pages that lay sideways or upside down, turned upright to be read."""
+    unreadable_pages: tuple[int, ...] = ()
+    """Scanned pages (1-based) OCR read nothing from whichever way up, left out of the issue."""
     previous_format: str | None = None
     """For a replaced or kept issue: the format of the source held before."""
 

@@ -29,6 +29,10 @@ class Document:
     """Pages whose text came from OCR."""
     ocr_confidence: float | None = None
     """Mean recognition confidence (0–1) over the OCR'd text, None without OCR."""
+    turned_pages: int = 0
+    """Scanned pages that lay sideways or upside down and were turned to be read."""
+    unreadable_pages: tuple[int, ...] = ()
+    """Scanned pages (1-based) OCR could read nothing from, whichever way up: left out."""
 
     @property
     def pages(self) -> int | None:

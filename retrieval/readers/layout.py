@@ -114,6 +114,10 @@ class PageText:
     ocr: bool = False
     confidence: float = 0.0
     """Mean recognition score over the page's OCR'd characters."""
+    turn: int = 0
+    """Degrees the scanned image was turned to read upright (OCR only)."""
+    unreadable: bool = False
+    """OCR read nothing like text on it, whichever way up: its lines are left out."""
 
     @property
     def chars(self) -> int:
@@ -534,7 +538,15 @@ def build_document(pages: list[PageText], la: LAParams = LAYOUT) -> Document:
     confidence = sum(page.confidence * page.chars for page in scanned) / chars if chars else None
     if scanned and confidence is None:
         confidence = 0.0
-    return Document(text=text, format="pdf", page_starts=starts, ocr_pages=len(scanned), ocr_confidence=confidence)
+    return Document(
+        text=text,
+        format="pdf",
+        page_starts=starts,
+        ocr_pages=len(scanned),
+        ocr_confidence=confidence,
+        turned_pages=sum(1 for page in scanned if page.turn),
+        unreadable_pages=tuple(page.number for page in scanned if page.unreadable),
+    )
 
 
 def join_table_rows(pages: list[PageText], la: LAParams) -> None:

@@ -21,7 +21,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import OcrUnavailable
+from ..errors import OcrUnavailable, UnreadableFile
+from . import orientation
 from .layout import LAYOUT, LAParams, Line, PageText, join_text
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,10 @@ class OcrParams:
     det_model: str = "PP-OCRv6_det_small.onnx"
     rec_model: str = "PP-OCRv6_rec_small.onnx"
     cls_model: str = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+    orient: orientation.OrientParams = orientation.ORIENT
+    text_lines: int = 12
+    """A page read as junk every way up is refused when detection found this many lines on it
+    (a page of text that failed), and left out as unreadable with fewer (noise, a picture)."""
 
 
 PARAMS = OcrParams()
@@ -65,22 +70,60 @@ def available() -> bool:
 
 
 def read_page(page, number: int, params: OcrParams = PARAMS, la: LAParams = LAYOUT) -> PageText:
-    """One pypdfium2 page -> its lines, recognised from a rendering at params.dpi."""
+    """One pypdfium2 page -> its lines, recognised from a rendering at params.dpi, read the right
+    way up whichever way the sheet was fed (see orientation.py). A page that reads as junk every
+    way up comes back without lines and marked unreadable, or, when it showed a page of text
+    lines, is refused: its text would be missing from the issue."""
     if not available():
         raise OcrUnavailable(INSTALL_HINT)
     width, height = page.get_size()
     zoom = min(params.dpi / 72, params.max_side / max(width, height, 1.0))
     image = _render(page, zoom)
     engine = _engine(params)
-    with _LOCK:
-        result = engine(image)
     scale = 1 / zoom  # pixels -> points
-    boxes = _boxes(result, scale, params.min_score)
-    lines = lines_from_boxes(boxes, la)
+    with _LOCK:
+        first = orientation.guess(engine, image, params.orient)
+        turn, boxes = first.turn, _recognise(engine, image, first.turn, scale)
+        if not _reads(boxes, params):
+            for other in orientation.others(first):
+                log.info("page %d: read as junk turned %d degrees, trying %d", number, turn, other)
+                again = _recognise(engine, image, other, scale)
+                if _reads(again, params):
+                    turn, boxes = other, again
+                    break
+            else:
+                return _unreadable(number, width, height, first, params)
+    if turn % 180:
+        width, height = height, width
+    kept = [b for b in boxes if b.score >= params.min_score]
+    lines = lines_from_boxes(kept, la)
+    chars = sum(len(b.text) for b in kept)
+    confidence = sum(b.score * len(b.text) for b in kept) / chars if chars else 0.0
+    log.debug("page %d: turned %d, %d boxes, %d lines, confidence %.3f", number, turn, len(kept), len(lines), confidence)
+    return PageText(number, width, height, lines, ocr=True, confidence=confidence, turn=turn)
+
+
+def _recognise(engine, image, turn: int, scale: float) -> list[_Box]:
+    """Every box recognised on the image turned `turn` degrees, scores not yet filtered."""
+    result = engine(orientation.turned(image, turn), use_det=True, use_cls=False, use_rec=True)
+    return _boxes(result, scale, 0.0)
+
+
+def _reads(boxes: list[_Box], params: OcrParams) -> bool:
+    text = "".join("".join(b.text.split()) for b in boxes)
     chars = sum(len(b.text) for b in boxes)
     confidence = sum(b.score * len(b.text) for b in boxes) / chars if chars else 0.0
-    log.debug("page %d: %d boxes, %d lines, confidence %.3f", number, len(boxes), len(lines), confidence)
-    return PageText(number, width, height, lines, ocr=True, confidence=confidence)
+    return orientation.plausible(text, confidence, params.orient)
+
+
+def _unreadable(number: int, width: float, height: float, first: orientation.Guess, params: OcrParams) -> PageText:
+    if first.lines >= params.text_lines:
+        raise UnreadableFile(
+            f"第 {number} 页无法识别（像是文字页，但各个方向都读不出通顺的文字：可能太模糊、太暗或被涂污），"
+            "为免文章缺失未导入；请重新扫描这一页后再导入。"
+        )
+    log.info("page %d: no text read any way up (%d lines detected), left out", number, first.lines)
+    return PageText(number, width, height, [], ocr=True, confidence=0.0, unreadable=True)
 
 
 def warm_up(params: OcrParams = PARAMS) -> None:
@@ -94,7 +137,7 @@ def warm_up(params: OcrParams = PARAMS) -> None:
     image = Image.new("RGB", (480, 96), "white")
     ImageDraw.Draw(image).text((16, 24), "2202 OCR", fill="black", font=ImageFont.load_default(size=40))
     with _LOCK:
-        _engine(params)(np.asarray(image))
+        _engine(params)(np.asarray(image), use_det=True, use_cls=True, use_rec=True)  # all three models
 
 
 def _render(page, zoom: float):
@@ -120,8 +163,9 @@ def _engine(params: OcrParams):
     return RapidOCR(
         params={
             "Global.log_level": "error",
-            "Global.use_cls": False,  # pages are upright; the classifier only costs time
+            "Global.use_cls": False,  # orientation.py runs the classifier on a few crops, not every line
             "Global.max_side_len": 4096,  # keep full resolution for recognition
+            "Global.text_score": 0.0,  # every box comes back: junk is judged here (orientation.plausible)
             "Det.model_path": str(models / params.det_model),
             "Det.limit_side_len": params.det_side,
             "Det.limit_type": "max",
