@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from retrieval.readers.layout import PageText, build_document
 from retrieval.readers.ocr import _Box, lines_from_boxes
+from retrieval.readers.orientation import plausible
 
 LEFT, RIGHT, EM, PITCH = 85.0, 517.0, 11.0, 15.0
 PARAGRAPH = "集团还在新入职驾驶员培训中增加了礼让行人情景模拟课程，今年已培训新驾驶员"
@@ -30,3 +31,12 @@ def test_a_short_last_line_of_digits_stays_with_its_paragraph() -> None:
     document = build_document([page_of(boxes)])
     assert PARAGRAPH[:36] + "1200人。" in document.text.split("\n")
     assert document.ocr_pages == 1 and document.ocr_confidence > 0.9
+
+
+def test_recognised_junk_is_not_taken_for_text_and_a_blank_page_is_no_junk() -> None:
+    assert plausible(PARAGRAPH, 0.97)
+    assert plausible("", 0.0)  # nothing detected: a blank page
+    assert not plausible(PARAGRAPH, 0.6)  # an upside-down page reads at about this score
+    assert not plausible("ニレフッさッリにーとケチキメ人ハどイA", 0.9)  # scribble read as kana
+    assert not plausible("ABCDEFGHIJKLMNOPQRSTUVWXYZ", 0.95)  # a page of this bulletin is Chinese
+    assert plausible("— 3 —", 0.95)  # a page number alone is too short to ask for Hanzi

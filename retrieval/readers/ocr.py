@@ -99,7 +99,7 @@ def read_page(page, number: int, params: OcrParams = PARAMS, la: LAParams = LAYO
     lines = lines_from_boxes(kept, la)
     chars = sum(len(b.text) for b in kept)
     confidence = sum(b.score * len(b.text) for b in kept) / chars if chars else 0.0
-    log.debug("page %d: turned %d, %d boxes, %d lines, confidence %.3f", number, turn, len(kept), len(lines), confidence)
+    log.debug("page %d: turned %d, %d lines, confidence %.3f", number, turn, len(lines), confidence)
     return PageText(number, width, height, lines, ocr=True, confidence=confidence, turn=turn)
 
 

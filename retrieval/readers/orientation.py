@@ -40,7 +40,8 @@ class OrientParams:
     """Recognised text with a lower mean score (characters weighted) is not taken for text:
     an upright scan reads at 0.95-1.0, a turned one at about 0.6."""
     min_common_share: float = 0.9
-    """Share of common characters (GB2312: common Hanzi, ASCII, Chinese punctuation) text has."""
+    """Share of common characters (GB2312 but kana, Greek and Cyrillic: the common Hanzi, ASCII,
+    Chinese punctuation) text has."""
     min_hanzi_share: float = 0.3
     """Share of Hanzi among the characters of a page of this bulletin."""
     judged_from: int = 20
@@ -136,6 +137,8 @@ def _crop(image, span: tuple[float, float, float, float]):
 def _common(ch: str) -> bool:
     if ch.isascii():
         return ch.isprintable()
+    if "\u3040" <= ch <= "\u30ff" or "\u0370" <= ch <= "\u04ff":
+        return False  # kana, Greek and Cyrillic are in GB2312, never in this bulletin: what junk reads as
     try:
         ch.encode("gb2312")
     except UnicodeEncodeError:
