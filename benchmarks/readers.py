@@ -15,6 +15,8 @@ Figures:
   timed apart), the mean recognition confidence, and the character error rate: Levenshtein
   distance over the reference length, on the articles' text (titles, paragraphs, sources) after
   NFKC normalisation with whitespace removed;
+- the turn check: seconds a page `orientation.guess` takes (a small text detection and the
+  direction classifier on a few line crops), against the recognition pass on the same page;
 - with --turned, the same scans with every page turned 90, 180 and 270 degrees, and with only the
   second page upside down: seconds a page, pages turned upright, issues that read back.
 """
@@ -138,6 +140,44 @@ def measure_ocr(issues: list, pages: int, pdfs) -> dict:
     }
 
 
+def measure_orientation_cost(issues: list, pages: int, pdfs, rounds: int = 2) -> dict:
+    """What finding a page's turn adds to reading an upright page: on each page of the OCR
+    sample, the turn guess (orientation.guess) and the recognition pass it comes before, timed
+    one after the other on the same rendering, best of `rounds` each, so that a busy machine
+    slows both alike."""
+    import pypdfium2
+
+    from retrieval.readers import ocr, orientation
+
+    engine = ocr._engine(ocr.PARAMS)
+    guess_s, recognise_s, scanned = 0.0, 0.0, 0
+    for issue in _ocr_sample(issues, pages, pdfs):
+        pdf = pypdfium2.PdfDocument(pdfs.image_only_pdf(issue).data)
+        try:
+            for page in pdf:
+                zoom = min(ocr.PARAMS.dpi / 72, ocr.PARAMS.max_side / max(page.get_size()))
+                image = ocr._render(page, zoom)
+                best_guess, best_read = float("inf"), float("inf")
+                for _ in range(rounds):
+                    start = time.perf_counter()
+                    orientation.guess(engine, image)
+                    middle = time.perf_counter()
+                    engine(image, use_det=True, use_cls=False, use_rec=True)
+                    best_guess = min(best_guess, middle - start)
+                    best_read = min(best_read, time.perf_counter() - middle)
+                guess_s += best_guess
+                recognise_s += best_read
+                scanned += 1
+        finally:
+            pdf.close()
+    return {
+        "pages": scanned,
+        "guess_seconds_per_page": round(guess_s / scanned, 3),
+        "recognition_seconds_per_page": round(recognise_s / scanned, 3),
+        "added_share": round(guess_s / recognise_s, 3),
+    }
+
+
 TURNS = {"upright": (0,), "90": (90,), "180": (180,), "270": (270,), "one page 180": (0, 180)}
 """Scan variants: each page's image turned this many degrees anticlockwise (pages past the tuple
 keep the last turn; "one page 180" turns only the second page)."""
@@ -189,6 +229,14 @@ def table(result: dict) -> str:
             f"OCR CER     {ocr['character_error_rate']:>8.2%}          (confidence {ocr['mean_confidence']}, "
             f"{ocr['issues_not_parsed']} issues not parsed)",
         ]
+        + (
+            [
+                f"OCR turn    {cost['guess_seconds_per_page']:>8} s/page    (+{cost['added_share']:.1%} on recognition, "
+                f"{cost['recognition_seconds_per_page']} s/page, best of two on each of {cost['pages']} pages)"
+            ]
+            if (cost := result.get("orientation"))
+            else []
+        )
         + [
             f"OCR {name:<12} {v['seconds_per_page']:>5} s/page    ({v['pages']} pages, {v['pages_turned']} turned, "
             f"{v['issues_read_back']}/{v['issues']} issues read back, CER "
@@ -210,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         print("no bulletins found in data/raw", file=sys.stderr)
         return 1
     result = {"text_layer": measure_text_layer(issues, pdfs), "ocr": measure_ocr(issues, max(1, args.pages), pdfs)}
+    result["orientation"] = measure_orientation_cost(issues, max(1, args.pages), pdfs)
     if args.turned:
         result["turned"] = measure_turned(issues, max(1, args.pages), pdfs)
     print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else table(result))

@@ -85,8 +85,8 @@ def read_page(page, number: int, params: OcrParams = PARAMS, la: LAParams = LAYO
         first = orientation.guess(engine, image, params.orient)
         turn, boxes = first.turn, _recognise(engine, image, first.turn, scale)
         if not _reads(boxes, params):
+            log.info("page %d: reads as junk turned %d degrees; trying %s", number, turn, orientation.others(first))
             for other in orientation.others(first):
-                log.info("page %d: read as junk turned %d degrees, trying %d", number, turn, other)
                 again = _recognise(engine, image, other, scale)
                 if _reads(again, params):
                     turn, boxes = other, again

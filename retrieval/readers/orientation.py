@@ -75,8 +75,8 @@ def guess(engine, image, params: OrientParams = ORIENT) -> Guess:
     if boxes is None or not len(boxes):
         return Guess(0, False, 0)
     spans = [_span(box, scale) for box in boxes]
-    wide = sum(w >= params.elongation * h for _, _, w, h in spans)
-    tall = sum(h >= params.elongation * w for _, _, w, h in spans)
+    wide = sum(bool(w >= params.elongation * h) for _, _, w, h in spans)
+    tall = sum(bool(h >= params.elongation * w) for _, _, w, h in spans)
     lying = tall > wide
     clear = max(wide, tall) >= 0.75 * len(spans)
     quarter = 270 if lying else 0  # a page on its side is first turned clockwise
@@ -85,7 +85,7 @@ def guess(engine, image, params: OrientParams = ORIENT) -> Guess:
     upside_down = 0.0
     for crop in crops:
         label, score = engine(crop, use_det=False, use_cls=True, use_rec=False).cls_res[0]
-        upside_down += score if "180" in label else -score
+        upside_down += float(score) if "180" in label else -score
     turn = (quarter + (180 if upside_down > 0 else 0)) % 360
     return Guess(turn, clear, max(wide, tall))
 
