@@ -44,7 +44,9 @@ MASTHEAD = MastheadParams()
 # The parser's patterns for the masthead's parts (parse.py), looser: they only tell present from absent.
 _TOTAL = re.compile(r"总第\d+期")
 _NUMBER = re.compile(r"第\d+期")
-_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|[〇零○Ｏ一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日")
+_DATE = re.compile(
+    r"\d{4}年\d{1,2}月\d{1,2}日|[〇零○Ｏ一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日"
+)
 _LABELS = {
     "title": f"报头“{BULLETIN_TITLE}”",
     "number": "期号（第N期）",
@@ -61,10 +63,10 @@ def missing(lines: list[Line]) -> list[str]:
     parts = []
     if BULLETIN_TITLE not in text:
         parts.append("title")
-    if not _TOTAL.search(text):
-        parts.append("total")
     if not _NUMBER.search(_TOTAL.sub("", text)):
         parts.append("number")
+    if not _TOTAL.search(text):
+        parts.append("total")
     if not _DATE.search(text):
         parts.append("date")
     return parts
@@ -94,8 +96,8 @@ def complete(page, first: PageText, params: MastheadParams = MASTHEAD) -> None:
     if missing(merged) or confidence < params.min_confidence:
         labels = "、".join(_LABELS[part] for part in lacking)
         raise NotABulletin(
-            f"不是简报：缺少{labels}；第 1 页顶部的报头似乎是图片，但 OCR 未能可靠地识别出其中的文字，"
-            "可改为导入同一期的 Word 文件、网页，或报头为文字的 PDF"
+            f"不是简报：缺少{labels}；第 1 页顶部的报头似乎是图片，OCR 未能可靠识别其中的文字"
+            "（可改为导入这一期的 Word 文件、网页或报头为文字的 PDF）"
         )
     first.lines = [*lines, *first.lines]
 
@@ -107,7 +109,7 @@ def picture_box(page, first: PageText, params: MastheadParams = MASTHEAD) -> tup
 
     import pypdfium2.raw as pdfium_c
 
-    left0, bottom0, right0, top0 = page.get_bbox()
+    left0, bottom0, _, top0 = page.get_bbox()
     height = top0 - bottom0
     bounds = [ctypes.c_float() for _ in range(4)]
     found: list[tuple[float, float, float, float]] = []
