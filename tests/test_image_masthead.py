@@ -106,7 +106,7 @@ def test_a_document_without_masthead_or_picture_is_refused_by_the_parser_without
 
 
 def test_a_masthead_picture_without_ocr_installed_says_to_install_it(issue, without_ocr) -> None:
-    with pytest.raises(OcrUnavailable, match="报头是图片") as error:
+    with pytest.raises(OcrUnavailable, match="报头似乎是图片") as error:
         read_document(image_masthead_pdf(issue, "block").data)
     assert 'pip install -e ".[ocr]"' in str(error.value)
 

@@ -82,13 +82,13 @@ def complete(page, first: PageText, params: MastheadParams = MASTHEAD) -> None:
     lacking = missing(first.lines)
     if not lacking:
         return
-    box = picture_box(page, first, params)
+    box = picture_box(page, params)
     if box is None:
         return
     from . import ocr
 
     if not ocr.available():
-        raise OcrUnavailable(f"PDF 第 1 页的报头是图片，需要 OCR 才能读取：{ocr.INSTALL}")
+        raise OcrUnavailable(f"PDF 第 1 页的报头似乎是图片（文字层里没有报头），需要 OCR 才能读取：{ocr.INSTALL}")
     lines, confidence = ocr.read_region(page, box)
     lines = [line for line in lines if not any(_overlap(line, text) for text in first.lines)]
     merged = sorted([*lines, *first.lines], key=lambda line: line.top)
@@ -102,7 +102,7 @@ def complete(page, first: PageText, params: MastheadParams = MASTHEAD) -> None:
     first.lines = [*lines, *first.lines]
 
 
-def picture_box(page, first: PageText, params: MastheadParams = MASTHEAD) -> tuple[float, float, float, float] | None:
+def picture_box(page, params: MastheadParams = MASTHEAD) -> tuple[float, float, float, float] | None:
     """(left, top, right, bottom) in points from the top-left corner around the pictures (images,
     forms) at the top of the page, or None without any. Top-down, as the text layer's lines."""
     import ctypes
