@@ -120,3 +120,14 @@ def test_a_masthead_picture_too_blurred_to_read_is_refused_saying_so(issue, part
     assert "图片" in message and "\n" not in message
     if part == "title":  # the numbers are text: only the title is said to be missing
         assert "期号" not in message
+
+
+def test_ingest_stores_the_issue_of_a_picture_masthead_and_reports_an_unreadable_one(
+    issue, empty_archive, tmp_path
+) -> None:
+    (tmp_path / "2202.pdf").write_bytes(image_masthead_pdf(issue, "block").data)
+    (tmp_path / "blurred.pdf").write_bytes(image_masthead_pdf(issue, "block", blur=BLURRED).data)
+    reports = {r.name.rsplit("/", 1)[-1]: r for r in empty_archive.ingest([tmp_path])}
+    assert reports["2202.pdf"].error is None and reports["2202.pdf"].ref == issue.ref
+    error = reports["blurred.pdf"].error or ""
+    assert "缺少报头" in error and "图片" in error and "\n" not in error and "Traceback" not in error
