@@ -126,15 +126,17 @@ def check_members(members: list[zipfile.ZipInfo]) -> None:
 def check_xml_parts(archive: zipfile.ZipFile) -> None:
     """Refuse, from the central directory, a package whose XML parts add up past MAX_XML_BYTES.
     A part is XML by its content type (a part's type, not its name, decides whether python-docx
-    parses it), or by its name when [Content_Types].xml does not say. _inflated holds every
-    member to the size the directory declares, so the sum holds while inflating too."""
+    parses it), or by its name. A part of no known type is never parsed (python-docx refuses a
+    package that refers to one), so such an attachment counts only towards the package's total.
+    _inflated holds every member to the size the directory declares, so the sum holds while
+    inflating too."""
     members = archive.infolist()
     defaults, overrides = _content_types(archive, members)
     total = 0
     for info in members:
         name = info.filename
         kind = overrides.get("/" + name.lower()) or defaults.get(name.rpartition(".")[2].lower(), "")
-        if kind.endswith("xml") or name.lower().endswith((".xml", ".rels")) or not kind:
+        if kind.endswith("xml") or name.lower().endswith((".xml", ".rels")):
             total += info.file_size
     if total > MAX_XML_BYTES:
         raise ContentTooLarge(

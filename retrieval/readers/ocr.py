@@ -267,3 +267,37 @@ def _line(group: list[_Box]) -> Line:
     chars = sum(len(b.text) for b in group)
     em = sum(b.em * len(b.text) for b in group) / chars
     return Line(text, group[0].x0, group[-1].x1, min(b.top for b in group), max(b.bottom for b in group), em)
+
+
+def read_region(
+    page, box: tuple[float, float, float, float], params: OcrParams = PARAMS, la: LAParams = LAYOUT
+) -> tuple[list[Line], float]:
+    """Part of a page -> its lines and their mean confidence. `box` is (left, top, right, bottom)
+    in points from the page's top-left corner, as are the lines; only that part is rendered, so
+    a masthead costs a fraction of a page."""
+    if not available():
+        raise OcrUnavailable(INSTALL_HINT)
+    import math
+
+    import numpy as np
+
+    width, height = page.get_size()
+    left, top, right, bottom = max(0.0, box[0]), max(0.0, box[1]), min(width, box[2]), min(height, box[3])
+    zoom = min(params.dpi / 72, params.max_side / max(right - left, bottom - top, 1.0))
+    bitmap = page.render(scale=zoom, grayscale=True, crop=(left, height - bottom, width - right, top))
+    grey = bitmap.to_numpy()
+    if grey.ndim == 3:
+        grey = grey[..., 0]
+    image = np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=2))
+    engine = _engine(params)
+    with _LOCK:
+        result = engine(image)
+    # pdfium crops whole pixels (rounded up): the bitmap's corner is there, not at `left, top`.
+    dx, dy = math.ceil(left * zoom) / zoom, math.ceil(top * zoom) / zoom
+    boxes = [
+        replace(b, x0=b.x0 + dx, x1=b.x1 + dx, top=b.top + dy, bottom=b.bottom + dy)
+        for b in _boxes(result, 1 / zoom, params.min_score)
+    ]
+    chars = sum(len(b.text) for b in boxes)
+    confidence = sum(b.score * len(b.text) for b in boxes) / chars if chars else 0.0
+    return lines_from_boxes(boxes, la), confidence

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ..errors import DamagedFile, EncryptedPdf, OcrUnavailable, TooManyOcrPages, TooManyPages
 from ..text import CJK
-from . import pdf_budget
+from . import masthead, pdf_budget
 from .document import Document, Progress
 from .layout import LAYOUT, LAParams, Line, PageText, ascii_word, build_document
 
@@ -37,7 +37,8 @@ _PDFIUM = threading.RLock()
 
 
 def read(data: bytes, progress: Progress | None = None) -> Document:
-    """Read a PDF; raises EncryptedPdf, DamagedFile, TooManyPages, ContentTooLarge or OcrUnavailable."""
+    """Read a PDF; raises EncryptedPdf, DamagedFile, TooManyPages, ContentTooLarge or OcrUnavailable,
+    or NotABulletin when page 1's masthead is a picture OCR cannot read (see masthead.py)."""
     with _PDFIUM:
         pdf = _open(data)
         try:
@@ -93,6 +94,8 @@ def _read_pages(pdf, progress: Progress | None) -> list[PageText]:
         page = _load_page(pdf, index)
         try:
             pages.append(_text_layer(page, index + 1))
+            if index == 0 and pages[0] is not None:
+                masthead.complete(page, pages[0])  # a masthead printed as a picture
         finally:
             page.close()
         if pages[-1] is not None and progress:
