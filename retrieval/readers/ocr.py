@@ -57,6 +57,8 @@ class OcrParams:
 
 PARAMS = OcrParams()
 _LOCK = threading.Lock()
+RECOGNISE = {"use_det": True, "use_cls": False, "use_rec": True}
+"""Every call to the engine names its steps: rapidocr keeps the last call's choice for the next."""
 
 
 def available() -> bool:
@@ -105,7 +107,7 @@ def read_page(page, number: int, params: OcrParams = PARAMS, la: LAParams = LAYO
 
 def _recognise(engine, image, turn: int, scale: float) -> list[_Box]:
     """Every box recognised on the image turned `turn` degrees, scores not yet filtered."""
-    result = engine(orientation.turned(image, turn), use_det=True, use_cls=False, use_rec=True)
+    result = engine(orientation.turned(image, turn), **RECOGNISE)
     return _boxes(result, scale, 0.0)
 
 
@@ -137,7 +139,9 @@ def warm_up(params: OcrParams = PARAMS) -> None:
     image = Image.new("RGB", (480, 96), "white")
     ImageDraw.Draw(image).text((16, 24), "2202 OCR", fill="black", font=ImageFont.load_default(size=40))
     with _LOCK:
-        _engine(params)(np.asarray(image), use_det=True, use_cls=True, use_rec=True)  # all three models
+        engine = _engine(params)
+        engine(np.asarray(image), use_det=False, use_cls=True, use_rec=False)  # the classifier's model
+        engine(np.asarray(image), **RECOGNISE)
 
 
 def _render(page, zoom: float):
@@ -291,7 +295,7 @@ def read_region(
     image = np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=2))
     engine = _engine(params)
     with _LOCK:
-        result = engine(image)
+        result = engine(image, **RECOGNISE)
     # pdfium crops whole pixels (rounded up): the bitmap's corner is there, not at `left, top`.
     dx, dy = math.ceil(left * zoom) / zoom, math.ceil(top * zoom) / zoom
     boxes = [
