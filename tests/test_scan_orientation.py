@@ -13,6 +13,7 @@ from fixtures.pdfs import (
     article_text,
     character_error_rate,
     mixed_pdf,
+    noise_scan_pdf,
     scan_with_noise_page,
     trimmed,
     turned_scan_pdf,
@@ -130,6 +131,17 @@ def test_an_archive_refuses_the_smeared_scan_in_one_line_and_stores_nothing(
         [report] = list(archive.ingest([source]))
         assert not report.ok
         assert "第 2 页无法识别" in ingest_line(report) and "\n" not in ingest_line(report)
+        assert archive.stats().issues == 0
+
+
+def test_a_file_of_noise_pages_is_refused_and_nothing_is_stored(tmp_path: Path, tokenizer) -> None:
+    source = tmp_path / "noise.pdf"
+    source.write_bytes(noise_scan_pdf(pages=2))
+    with Archive(tmp_path / "a.db", tokenizer) as archive:
+        [report] = list(archive.ingest([source]))
+        line = ingest_line(report)
+        assert not report.ok and "未导入" in line and "\n" not in line
+        assert "第 1 页无法识别" in line
         assert archive.stats().issues == 0
 
 
