@@ -4,7 +4,6 @@ the typeset issue rendered, degraded like a scanner's output, its page images tu
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from fixtures.pdfs import (
     trimmed,
     turned_scan_pdf,
 )
+from test_reader_pdf import nfkc, same_issue
 
 from bot.messages import ingest_line
 from retrieval.archive import Archive
@@ -25,16 +25,6 @@ from retrieval.errors import UnreadableFile
 from retrieval.models import Issue
 from retrieval.parse import parse_bulletin
 from retrieval.readers import read_document
-
-
-def nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
-
-
-def same_issue(read: Issue, source: Issue) -> None:
-    assert read.ref == source.ref
-    assert [nfkc(a.title) for a in read.articles] == [nfkc(a.title) for a in source.articles]
-    assert [a.source for a in read.articles] == [a.source for a in source.articles]
 
 
 @pytest.fixture(scope="module")
