@@ -22,6 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .from_tests import from_tests
 from .stats import rss_mb, summary
 from .synth import read_questions_file
 
@@ -31,10 +32,8 @@ FIRST_USER = 500_000
 
 
 def _standin():
-    sys.path.insert(0, str(ROOT / "tests"))  # the stand-in lives with the tests that use it most
-    from bot_api_standin import BotApiStandIn
-
-    return BotApiStandIn(TOKEN, privacy_mode=False)
+    # the stand-in lives with the tests that use it most
+    return from_tests("bot_api_standin").BotApiStandIn(TOKEN, privacy_mode=False)
 
 
 def run_load(db: Path, questions: list[str], users: int, count: int, per_burst: int, timeout: float = 120) -> dict:

@@ -22,24 +22,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from .from_tests import from_tests
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 30
 TARGET_MB = 500
-
-
-def _fixtures():
-    if str(ROOT / "tests") not in sys.path:
-        sys.path.insert(0, str(ROOT / "tests"))
-    from fixtures import hostile
-
-    return hostile
 
 
 def cases() -> dict:
     """name -> (what it is, builder of its bytes, file suffix)."""
     from retrieval.readers import html, pdf, pdf_budget
 
-    h = _fixtures()
+    h = from_tests("fixtures.hostile")
     page_mb = pdf_budget.MAX_PAGE_CONTENT_BYTES // h.MB
     return {
         "pdf-4x256mb": ("PDF, one 256 MB deflate stream listed 4 times", lambda: h.deflate_bomb_pdf(256, 4), "pdf"),

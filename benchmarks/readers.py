@@ -34,19 +34,12 @@ from retrieval.errors import NotABulletin
 from retrieval.parse import parse_bulletin
 from retrieval.readers import read_document
 
+from .from_tests import from_tests
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (ROOT / "data" / "raw", ROOT.parent / "shared" / "dev-archive" / "bulletins")
 DEFAULT_OCR_PAGES = 6
 TEXT_ROUNDS = 3
-
-
-def _fixtures():
-    """The PDF builders the tests use (tests/fixtures/pdfs.py)."""
-    if str(ROOT / "tests") not in sys.path:
-        sys.path.insert(0, str(ROOT / "tests"))
-    from fixtures import pdfs
-
-    return pdfs
 
 
 def load_issues() -> list:
@@ -252,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--turned", action="store_true", help="also read the OCR sample turned 90, 180 and 270 degrees")
     args = parser.parse_args(argv)
-    pdfs = _fixtures()
+    pdfs = from_tests("fixtures.pdfs")  # the PDF builders the tests use
     issues = load_issues()
     if not issues:
         print("no bulletins found in data/raw", file=sys.stderr)

@@ -28,17 +28,15 @@ from pathlib import Path
 
 import httpx
 
+from .from_tests import from_tests
+
 ROOT = Path(__file__).resolve().parent.parent
 ATTACHMENT_BYTES = 12 * 1024 * 1024
 
 
 def big_bulletin() -> bytes:
     """A sample issue as a Word file with a 12 MB stored attachment."""
-    if str(ROOT / "tests") not in sys.path:
-        sys.path.insert(0, str(ROOT / "tests"))
-    from fixtures.office import bulletin_docx
-
-    buffer = io.BytesIO(bulletin_docx())
+    buffer = io.BytesIO(from_tests("fixtures.office").bulletin_docx())
     with zipfile.ZipFile(buffer, "a") as archive:
         archive.writestr(zipfile.ZipInfo("word/media/scan.jpeg"), os.urandom(ATTACHMENT_BYTES), zipfile.ZIP_STORED)
     return buffer.getvalue()
