@@ -13,7 +13,7 @@ from .filters import extract_filters
 from .highlight import term_spans
 from .models import Answer, Filters, Hit, Match, NoAnswer, page_at
 from .query import Query
-from .scoring import QueryTerm, top_k
+from .index.search import QueryTerm
 from .store import Store
 from .tokenize import Tokenizer
 
@@ -234,23 +234,18 @@ def _ranked(
     """The best passage of each of the best articles, skipping offset; nothing when the best
     passage holds too little of the question (see _tier).
 
-    The index returns the exact top passages (scoring.top_k); when they hold fewer articles than
+    The index returns the exact top passages (index/search.py); when they hold fewer articles than
     the page needs, it is asked for more, so page n+1 always starts where page n ended.
     """
-    stats = store.index.field_stats(store.passage_count())
-    terms, source = store.index.query_terms(query.weights, stats)
-    mass = sum(t.weight * t.idf for t in terms)
-    term_weights = {t.term: t.weight * t.idf for t in terms}
-
-    def coverage_weight(term: QueryTerm) -> float:
-        return term.weight * term.idf / mass if mass > 0 else 0.0
-
+    search = store.index.search(query.weights, store.passage_count())
+    terms = search.terms
+    term_weights = {t.term: t.scale for t in terms}
     allowed = np.array(store.passage_ids(filters), dtype=np.int64) if filters.active else None
     wanted = offset + limit + 1
     k = wanted * PASSAGES_PER_HIT
     match = Match.NONE
     while True:
-        scored = top_k(terms, k, source, coverage_weight, allowed)
+        scored = search.top(k, allowed)
         best: dict[int, tuple[int, float, float]] = {}
         owners = store.passage_articles(scored.ids.tolist())
         for pid, score, cover in zip(scored.ids.tolist(), scored.scores.tolist(), scored.coverage.tolist()):

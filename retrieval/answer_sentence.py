@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
-from .scoring import idf, impact
+from .index.bm25 import idf, impact
 
 CHINESE_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 # Measure words and units a figure is counted in.

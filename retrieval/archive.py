@@ -29,7 +29,7 @@ from .errors import (
     UnknownIssue,
     database_error,
 )
-from .fingerprint import changed_parts, fingerprint
+from .index.fingerprint import changed_parts, fingerprint
 from .ingest import PageProgress, ingest_bytes, ingest_paths, rechunk
 from .models import Answer, ArchiveStats, Hit, IngestReport, IssueRef, SourceFile, StoredArticle, StoredIssue
 from .readers import Progress, format_label

@@ -5,21 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .scoring import CHARS
 from .tokenize import Tokenizer
 
 # Terms searched at most, the question's first (a pasted essay would otherwise cost without bound).
 MAX_TERMS = 256
 
-Key = tuple[int, str]
-
-
 @dataclass(frozen=True)
 class Query:
     text: str
     """The question, normalized (what it asks for decides its answer sentence)."""
-    weights: dict[Key, float]
-    """Each (field, term) searched, weighted by how often the question holds it (BM25's query term
+    weights: dict[str, float]
+    """Each gram searched, weighted by how often the question holds it (BM25's query term
     frequency, as the plain character BM25 counts it)."""
     words: tuple[str, ...]
     """The question's jieba words (stop words out), for emphasis and answer sentences."""
@@ -31,7 +27,7 @@ class Query:
     def of(cls, tokenizer: Tokenizer, text: str) -> "Query":
         grams = Counter(tokenizer.question_grams(text))
         # A pasted essay: its first terms stand for it (the cost of a question stays bounded).
-        weights: dict[Key, float] = {(CHARS, gram): float(n) for gram, n in list(grams.items())[:MAX_TERMS]}
+        weights = {gram: float(n) for gram, n in list(grams.items())[:MAX_TERMS]}
         words = list(dict.fromkeys(tokenizer.question_words(text)))
         long = [w for w in words if len(w) >= 2]
         topics = tuple(w for w in long if not any(w != other and w in other for other in long))

@@ -29,6 +29,9 @@ class SavedQuestions:
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
             if str(path) != ":memory:":
                 self.db.execute("PRAGMA journal_mode = WAL")
+                # No fsync per question: a power cut may lose the last few "more" buttons, never
+                # the file (WAL), and a button that finds nothing says so.
+                self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS saved_questions (key TEXT PRIMARY KEY, owner INTEGER,"
                 " question TEXT NOT NULL, saved_at REAL NOT NULL)"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from . import term_index
+from .index import lists as term_index
 from .errors import ArchiveError
 
 # 1: FTS5 index. 2: capped, impact-ordered posting lists.
@@ -18,7 +18,9 @@ from .errors import ArchiveError
 #    (saved_questions.py): serving never writes the archive.
 # 6: issue_log, one row each time an issue number is stored for the first time, which the bot
 #    watches to announce new issues.
-SCHEMA_VERSION = 6
+# 7: raw posting lists in chunks with passage lengths in the index (index/lists.py); the index
+#    is rebuilt from the stored text.
+SCHEMA_VERSION = 7
 
 
 def refuse_older(db: sqlite_utils.Database, path: object) -> None:
@@ -49,7 +51,7 @@ def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
     """Create the tables of a new file, or migrate an older one. A file written by a newer
     version is refused: this one cannot know what it would break.
 
-    A migration from before version 4 leaves the term index empty and without a fingerprint: the
+    A migration from before version 7 leaves the term index empty and without a fingerprint: the
     archive then asks for `reindex`, which rebuilds it from the stored text."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if not db["issues"].exists():
@@ -76,6 +78,9 @@ def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
         if version < 6:
             # Issues held before the log began were never "new": the log starts empty.
             _create_issue_log(db)
+        if version < 7 and version >= 4:
+            term_index.drop_tables(db.conn)
+            term_index.create_tables(db.conn)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 

@@ -1,7 +1,6 @@
 """The archive file: opening it, and storing issues with their source files and index entries.
 
-The tables and migrations are in schema.py, reads in lookups.py, the term index in
-term_index.py.
+The tables and migrations are in schema.py, reads in lookups.py, the term index in index/.
 """
 
 from __future__ import annotations
@@ -23,9 +22,9 @@ from .lookups import Lookups, breaks_of, breaks_text
 from .models import Footer, IngestStatus, IssueRef, SourceFile
 from .readers import format_rank
 from .schema import SCHEMA_VERSION, ensure_schema, refuse_newer, refuse_older
-from .scoring import CHARS, TITLE_WEIGHT
 from .sql_chunks import in_chunks
-from .term_index import PassageTerms, TermIndex
+from .index.params import TITLE_WEIGHT
+from .index.term_index import PassageTerms, TermIndex
 
 __all__ = ["SCHEMA_VERSION", "schema_version_of", "Store", "IngestStatus", "IssueRecord", "ArticleRecord", "PassageRecord", "FileRecord"]
 # How long a writer waits for another's transaction before giving up with DatabaseBusy: a CLI
@@ -33,6 +32,8 @@ __all__ = ["SCHEMA_VERSION", "schema_version_of", "Store", "IngestStatus", "Issu
 WRITE_BUSY_MS = 60_000
 # Readers in WAL mode never wait for writers; only for a checkpoint or a crashed writer's recovery.
 READ_BUSY_MS = 5_000
+# The writer's page cache (KiB).
+WRITE_CACHE_KB = 128 * 1024
 # Passages re-analysed at a time when the index is rebuilt.
 _REINDEX_BATCH = 2000
 # The analysis of a text for the index: its character grams.
@@ -136,6 +137,9 @@ class Store(Lookups):
                 if not memory:
                     self.db.execute("PRAGMA journal_mode = WAL")
                 self.db.execute("PRAGMA synchronous = NORMAL")
+                # A batch looks up and rewrites hundreds of thousands of index rows in key order:
+                # with SQLite's default 2 MB of cache, nearly every one is a read from the file.
+                self.db.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KB}")
                 ensure_schema(self.db, path)
                 # After migrations: copying a table that others reference needs foreign keys off.
                 self.db.execute("PRAGMA foreign_keys = ON")
@@ -246,7 +250,7 @@ class Store(Lookups):
             with self.db.atomic():
                 yield
         except BaseException:
-            self.index.forget_lengths()
+            self.index.forget()
             raise
 
     def save_issue(
@@ -294,7 +298,7 @@ class Store(Lookups):
                 if held is not None:
                     if issue.ref.total in added_here:
                         # Stored earlier in this call: its passages never reached the index.
-                        gone = {pid for pid, _ in added_here.pop(issue.ref.total)}
+                        gone = {pid for pid, _, _ in added_here.pop(issue.ref.total)}
                         added = [p for p in added if p[0] not in gone]
                     else:
                         removed += self._stored_terms(issue.ref.total, analyze)
@@ -384,7 +388,7 @@ class Store(Lookups):
         """An article's passages, in order, with their lengths; what the index must add."""
         added: list[PassageTerms] = []
         for position, passage in enumerate(passages):
-            terms = _passage_terms(0, title_grams, list(passage.grams))[1]
+            _, counts, length = _passage_terms(0, title_grams, list(passage.grams))
             passage_id = self.db.execute(
                 "INSERT INTO passages (article_id, issue_total, position, text, page, page_breaks, char_len)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -395,10 +399,10 @@ class Store(Lookups):
                     passage.text,
                     passage.page,
                     breaks_text(passage.page_breaks),
-                    terms[CHARS][1],
+                    length,
                 ],
             ).lastrowid
-            added.append((passage_id, terms))
+            added.append((passage_id, counts, length))
         return added
 
     def _delete_issue(self, total: int) -> None:
@@ -423,7 +427,7 @@ def _passage_terms(passage_id: int, title: list[str], body: list[str]) -> Passag
     """A passage as the index sees it: its article's title (TITLE_WEIGHT times over), then its own
     text."""
     grams = title * TITLE_WEIGHT + body
-    return passage_id, {CHARS: (Counter(grams), len(grams))}
+    return passage_id, Counter(grams), len(grams)
 
 
 def _now() -> str:
