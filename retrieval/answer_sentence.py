@@ -10,7 +10,9 @@ article never outranks the sentence the question is about.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from enum import Enum
+from itertools import accumulate
 
 from .index.bm25 import idf, impact
 
@@ -119,15 +121,21 @@ def sentence_scores(sentences: list[str], weights: dict[str, float]) -> list[flo
     lengths = [len(s) for s in sentences]
     average = sum(lengths) / len(sentences)
     scores = [0.0] * len(sentences)
-    whole = "\n".join(sentences)  # one scan tells which terms occur at all
+    whole = "\n".join(sentences)  # terms hold no line break: no match spans two sentences
+    starts = list(accumulate((n + 1 for n in lengths[:-1]), initial=0))
     for term, weight in weights.items():
-        if term not in whole:
-            continue
-        found = [(i, tf) for i, sentence in enumerate(sentences) if (tf := sentence.count(term))]
+        # Each occurrence found once in the whole text and given to its sentence: the same
+        # non-overlapping counts as str.count per sentence, without a scan per sentence.
+        found: dict[int, int] = {}
+        at = whole.find(term) if term else -1
+        while at >= 0:
+            sentence = bisect_right(starts, at) - 1
+            found[sentence] = found.get(sentence, 0) + 1
+            at = whole.find(term, at + len(term))
         if not found:
             continue
         scale = weight * idf(len(sentences), len(found))
-        for i, tf in found:
+        for i, tf in found.items():
             scores[i] += scale * impact(tf, lengths[i], average, SENTENCE_B)
     return scores
 

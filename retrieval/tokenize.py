@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -15,6 +16,8 @@ from .errors import MissingResource
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_USER_DICT = DATA_DIR / "userdict.txt"
 DEFAULT_STOPWORDS = DATA_DIR / "stopwords.txt"
+# Normalized texts kept (least recently used dropped): a page of answers' passages, many times over.
+NORMALIZED_KEPT = 256
 
 # FTS5's unicode61 tokenizer splits on anything that is not a letter or digit; so do we, so that
 # the index and our own term statistics agree.
@@ -53,8 +56,10 @@ class Tokenizer:
         self._converter = opencc.OpenCC("t2s")
         self._jieba: jieba.Tokenizer | None = None
         self._lock = threading.Lock()
+        # A question normalizes each passage it shows up to three times (tier, excerpt, words).
+        self.normalize = functools.lru_cache(maxsize=NORMALIZED_KEPT)(self._normalize)
 
-    def normalize(self, text: str) -> str:
+    def _normalize(self, text: str) -> str:
         return self._converter.convert(nfkc(text).casefold())
 
     def normalize_aligned(self, text: str) -> tuple[str, list[int]]:
@@ -135,7 +140,8 @@ class Tokenizer:
 
 
 # Full-width ASCII forms and the ideographic space, which NFKC maps one to one onto ASCII.
-_HALF_WIDTH = str.maketrans({chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+_HALF_WIDTH = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
 
 
 def nfkc(text: str) -> str:
@@ -145,7 +151,7 @@ def nfkc(text: str) -> str:
     still needs NFKC (rare forms, combining marks) goes through it whole."""
     if unicodedata.is_normalized("NFKC", text):
         return text
-    text = text.translate(_HALF_WIDTH)
+    text = _FULL_WIDTH.sub(lambda found: _HALF_WIDTH[found.group()], text)
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
