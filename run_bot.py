@@ -29,9 +29,9 @@ from bot.render_text import render_answer, render_issue
 from bot.settings import BotSettings, Settings
 from retrieval.archive import Archive
 from retrieval.display import printable
-from retrieval.store import SCHEMA_VERSION, schema_version_of
 from retrieval.errors import ArchiveError, UnknownIssue, database_error
-from retrieval.ingest import bulletin_files
+from retrieval.ingest.pipeline import bulletin_files
+from retrieval.store.database import SCHEMA_VERSION, schema_version_of
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DB = ROOT / "data" / "archive.db"

@@ -31,8 +31,8 @@ import unicodedata
 from pathlib import Path
 
 from retrieval.errors import NotABulletin
-from retrieval.parse import parse_bulletin
-from retrieval.readers import read_document
+from retrieval.ingest.parse import parse_bulletin
+from retrieval.ingest.readers import read_document
 
 from .from_tests import from_tests
 
@@ -95,7 +95,7 @@ def _ocr_sample(issues: list, pages: int, pdfs) -> list:
 
 def _warm_engine() -> float:
     """Build the OCR engine and load its models, outside the per-page timing."""
-    from retrieval.readers import ocr
+    from retrieval.ingest.readers import ocr
 
     start = time.perf_counter()
     ocr.warm_up()
@@ -140,7 +140,7 @@ def measure_orientation_cost(issues: list, pages: int, pdfs, rounds: int = 2) ->
     slows both alike."""
     import pypdfium2
 
-    from retrieval.readers import ocr, orientation
+    from retrieval.ingest.readers import ocr, orientation
 
     engine = ocr._engine(ocr.PARAMS)
     guess_s, recognise_s, scanned = 0.0, 0.0, 0

@@ -124,7 +124,7 @@ class UploadWorker:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # Its worker dies with the bot, even a bot killed with -9 (retrieval/worker_lifetime.py).
+            # Its worker dies with the bot, even a bot killed with -9 (retrieval/ingest/worker_lifetime.py).
             context = worker_context("spawn")
             self._queue = context.Queue()
             self._pool = ProcessPoolExecutor(

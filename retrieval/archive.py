@@ -15,9 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import answer as answering
-from .answer import MAX_QUESTION_CHARS
-from .decode import MAX_BYTES as MAX_FILE_BYTES
+from .answering import answer as answering
+from .answering.answer import MAX_QUESTION_CHARS
 from .errors import (
     ArchiveError,
     DatabaseBusy,
@@ -30,15 +29,16 @@ from .errors import (
     database_error,
 )
 from .index.fingerprint import changed_parts, fingerprint
-from .ingest import PageProgress, ingest_bytes, ingest_paths, rechunk
+from .ingest.decode import MAX_BYTES as MAX_FILE_BYTES
+from .ingest.pipeline import PageProgress, ingest_bytes, ingest_paths, rechunk
+from .ingest.readers import Progress, format_label
+from .ingest.worker_lifetime import context as worker_context
+from .ingest.worker_lifetime import die_with_parent
 from .models import Answer, ArchiveStats, Hit, IngestReport, IssueRef, SourceFile, StoredArticle, StoredIssue
-from .readers import Progress, format_label
-from .saved_questions import SavedQuestions
-from .store import Store
+from .store.database import Store
+from .store.saved_questions import SavedQuestions
 from .text import split_sentences
 from .tokenize import Tokenizer
-from .worker_lifetime import context as worker_context
-from .worker_lifetime import die_with_parent
 
 __all__ = [
     "MAX_FILE_BYTES",

@@ -8,6 +8,14 @@ from enum import Enum
 
 BULLETIN_TITLE = "首都精神文明建设情况简报"
 
+# How richly each source format keeps an issue: of two sources of one issue, the richer (pages,
+# the original layout) is kept and a poorer one never replaces it.
+SOURCE_RANK = {"pdf": 3, "docx": 2, "html": 2, "txt": 1}
+
+
+def format_rank(fmt: str) -> int:
+    return SOURCE_RANK.get(fmt, 0)
+
 
 @dataclass(frozen=True)
 class Footer:

@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 
 from benchmarks import synth
-from retrieval.parse import parse_bulletin
+from retrieval.ingest.parse import parse_bulletin
 
 
 def test_synthetic_bulletins_are_deterministic_and_parse_as_real_ones(tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ from test_bot_e2e import (
 
 from retrieval.archive import Archive
 from retrieval.errors import UnknownIssue
-from retrieval.parse import parse_bulletin
+from retrieval.ingest.parse import parse_bulletin
 
 # Progress edits are at most one per 2 s (bot.progress.EDIT_INTERVAL); call times are taken by the
 # stand-in, so allow a little for the trip.

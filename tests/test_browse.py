@@ -27,8 +27,8 @@ from bot.keyboards import (
 )
 from bot.render_html import MESSAGE_LIMIT, notice_message, utf16_length, year_message, years_message
 from retrieval.archive import Archive
+from retrieval.ingest.parse import parse_bulletin
 from retrieval.models import Footer, IssueRef, StoredArticle, StoredIssue
-from retrieval.parse import parse_bulletin
 
 BULLETINS = ROOT / "data" / "eval" / "dev-archive" / "bulletins"
 

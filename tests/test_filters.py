@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval.answering.filters import extract_filters
 from retrieval.archive import Archive
-from retrieval.filters import extract_filters
 from retrieval.models import NoAnswer
 
 

@@ -12,13 +12,13 @@ import pytest
 from fixtures import hostile
 
 from retrieval.errors import ContentTooLarge, DamagedFile, TooManyOcrPages, UnreadableFile
+from retrieval.ingest.parse import parse_bulletin
+from retrieval.ingest.readers import docx as docx_reader
+from retrieval.ingest.readers import html as html_reader
+from retrieval.ingest.readers import pdf as pdf_reader
+from retrieval.ingest.readers import pdf_budget, read_document
+from retrieval.ingest.readers.html import decode_html
 from retrieval.models import BULLETIN_TITLE
-from retrieval.parse import parse_bulletin
-from retrieval.readers import docx as docx_reader
-from retrieval.readers import html as html_reader
-from retrieval.readers import pdf as pdf_reader
-from retrieval.readers import pdf_budget, read_document
-from retrieval.readers.html import decode_html
 from retrieval.text import CJK
 
 
@@ -73,7 +73,7 @@ def test_an_image_declaring_more_pixels_than_a_600_dpi_scan_is_refused() -> None
 
 
 def test_a_200_page_scan_is_refused_before_any_page_is_recognised(monkeypatch: pytest.MonkeyPatch) -> None:
-    from retrieval.readers import ocr
+    from retrieval.ingest.readers import ocr
 
     monkeypatch.setattr(ocr, "read_page", lambda *args, **kwargs: pytest.fail("a page was sent to OCR"))
     data = hostile.image_only_pages_pdf(200)

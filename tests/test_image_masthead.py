@@ -12,10 +12,10 @@ from conftest import ISSUE_2126, ISSUE_2202
 from fixtures.pdfs import HEADING_FONT, PageStyle, image_masthead_pdf, not_a_bulletin_pdf, typeset_bulletin
 
 from retrieval.errors import NotABulletin, OcrUnavailable
+from retrieval.ingest.parse import parse_bulletin
+from retrieval.ingest.readers import ocr, read_document
+from retrieval.ingest.readers.document import Document
 from retrieval.models import Issue
-from retrieval.parse import parse_bulletin
-from retrieval.readers import ocr, read_document
-from retrieval.readers.document import Document
 
 # Not the fixtures' defaults: another issue, page geometry and type sizes, the masthead drawn in
 # the heading font at a lower resolution. Nothing in the reader was tuned on these.

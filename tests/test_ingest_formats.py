@@ -17,8 +17,8 @@ from conftest import ISSUE_2126, ISSUE_2202, ROOT
 from fixtures import office, pdfs
 
 from retrieval.archive import Archive
+from retrieval.ingest.parse import parse_bulletin
 from retrieval.models import IngestStatus
-from retrieval.parse import parse_bulletin
 from retrieval.text import CJK
 
 # A short issue of its own for the scan, so OCR stays one page.

@@ -12,12 +12,12 @@ import pytest
 from conftest import SAMPLE_ARCHIVE
 from test_cli import run
 
-from retrieval import ingest
 from retrieval.archive import Archive
+from retrieval.ingest import pipeline as ingest
+from retrieval.ingest.readers import html as html_reader
+from retrieval.ingest.worker_lifetime import context as worker_context
 from retrieval.models import IngestReport, IngestStatus
-from retrieval.readers import html as html_reader
 from retrieval.tokenize import Tokenizer
-from retrieval.worker_lifetime import context as worker_context
 
 GOOD = sorted(SAMPLE_ARCHIVE.glob("*.txt"))
 # A page that names a codec that is not a text encoding: decoding it raised LookupError once.

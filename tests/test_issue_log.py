@@ -12,8 +12,8 @@ from bulletin_text import ARTICLE_RUN_IN, ARTICLE_WITH_HEADING, HEADER, bulletin
 from conftest import ISSUE_2202, ROOT
 
 from retrieval.archive import Archive
+from retrieval.ingest.parse import parse_bulletin
 from retrieval.models import IngestStatus, Match
-from retrieval.parse import parse_bulletin
 
 DEV_BULLETINS = ROOT / "data" / "eval" / "dev-archive" / "bulletins"
 

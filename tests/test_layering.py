@@ -1,6 +1,9 @@
-"""The front end reaches the archive through its public API only: retrieval.archive and the
-domain models, and retrieval.display for printing names. Anything else in retrieval/ may be
-reshaped without touching bot/."""
+"""The layers hold. The front end reaches the archive through its public API only
+(retrieval.archive, the domain models, retrieval.display for printing names), so anything else in
+retrieval/ may be reshaped without touching bot/. Inside retrieval/, each folder is a layer that
+imports only those below it: the index knows nothing of the store, the store nothing of reading
+files or answering, ingest and answering nothing of each other; and no module imports itself back
+through others."""
 
 from __future__ import annotations
 
@@ -11,6 +14,17 @@ from conftest import ROOT
 
 ALLOWED = {"retrieval.archive", "retrieval.models", "retrieval.display"}
 BOT_MODULES = sorted((ROOT / "bot").rglob("*.py"))
+RETRIEVAL_MODULES = sorted((ROOT / "retrieval").rglob("*.py"))
+# Each layer of retrieval/ and the layers it may import (its own included).
+SHARED = "shared"
+LAYERS = {
+    SHARED: {SHARED},
+    "index": {SHARED, "index"},
+    "store": {SHARED, "index", "store"},
+    "ingest": {SHARED, "store", "ingest"},
+    "answering": {SHARED, "index", "store", "answering"},
+    "archive": {SHARED, "index", "store", "ingest", "answering", "archive"},
+}
 
 
 def retrieval_imports(tree: ast.AST) -> list[tuple[int, str]]:
@@ -48,3 +62,74 @@ from . import y
         (4, "retrieval.models"),
     ]
     assert BOT_MODULES, "no modules found under bot/"
+
+
+def module_name(path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer_of(module: str) -> str:
+    """The layer a module of retrieval/ belongs to: its folder, or shared for the top level's
+    small modules (models, errors, text, tokenize…) and archive for the facade."""
+    parts = module.split(".")
+    if len(parts) > 2 or (len(parts) == 2 and (ROOT / "retrieval" / parts[1]).is_dir()):
+        return parts[1]
+    return "archive" if module == "retrieval.archive" else SHARED
+
+
+def resolved_imports(path) -> set[str]:
+    """Every module of retrieval/ the file imports, relative imports resolved (`from . import x`
+    names the module x when there is one)."""
+    module = module_name(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            found.add(base)
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                if (ROOT / (candidate.replace(".", "/") + ".py")).exists() or (ROOT / candidate.replace(".", "/")).is_dir():
+                    found.add(candidate)
+    return {name for name in found if name == "retrieval" or name.startswith("retrieval.")} - {"retrieval"}
+
+
+@pytest.mark.parametrize("path", RETRIEVAL_MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_each_layer_imports_only_those_below_it(path) -> None:
+    layer = layer_of(module_name(path))
+    wrong = sorted(name for name in resolved_imports(path) if layer_of(name) not in LAYERS[layer])
+    assert not wrong, f"{path.relative_to(ROOT)} ({layer}) may import only {sorted(LAYERS[layer])}: {wrong}"
+
+
+def test_no_module_of_retrieval_imports_itself_back() -> None:
+    graph = {module_name(p): {m for m in resolved_imports(p) if m != module_name(p)} for p in RETRIEVAL_MODULES}
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            cycle = path[path.index(module) :] + [module]
+            raise AssertionError("import cycle: " + " -> ".join(cycle))
+        if module in done:
+            return
+        for name in sorted(graph.get(module, ())):
+            visit(name, path + [module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+    assert len(graph) > 30, "the check found too few modules"
+
+
+def test_the_layer_check_catches_a_store_module_reading_files(tmp_path) -> None:
+    """A store module importing a reader is out of its layer."""
+    assert layer_of("retrieval.store.database") == "store"
+    assert layer_of("retrieval.ingest.readers.pdf") == "ingest"
+    assert layer_of("retrieval.tokenize") == SHARED
+    assert "ingest" not in LAYERS["store"] and "answering" not in LAYERS["ingest"]
+    assert "store" not in LAYERS["index"]

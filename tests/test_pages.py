@@ -11,8 +11,8 @@ from bulletin_text import FOOTER, HEADER
 from conftest import ROOT
 
 from retrieval.archive import Archive
-from retrieval.parse import parse_bulletin
-from retrieval.readers import read_document
+from retrieval.ingest.parse import parse_bulletin
+from retrieval.ingest.readers import read_document
 
 FILLER = "各街道组织志愿者开展文明引导，推动形成良好社会风尚。" * 12
 ARTICLE_ONE = (
@@ -91,7 +91,7 @@ def test_ask_json_and_issue_json_carry_page_and_file(tmp_path: Path) -> None:
 
 
 def test_an_excerpt_is_placed_in_its_passage_across_the_line_breaks_it_joins() -> None:
-    from retrieval.answer import _excerpt_start
+    from retrieval.answering.answer import _excerpt_start
 
     passage = "第一段到此为止。\n第二段的开头，继续写下去。\n第三段的开头。"
     assert passage[_excerpt_start(passage, "…为止。第二段的开头，继续写下去。…"):].startswith("为止。")

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from conftest import ISSUE_2126, ISSUE_2202
 
-from retrieval.decode import decode_bulletin
+from retrieval.ingest.decode import decode_bulletin
+from retrieval.ingest.parse import parse_bulletin
 from retrieval.models import Issue
-from retrieval.parse import parse_bulletin
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from bulletin_text import ARTICLE_RUN_IN, ARTICLE_WITH_HEADING, FOOTER, HEADER, bulletin
 
-from retrieval.decode import decode_bulletin
 from retrieval.errors import NotABulletin, UnreadableFile
-from retrieval.parse import parse_bulletin
-from retrieval.readers import read_document
+from retrieval.ingest.decode import decode_bulletin
+from retrieval.ingest.parse import parse_bulletin
+from retrieval.ingest.readers import read_document
 
 
 def parse(text: str):

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from retrieval.readers.layout import PageText, build_document
-from retrieval.readers.ocr import _Box, lines_from_boxes
-from retrieval.readers.orientation import plausible
+from retrieval.ingest.readers.layout import PageText, build_document
+from retrieval.ingest.readers.ocr import _Box, lines_from_boxes
+from retrieval.ingest.readers.orientation import plausible
 
 LEFT, RIGHT, EM, PITCH = 85.0, 517.0, 11.0, 15.0
 PARAGRAPH = "集团还在新入职驾驶员培训中增加了礼让行人情景模拟课程，今年已培训新驾驶员"

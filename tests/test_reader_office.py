@@ -13,10 +13,10 @@ import pytest
 from fixtures import office
 
 from retrieval.errors import DamagedFile, NotABulletin, UnreadableFile, UnsupportedFormat
+from retrieval.ingest.parse import parse_bulletin
+from retrieval.ingest.readers import detect_format, read_document
+from retrieval.ingest.readers.html import decode_html, drop_boilerplate
 from retrieval.models import BULLETIN_TITLE
-from retrieval.parse import parse_bulletin
-from retrieval.readers import detect_format, read_document
-from retrieval.readers.html import decode_html, drop_boilerplate
 from retrieval.text import CJK
 
 TABLE_ROWS = ("区，志愿者人数，活动场次。", "东城区，1200，35。", "西城区，980，28。")

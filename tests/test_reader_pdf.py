@@ -30,11 +30,11 @@ from fixtures.pdfs import (
 )
 
 from retrieval.errors import DamagedFile, EncryptedPdf, NotABulletin, OcrUnavailable, TooManyPages
+from retrieval.ingest.parse import parse_bulletin
+from retrieval.ingest.readers import read_document
+from retrieval.ingest.readers.document import Document
+from retrieval.ingest.readers.pdf import text_layer_usable
 from retrieval.models import BULLETIN_TITLE, Issue
-from retrieval.parse import parse_bulletin
-from retrieval.readers import read_document
-from retrieval.readers.document import Document
-from retrieval.readers.pdf import text_layer_usable
 from retrieval.text import CJK
 
 HANZI = re.compile(r"[\u4e00-\u9fff]")

@@ -8,8 +8,8 @@ import io
 
 from fixtures import pdfs
 
-from retrieval.parse import parse_bulletin
-from retrieval.readers import read_document
+from retrieval.ingest.parse import parse_bulletin
+from retrieval.ingest.readers import read_document
 
 SIZE = 16.0
 LEFT, RIGHT = 80.0, 515.0

@@ -22,9 +22,9 @@ from test_reader_pdf import nfkc, same_issue
 from bot.messages import ingest_line
 from retrieval.archive import Archive
 from retrieval.errors import UnreadableFile
+from retrieval.ingest.parse import parse_bulletin
+from retrieval.ingest.readers import read_document
 from retrieval.models import Issue
-from retrieval.parse import parse_bulletin
-from retrieval.readers import read_document
 
 
 @pytest.fixture(scope="module")

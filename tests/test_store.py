@@ -10,8 +10,8 @@ from bulletin_text import bulletin
 from conftest import ISSUE_2202, SAMPLE_ARCHIVE
 
 from retrieval.archive import Archive
-from retrieval.chunk import MAX_CHARS
 from retrieval.errors import ArchiveError, DatabaseUnusable
+from retrieval.ingest.chunk import MAX_CHARS
 from retrieval.models import IngestStatus
 
 

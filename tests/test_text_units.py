@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.answer_sentence import Asks, asks, unit_of
-from retrieval.chunk import MAX_CHARS, MIN_CHARS, chunk_paragraphs
-from retrieval.excerpt import Excerpt, make_excerpt
+from retrieval.answering.answer_sentence import Asks, asks, unit_of
+from retrieval.answering.excerpt import Excerpt, make_excerpt
+from retrieval.ingest.chunk import MAX_CHARS, MIN_CHARS, chunk_paragraphs
 from retrieval.tokenize import Tokenizer, nfkc
 
 # Normalisation needs no jieba dictionary: one tokenizer for the property below, built at import.

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .params import B, K1
+from .params import K1, B
 
 # Bounds are raised by a hair, so that rounding never lets a real contribution exceed its bound.
 _SLACK = 1 + 1e-9

@@ -15,8 +15,8 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 
-from ..errors import DamagedFile, EncryptedPdf, OcrUnavailable, TooManyOcrPages, TooManyPages
-from ..text import CJK
+from ...errors import DamagedFile, EncryptedPdf, OcrUnavailable, TooManyOcrPages, TooManyPages
+from ...text import CJK
 from . import masthead, pdf_budget
 from .document import Document, Progress
 from .layout import LAYOUT, LAParams, Line, PageText, ascii_word, build_document

@@ -17,14 +17,13 @@ from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 
-from .errors import ArchiveError, DatabaseDamaged, DatabaseMissing, database_error
+from ..errors import ArchiveError, DatabaseDamaged, DatabaseMissing, database_error
+from ..index.params import TITLE_WEIGHT
+from ..index.term_index import PassageTerms, TermIndex
+from ..models import Footer, IngestStatus, IssueRef, SourceFile, format_rank
+from ..sql_chunks import in_chunks
 from .lookups import Lookups, breaks_of, breaks_text
-from .models import Footer, IngestStatus, IssueRef, SourceFile
-from .readers import format_rank
 from .schema import SCHEMA_VERSION, ensure_schema, refuse_newer, refuse_older
-from .sql_chunks import in_chunks
-from .index.params import TITLE_WEIGHT
-from .index.term_index import PassageTerms, TermIndex
 
 __all__ = ["SCHEMA_VERSION", "schema_version_of", "Store", "IngestStatus", "IssueRecord", "ArticleRecord", "PassageRecord", "FileRecord"]
 # How long a writer waits for another's transaction before giving up with DatabaseBusy: a CLI

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from .index import lists as term_index
-from .errors import ArchiveError
+from ..errors import ArchiveError
+from ..index import lists as term_index
 
 # 1: FTS5 index. 2: capped, impact-ordered posting lists.
 # 3: source files (provenance and the original bytes) and the page each passage starts on.

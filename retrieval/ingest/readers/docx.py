@@ -25,9 +25,9 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 
-from ..errors import ContentTooLarge, DamagedFile, UnreadableFile, UnsupportedFormat
-from ..models import BULLETIN_TITLE
-from ..text import close_wrap_spaces
+from ...errors import ContentTooLarge, DamagedFile, UnreadableFile, UnsupportedFormat
+from ...models import BULLETIN_TITLE
+from ...text import close_wrap_spaces
 from .document import Document, Progress
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from ..text import close_wrap_spaces, ends_sentence
+from ...text import close_wrap_spaces, ends_sentence
 from .document import Document
 
 

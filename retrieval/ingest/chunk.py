@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .text import split_sentences
+from ..text import split_sentences
 
 MIN_CHARS = 750
 MAX_CHARS = 1500

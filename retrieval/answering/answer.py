@@ -8,14 +8,14 @@ from typing import Callable
 
 import numpy as np
 
+from ..index.search import QueryTerm
+from ..models import Answer, Filters, Hit, Match, NoAnswer, page_at
+from ..store.database import Store
+from ..tokenize import Tokenizer
 from .excerpt import make_excerpt
 from .filters import extract_filters
 from .highlight import term_spans
-from .models import Answer, Filters, Hit, Match, NoAnswer, page_at
 from .query import Query
-from .index.search import QueryTerm
-from .store import Store
-from .tokenize import Tokenizer
 
 MAX_QUESTION_CHARS = 1000
 # The three tiers (docs/quality.md has the figures they were read from, on the dev halves of

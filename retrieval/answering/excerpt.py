@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..text import split_sentences
 from .answer_sentence import answer_scores
-from .text import split_sentences
 
 MIN_CHARS = 120
 MAX_CHARS = 200

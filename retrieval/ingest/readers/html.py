@@ -18,9 +18,9 @@ import logging
 import re
 import unicodedata
 
+from ...errors import ContentTooLarge, UnreadableFile
+from ...models import BULLETIN_TITLE
 from ..decode import ensure_size
-from ..errors import ContentTooLarge, UnreadableFile
-from ..models import BULLETIN_TITLE
 from .document import Document, Progress
 from .docx import is_layout_table, row_line, tidy_line
 

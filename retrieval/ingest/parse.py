@@ -13,9 +13,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .errors import NotABulletin
-from .models import BULLETIN_TITLE, Article, Footer, Issue, IssueRef
-from .text import CJK, close_wrap_spaces, compact, ends_sentence, split_sentences
+from ..errors import NotABulletin
+from ..models import BULLETIN_TITLE, Article, Footer, Issue, IssueRef
+from ..text import CJK, close_wrap_spaces, compact, ends_sentence, split_sentences
 
 DEFAULT_ISSUER = "首都精神文明办"
 HEADER_SCAN_LINES = 12

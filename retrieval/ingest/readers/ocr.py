@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import OcrUnavailable, UnreadableFile
+from ...errors import OcrUnavailable, UnreadableFile
 from . import orientation
 from .layout import LAYOUT, LAParams, Line, PageText, join_text
 

@@ -14,7 +14,7 @@ from bisect import bisect_right
 from enum import Enum
 from itertools import accumulate
 
-from .index.bm25 import idf, impact
+from ..index.bm25 import idf, impact
 
 CHINESE_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 # Measure words and units a figure is counted in.

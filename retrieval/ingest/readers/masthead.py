@@ -15,8 +15,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..errors import NotABulletin, OcrUnavailable
-from ..models import BULLETIN_TITLE
+from ...errors import NotABulletin, OcrUnavailable
+from ...models import BULLETIN_TITLE
 from .layout import Line, PageText
 
 log = logging.getLogger(__name__)

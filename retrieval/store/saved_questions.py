@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .errors import database_error
+from ..errors import database_error
 
 # A few seconds at most: two bots sharing one state file write a row each in microseconds.
 BUSY_MS = 3_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .tokenize import Tokenizer
+from ..tokenize import Tokenizer
 
 # Terms searched at most, the question's first (a pasted essay would otherwise cost without bound).
 MAX_TERMS = 256

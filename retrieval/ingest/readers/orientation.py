@@ -20,7 +20,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from ..text import CJK
+from ...text import CJK
 
 TURNS = (0, 90, 180, 270)
 """Degrees anticlockwise an image is turned to read upright."""

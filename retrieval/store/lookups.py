@@ -7,9 +7,9 @@ import json
 import sqlite3
 from typing import Iterable
 
-from .errors import UnknownArticle, UnknownIssue
-from .models import ArchiveStats, Filters, Footer, IssueRef, SourceFile, StoredArticle, StoredIssue
-from .sql_chunks import in_chunks
+from ..errors import UnknownArticle, UnknownIssue
+from ..models import ArchiveStats, Filters, Footer, IssueRef, SourceFile, StoredArticle, StoredIssue
+from ..sql_chunks import in_chunks
 
 
 class Lookups:

@@ -10,18 +10,18 @@ from __future__ import annotations
 import importlib
 import re
 
-from ..errors import UnsupportedFormat
+from ...errors import UnsupportedFormat
+from ...models import SOURCE_RANK
 from .document import Document, Progress
 
-# format -> (reader module, how a person names it, how richly it keeps the issue)
-# Rank decides which source of one issue is kept: a richer file (pages, the original layout)
-# replaces a poorer one, never the other way round.
-FORMATS: dict[str, tuple[str, str, int]] = {
-    "pdf": ("pdf", "PDF", 3),
-    "docx": ("docx", "Word", 2),
-    "html": ("html", "网页", 2),
-    "txt": ("txt", "文本", 1),
+# format -> (reader module, how a person names it); models.SOURCE_RANK says which is kept.
+FORMATS: dict[str, tuple[str, str]] = {
+    "pdf": ("pdf", "PDF"),
+    "docx": ("docx", "Word"),
+    "html": ("html", "网页"),
+    "txt": ("txt", "文本"),
 }
+assert set(FORMATS) == set(SOURCE_RANK)
 
 _HTML = re.compile(rb"<(!doctype\s+html|html|head|body|meta|title)\b", re.I)
 _OTHER = {
@@ -62,8 +62,4 @@ def format_label(fmt: str) -> str:
     return FORMATS[fmt][1] if fmt in FORMATS else fmt
 
 
-def format_rank(fmt: str) -> int:
-    return FORMATS[fmt][2] if fmt in FORMATS else 0
-
-
-__all__ = ["Document", "FORMATS", "Progress", "detect_format", "format_label", "format_rank", "read_document"]
+__all__ = ["Document", "FORMATS", "Progress", "detect_format", "format_label", "read_document"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .tokenize import Tokenizer
+from ..tokenize import Tokenizer
 
 Span = tuple[int, int]
 

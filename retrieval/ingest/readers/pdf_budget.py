@@ -25,7 +25,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..errors import ContentTooLarge, DamagedFile
+from ...errors import ContentTooLarge, DamagedFile
 
 log = logging.getLogger(__name__)
 

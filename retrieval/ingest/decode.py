@@ -6,7 +6,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from .errors import UnreadableFile
+from ..errors import UnreadableFile
 
 MAX_BYTES = 20 * 1024 * 1024
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .models import Filters
+from ..models import Filters
 
 # Issue numbers within a year stay far below this; a bare 第N期 at or above it is a 总期号.
 TOTAL_NUMBER_FLOOR = 100

@@ -14,14 +14,14 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from ..errors import ArchiveError
+from ..models import Article, IngestReport, IngestStatus, Issue, IssueRef, SourceFile
+from ..store.database import ArticleRecord, FileRecord, HeldPassage, IssueRecord, PassageRecord, SaveResult, Store
+from ..tokenize import Tokenizer
 from .chunk import chunk_with_offsets
 from .decode import ensure_size
-from .errors import ArchiveError
-from .models import Article, IngestReport, IngestStatus, Issue, IssueRef, SourceFile
 from .parse import parse_bulletin
 from .readers import Progress, read_document
-from .store import ArticleRecord, FileRecord, HeldPassage, IssueRecord, PassageRecord, SaveResult, Store
-from .tokenize import Tokenizer
 from .worker_lifetime import context as worker_context
 from .worker_lifetime import die_with_parent
 

@@ -1,0 +1,1 @@
+"""Question -> answer: filters, terms, the ranked hits, their excerpts and marks."""

@@ -1,0 +1,1 @@
+"""Files -> issues: readers per format, parsing into articles, passages, the batch pipeline."""

@@ -1,0 +1,1 @@
+"""The archive file: its tables, writes and reads, and the bot's small state file."""
