@@ -8,8 +8,9 @@ fresh process and answers the questions in another, so that its memory and its c
 own. Candidates, all fed those grams as ready-made tokens:
 
 - brute: every posting of every question gram scored with numpy, in float64, with the project's
-  BM25 (scoring.idf and scoring.impacts: k1 1.2, b 0.9, Lucene's IDF, the question's gram counts
-  as weights); ties go to the lower passage id. Its top 10 is the reference.
+  BM25 (retrieval/index/bm25.py: k1 1.2, b 0.9, Lucene's IDF, the question's gram counts as
+  weights); ties go to the lower passage id. Its top 10 is the reference.
+- project: the project's own engine (retrieval/index/), its tables in an SQLite file of their own.
 - bm25s: bm25s's Lucene BM25 (k1 1.2, b 0.9) saved to disk, loaded with mmap=True.
 - tantivy: tantivy-py, a whitespace-tokenised field, an OR of boosted term queries.
 - fts5: an SQLite FTS5 table (contentless, ascii tokenizer), ranked by the built-in bm25().
@@ -38,19 +39,20 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.index.params import K1, B
+
 from .stats import rss_mb, summary
 
 DEPTH = 10
 NEW = 4
-K1, B = 1.2, 0.9
-CANDIDATES = ("brute", "bm25s", "tantivy", "fts5", "fts5-exact")
+CANDIDATES = ("brute", "project", "bm25s", "tantivy", "fts5", "fts5-exact")
 
 
 def prepare(db: Path, questions: Path, work: Path, limit: int) -> None:
     """The passages' grams (id, then space-joined grams, a line each) and the questions' weighted
     grams, as the project's store and Query see them."""
-    from retrieval.query import Query
-    from retrieval.store import _analysed
+    from retrieval.answering.query import Query
+    from retrieval.store.database import _analysed
     from retrieval.tokenize import Tokenizer
 
     tokenizer = Tokenizer()
@@ -59,13 +61,12 @@ def prepare(db: Path, questions: Path, work: Path, limit: int) -> None:
             "SELECT p.id, a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY p.id"
         ).fetchall()
     analysed = _analysed(rows, tokenizer.passage_grams)
-    (work / "ids.json").write_text(json.dumps([pid for pid, _ in analysed]))
+    (work / "ids.json").write_text(json.dumps([pid for pid, _, _ in analysed]))
     with open(work / "corpus.txt", "w", encoding="utf-8") as out:
-        for pid, terms in analysed:
-            counts, _ = terms[1]
+        for pid, counts, _ in analysed:
             out.write(f"{pid}\t{' '.join(g for g, n in counts.items() for _ in range(n))}\n")
     texts = [json.loads(line)["question"] for line in questions.read_text(encoding="utf-8").splitlines() if line]
-    asked = [[[g, w] for (_, g), w in Query.of(tokenizer, q).weights.items()] for q in texts[:limit]]
+    asked = [[[g, w] for g, w in Query.of(tokenizer, q).weights.items()] for q in texts[:limit]]
     (work / "questions.json").write_text(json.dumps(asked, ensure_ascii=False), encoding="utf-8")
 
 
@@ -109,9 +110,10 @@ class Brute:
         self.avgdl = self.lengths.mean()
 
     def search(self, weights: list[tuple[str, float]]) -> list[int]:
-        from retrieval.scoring import CHARS, idf, impacts
+        from retrieval.index.bm25 import idf, impacts, norms
 
         scores = np.zeros(len(self.ids))
+        norm = norms(self.lengths, self.avgdl)
         for gram, weight in weights:
             term = self.vocab.get(gram)
             if term is None:
@@ -119,7 +121,7 @@ class Brute:
             span = slice(self.indptr[term], self.indptr[term + 1])
             rows = self.rows[span]
             scores[rows] += (
-                weight * idf(len(self.ids), len(rows)) * impacts(CHARS, self.tf[span], self.lengths[rows], self.avgdl)
+                weight * idf(len(self.ids), len(rows)) * impacts(self.tf[span], norm[rows])
             )
         return best(self.ids, scores)
 
@@ -137,6 +139,22 @@ def run_build(name: str, work: Path) -> dict:
         build_s = time.perf_counter() - started
         started = time.perf_counter()
         Brute().build(passages(work))
+    elif name == "project":
+        from retrieval.index.lists import create_tables
+        from retrieval.index.term_index import TermIndex
+
+        path.mkdir()
+        conn = sqlite3.connect(path / "index.db")
+        create_tables(conn)
+        index = TermIndex(conn)
+        terms = [(pid, Counter(doc), len(doc)) for pid, doc in zip(ids, docs)]
+        with conn:
+            index.add(terms[:-NEW])
+        build_s = time.perf_counter() - started
+        started, add_note = time.perf_counter(), "add + commit"
+        with conn:
+            index.add(terms[-NEW:])
+        conn.close()
     elif name == "bm25s":
         import bm25s
 
@@ -202,6 +220,19 @@ def open_searcher(name: str, work: Path):
         brute = Brute()
         brute.build(passages(work))
         return brute.search
+    if name == "project":
+        from retrieval.index.term_index import TermIndex
+
+        conn = sqlite3.connect(f"{(path / 'index.db').resolve().as_uri()}?mode=ro", uri=True)
+        index = TermIndex(conn)
+        count = len(json.loads((work / "ids.json").read_text()))
+
+        def search(weights):
+            with conn:  # one read transaction per question, as the archive reads
+                conn.execute("BEGIN")
+                return index.search(dict(weights), count).top(DEPTH).ids.tolist()
+
+        return search
     if name == "bm25s":
         import bm25s
 

@@ -57,6 +57,8 @@ def test_an_archive_from_before_the_log_announces_nothing_it_already_held(tmp_pa
         db.commit()
     with Archive(path, tokenizer) as archive:
         assert archive.issue_log_position() == 0 and archive.new_issues_since(0) == []
+        archive.reindex()  # a version-5 file's index is rebuilt after its migration
+        assert archive.new_issues_since(0) == []
         archive.ingest_bytes(bulletin(header=HEADER.replace("2165", "2166")).encode(), "2166.txt")
         assert [i.ref.total for _, i in archive.new_issues_since(0)] == [2166]
 
