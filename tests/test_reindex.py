@@ -17,7 +17,7 @@ from test_term_index import assert_index_matches_passages, stored_index
 from retrieval import chunk
 from retrieval.archive import Archive
 from retrieval.errors import ArchiveError, StaleIndex
-from retrieval.fingerprint import PIPELINE_VERSION
+from retrieval.index.fingerprint import PIPELINE_VERSION
 from retrieval.parse import parse_bulletin
 from retrieval.store import SCHEMA_VERSION
 from retrieval.tokenize import Tokenizer
