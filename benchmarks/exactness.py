@@ -2,11 +2,11 @@
 
     python -m benchmarks.exactness --db DB --questions QUESTIONS.jsonl [--k 10]
 
-For each question: the top k passages as the archive finds them (scoring.top_k: MaxScore with
-block-max bounds, reading only what can matter) against every passage scored with the same
-function (every posting of every term read, scoring.score_all). Prints one JSON object: the share
-of questions whose top k is identical (ids, order and scores), hit@3 of both (the question's
-source issue among the first three articles), postings each read, and the time of each.
+For each question: the top k passages as the archive finds them (Search.top: the leading terms'
+lists added whole, the rest looked up for the passages still in the running) against every
+passage scored with the same function (every posting of every term added, search.score_all).
+Prints one JSON object: the share of questions whose top k is identical (ids, order and scores),
+hit@3 of both (the question's source issue among the first three articles), and the time of each.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.archive import Archive
+from retrieval.index.search import order_terms, score_all
 from retrieval.query import Query
-from retrieval.scoring import order_terms, score_all, top_k
 
 from .stats import summary
 from .synth import read_questions_file
@@ -31,7 +31,7 @@ def measure(db: Path, questions: list[dict], k: int) -> dict:
     # No fingerprint check: both sides read the same stored index, whatever it was built with.
     archive = Archive(db)
     store = archive.store
-    stats = store.index.field_stats(store.passage_count())
+    passages = store.passage_count()
     articles = dict(store.db.execute("SELECT id, article_id FROM passages").fetchall())
     issues = dict(store.db.execute("SELECT id, issue_total FROM passages").fetchall())
     same = 0
@@ -41,13 +41,15 @@ def measure(db: Path, questions: list[dict], k: int) -> dict:
     differing: list[str] = []
     for q in questions:
         query = Query.of(archive.tokenizer, q["question"])
-        terms, source = store.index.query_terms(query.weights, stats)
         started = time.perf_counter()
-        pruned = top_k(terms, k, source, lambda t: 0.0)
+        search = store.index.search(query.weights, passages)
+        pruned = search.top(k)
         times["pruned"].append((time.perf_counter() - started) * 1000)
+        # The exhaustive side reads the lists again, so both pay for reading them.
         started = time.perf_counter()
-        lists = {t.key: source.full(t) for t in order_terms(terms) if t.df > 0}
-        scores = score_all(terms, lists, stats)
+        exhaustive = store.index.search(query.weights, passages)
+        lists = {t.term: exhaustive.postings(t) for t in order_terms(exhaustive.terms)}
+        scores = score_all(exhaustive.terms, lists, exhaustive.norms)
         best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:k]
         times["exhaustive"].append((time.perf_counter() - started) * 1000)
         if pruned.ids.tolist() == [i for i, _ in best] and np.array_equal(pruned.scores, [s for _, s in best]):

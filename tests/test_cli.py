@@ -239,6 +239,32 @@ def test_default_database_is_built_from_the_sample_archive_on_first_use(tmp_path
     assert json.loads(second.stdout)["issues"] == 2
 
 
+# Asked by a long-lived process first, so that whatever it keeps between questions is warm.
+WARM_UP = (
+    "文明城市创建工作", "志愿服务活动有哪些", "背街小巷环境精细化整治", "2022年丰台区", "垃圾分类", "首都精神文明办",
+    "驻京部队官兵", "创城工作机制", "文明", "城", "社区居民环境整治宣传活动", "冰雪运动",
+)  # fmt: skip
+FIRST_ANSWERS = ("丰台区创城建立了哪些工作机制？", "背街小巷整治", "志愿服务", "2022年第10期 文明城区创建")
+
+
+def test_a_fresh_process_answers_as_one_that_answered_many_questions_before(db: str) -> None:
+    """Nothing a process keeps between questions (passage lengths, norms) changes an answer: the
+    first answer of `run_bot.py ask` equals a warm archive's, to the last digit of every score."""
+    from bot.render_json import answer_json
+    from retrieval.archive import Archive
+
+    with Archive(Path(db)) as warm:
+        for question in WARM_UP * 2:
+            warm.ask(question, limit=5)
+            warm.ask(question, limit=2, offset=2)
+        for question in FIRST_ANSWERS:
+            fresh = run("ask", question, "--json", "--db", db)
+            assert fresh.returncode == 0, fresh.stderr
+            expected = json.loads(json.dumps(answer_json(warm.ask(question)), ensure_ascii=False))
+            assert json.loads(fresh.stdout) == expected
+            assert expected["hits"] or question == FIRST_ANSWERS[-1]
+
+
 def _make_stale(path: Path) -> None:
     """As if the index had been built by an older analysis."""
     with sqlite3.connect(path) as conn:

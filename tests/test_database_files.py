@@ -276,6 +276,23 @@ def test_backups_taken_during_an_ingest_are_consistent_and_restore(tmp_path: Pat
     assert run("ask", "背街小巷整治", "--db", str(restored)).returncode == 0
 
 
+def test_a_backup_holds_the_index_and_answers_as_the_archive(tmp_path: Path, tokenizer) -> None:
+    """archive.backup copies the index with the passages: the copy needs no reindex, its index
+    matches its passages, and it answers every question exactly as the archive does."""
+    questions = ("丰台区创城建立了哪些工作机制", "背街小巷环境精细化整治", "志愿服务", "文明城市 创建")
+    with Archive(tmp_path / "archive.db", tokenizer) as archive:
+        assert all(r.ok for r in archive.ingest([SAMPLE_ARCHIVE]))
+        text = (SAMPLE_ARCHIVE / "000_f4e19954fc935b60.txt").read_text(encoding="utf-8")
+        assert archive.ingest_bytes(text.replace("凝心聚力", "踔厉奋发").encode(), "v2.txt").ok  # a replace
+        before = [[(h.article_id, h.score, h.excerpt) for h in archive.ask(q).hits] for q in questions]
+        archive.backup(tmp_path / "copy.db")
+    assert all(before)
+    with Archive(tmp_path / "copy.db", tokenizer) as copy:
+        assert copy.stale is None
+        assert_index_matches_passages(copy.store)
+        assert [[(h.article_id, h.score, h.excerpt) for h in copy.ask(q).hits] for q in questions] == before
+
+
 def test_a_backup_never_overwrites_without_force_nor_the_archive_itself(db: Path, tmp_path: Path) -> None:
     target = tmp_path / "copy.db"
     target.write_bytes(b"an older backup")

@@ -1,10 +1,12 @@
-"""The pruned top-k is exactly the exhaustive ranking, on real archive files, and paging through
-answers never skips, repeats or reorders an article."""
+"""The top-k is exactly the exhaustive ranking, on real archive files, whichever path it takes and
+however the lists are laid out, and paging through answers never skips, repeats or reorders an
+article."""
 
 from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -14,18 +16,16 @@ import pytest
 from conftest import SAMPLE_ARCHIVE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_term_index import assert_index_matches_passages, expected_index
+from test_term_index import assert_index_matches_passages, expected_index, layout_counts, small_layout
 
 from benchmarks import synth
-from retrieval import index_postings, scoring, term_index
 from retrieval.archive import Archive
+from retrieval.index import bm25, search
+from retrieval.index.search import LOOK_UP_PASSAGES, Search, contribution, order_terms, score_all
 from retrieval.models import Footer, IngestStatus, IssueRef
-from retrieval.scoring import CHARS, FIELDS, POSTING, FieldStats, QueryTerm, score_all, top_k
 from retrieval.store import ArticleRecord, IssueRecord, PassageRecord, Store
 from retrieval.tokenize import Tokenizer
 
-# Small blocks, so that a few dozen passages make lists of many blocks and block-max pruning bites.
-SMALL_BLOCK = 4
 # A small vocabulary: most passages share most terms, and identical passages tie.
 VOCABULARY = (
     "文明", "城市", "文明城市", "志愿服务", "志愿者", "创建", "社区", "垃圾分类", "交通", "丰台区",
@@ -37,20 +37,64 @@ ABSENT = "冰雪运动"
 @pytest.fixture(
     scope="module",
     autouse=True,
-    params=[(0, 0.25, 0), (0, 0.25, 10**12), (10**12, 2.0, 0), (10**12, 0.0, 0)],
-    ids=["pruned-blocks", "pruned-whole-lists", "whole-lists", "whole-dense-lists"],
+    params=[("small", "pruned"), ("small", "exhaustive"), ("default", "pruned"), ("default", "exhaustive")],
+    ids=["small-runs-pruned", "small-runs-exhaustive", "default-pruned", "default-exhaustive"],
 )
-def small_blocks(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every way top_k ranks: pruning with lists looked up in the blocks needed or read whole,
-    adding short lists whole through their ids, and adding them as one impact per passage."""
-    dense_postings, dense_share, whole_list_postings = request.param
+def engine(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """Every layout lists have and every way top() ranks. Layout: tiny runs, few small runs before
+    a merge and two postings in a row (lists in rows, in runs, in merged runs), or the shipped
+    values (short lists in rows). Ranking: the short lists left after the leading terms are added
+    whole (exhaustive), or never (pruned: terms added one at a time, then looked up for the
+    passages still in the running). An allowed set of a few passages takes the look-up path in
+    both."""
+    layout, ranking = request.param
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(scoring, "BLOCK", SMALL_BLOCK)
-        patch.setattr(term_index, "BLOCK", SMALL_BLOCK)
-        patch.setattr(scoring, "DENSE_POSTINGS", dense_postings)
-        patch.setattr(scoring, "DENSE_SHARE", dense_share)
-        patch.setattr(index_postings, "WHOLE_LIST_POSTINGS", whole_list_postings)
-        yield
+        if layout == "small":
+            small_layout(patch)
+        patch.setattr(search, "SHORT_LISTS", 0 if ranking == "pruned" else 10**9)
+        yield layout, ranking
+
+
+class PathSpy:
+    """Which of Search.top's paths ran, counted over a test."""
+
+    def __init__(self, patch: pytest.MonkeyPatch):
+        self.counts: Counter[str] = Counter()
+        top, whole, contributions, find = Search.top, Search._whole_lists, Search._contributions, Search._find
+        spy = self
+
+        def spied_top(self: Search, k: int, allowed: np.ndarray | None = None):
+            if self._ordered and k > 0 and allowed is not None and len(allowed) <= LOOK_UP_PASSAGES * k:
+                spy.counts["look up"] += 1
+            return top(self, k, allowed)
+
+        def spied_whole(self: Search, terms, rest, k, allowed):
+            before = spy.counts["contributions"]
+            ids, partial, cover, read = whole(self, terms, rest, k, allowed)
+            spy.counts["exhaustive" if read == len(terms) else "pruned"] += 1
+            if spy.counts["contributions"] - before > 1:
+                spy.counts["added one at a time"] += 1
+            self._spy_seen = len(ids)
+            return ids, partial, cover, read
+
+        def spied_contributions(self: Search, terms, mask):
+            spy.counts["contributions"] += 1
+            return contributions(self, terms, mask)
+
+        def spied_find(self: Search, term, ids):
+            if len(ids) < getattr(self, "_spy_seen", 0):
+                spy.counts["dropped"] += 1
+            return find(self, term, ids)
+
+        patch.setattr(Search, "top", spied_top)
+        patch.setattr(Search, "_whole_lists", spied_whole)
+        patch.setattr(Search, "_contributions", spied_contributions)
+        patch.setattr(Search, "_find", spied_find)
+
+
+@pytest.fixture
+def paths(monkeypatch: pytest.MonkeyPatch) -> PathSpy:
+    return PathSpy(monkeypatch)
 
 
 # --- building real archive files from word lists ---------------------------------------------
@@ -89,12 +133,11 @@ def save(store: Store, tokenizer: Tokenizer, issues: list[IssueRecord]) -> list[
 texts = st.lists(st.integers(0, len(VOCABULARY) - 1), min_size=1, max_size=12)
 titles = st.lists(st.integers(0, len(VOCABULARY) - 1), min_size=1, max_size=3)
 articles = st.lists(st.tuples(titles, st.lists(texts, min_size=1, max_size=6)), min_size=1, max_size=3)
-issues = st.lists(articles, min_size=2, max_size=4)
+issues = st.lists(articles, min_size=2, max_size=5)
 query_terms = st.lists(
     st.tuples(
-        st.sampled_from(FIELDS),
         st.sampled_from(VOCABULARY + ("文明城", "市", ABSENT)),
-        st.sampled_from((1.0, 0.5, 0.25, 0.1)),
+        st.sampled_from((1.0, 2.0, 0.5, 0.25, 0.1)),
     ),
     min_size=1,
     max_size=8,
@@ -106,32 +149,35 @@ ks = st.integers(1, 3) | st.integers(1, 12)
 # --- the reference ---------------------------------------------------------------------------
 
 
-def reference(
-    store: Store, tokenizer: Tokenizer, weights: dict[tuple[int, str], float]
-) -> tuple[list[QueryTerm], object, dict[int, FieldStats], dict[int, float]]:
-    """The question's terms as the index gives them, and every passage's score computed from
-    posting lists built by analysing the stored text again (not read from the index)."""
-    return _reference(store, tokenizer, weights)[:4]
-
-
-def _reference(store: Store, tokenizer: Tokenizer, weights: dict[tuple[int, str], float]) -> tuple:
+def _reference(store: Store, tokenizer: Tokenizer, weights: dict[str, float]) -> tuple:
+    """The question's search as the index gives it, and every passage's score computed from
+    posting lists and lengths built by analysing the stored text again (not read from the index)."""
     expected, tokens = expected_index(store, tokenizer.passage_grams)
     passages = store.db.execute("SELECT count(*) FROM passages").fetchone()[0]
-    stats = store.index.field_stats(store.passage_count())
-    assert stats == {f: FieldStats(passages, tokens[f] / passages) for f in FIELDS}
-    terms, source = store.index.query_terms(weights, stats)
+    found = store.index.search(weights, store.passage_count())
+    lengths = np.zeros(len(found.norms), np.int64)
+    for _, postings in expected.values():
+        for pid, _, length in postings:
+            lengths[pid] = length
+    average = tokens / passages
+    norms = bm25.norms(lengths, average)
+    assert np.array_equal(found.norms, norms)  # to the last bit
     lists = {}
-    for term in terms:
-        df, postings = expected.get(term.key, (0, []))
-        assert term.df == df, term.key
-        lists[term.key] = np.array(postings, dtype=POSTING)
-    return terms, source, stats, score_all(terms, lists, stats), expected
+    for term in found.terms:
+        df, postings = expected.get(term.term, (0, []))
+        assert term.df == df, term.term
+        assert term.idf == bm25.idf(passages, df)
+        lists[term.term] = (np.array([p for p, _, _ in postings], np.int64), np.array([t for _, t, _ in postings]))
+        if df:
+            assert (contribution(term, lists[term.term][1], norms[lists[term.term][0]]) <= term.bound).all()
+    return found, lists, norms, score_all(found.terms, lists, norms)
 
 
 def assert_top_k_is_exact(store: Store, tokenizer: Tokenizer, weights: dict, k: int, allowed: list[int] | None) -> None:
-    terms, source, _, scores, expected = _reference(store, tokenizer, weights)
-    mass = sum(t.weight * t.idf for t in terms) or 1.0
-    got = top_k(terms, k, source, lambda t: t.weight * t.idf / mass, None if allowed is None else np.array(allowed))
+    found, lists, _, scores = _reference(store, tokenizer, weights)
+    terms = found.terms
+    mass = sum(t.scale for t in terms) or 1.0
+    got = found.top(k, None if allowed is None else np.array(allowed, np.int64))
     ranked = sorted(
         ((score, pid) for pid, score in scores.items() if allowed is None or pid in set(allowed)),
         key=lambda p: (-p[0], p[1]),
@@ -141,47 +187,29 @@ def assert_top_k_is_exact(store: Store, tokenizer: Tokenizer, weights: dict, k: 
     assert got.exhausted == (len(ranked) < k)
     # Coverage: the share of the question's weight each passage holds.
     for pid, cover in zip(got.ids.tolist(), got.coverage.tolist()):
-        held = sum(t.weight * t.idf / mass for t in terms if t.df and pid in {p for p, _, _ in expected[t.key][1]})
+        held = sum(t.scale / mass for t in terms if t.df and pid in set(lists[t.term][0].tolist()))
         assert cover == pytest.approx(held)
 
 
-def assert_within_bounds(store: Store, tokenizer: Tokenizer, weights: dict) -> None:
-    """Every posting's contribution is at most its block's bound, which is at most the term's."""
-    store.index.forget_lengths()
-    terms, source, stats, _ = reference(store, tokenizer, weights)
-    for term in terms:
-        if not term.df:
-            continue
-        blocks = source.blocks(term)
-        assert len(blocks.last_ids) > 0
-        previous = 0
-        for index, (last, bound) in enumerate(zip(blocks.last_ids.tolist(), blocks.bounds.tolist())):
-            postings = source.postings_at(term, np.array([index]))
-            assert postings["id"].min() > previous and postings["id"].max() == last
-            assert (scoring.contribution(term, postings, stats) <= bound).all(), (term.key, index)
-            assert bound <= term.bound
-            previous = last
-        everything = source.full(term)
-        assert len(everything) == term.df
-        assert scoring.contribution(term, everything, stats).max() <= term.bound
+def test_top_k_is_the_exhaustive_ranking(tokenizer: Tokenizer, engine: tuple[str, str], paths: PathSpy) -> None:
+    """Random archives written in random batches (each a run per term), a replace and a cut-down
+    replace; after each, random questions at random k, over everything or an allowed set."""
+    layouts: Counter[str] = Counter()
 
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(archive=issues, replacement=articles, data=st.data())
-def test_top_k_is_the_exhaustive_ranking(
-    tokenizer: Tokenizer, archive: list[IssueSpec], replacement: IssueSpec, data: st.DataObject
-) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store(Path(folder) / "archive.db")
-        try:
-            assert save(store, tokenizer, [issue_record(tokenizer, n + 1, a) for n, a in enumerate(archive)]) == [
-                IngestStatus.ADDED
-            ] * len(archive)
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(archive=issues, replacement=articles, data=st.data())
+    def check_archive(archive: list[IssueSpec], replacement: IssueSpec, data: st.DataObject) -> None:
+        with tempfile.TemporaryDirectory() as folder, closing(Store(Path(folder) / "archive.db")) as store:
+            records = [issue_record(tokenizer, n + 1, a) for n, a in enumerate(archive)]
+            while records:
+                batch = data.draw(st.integers(1, len(records)), label="issues in one write")
+                assert save(store, tokenizer, records[:batch]) == [IngestStatus.ADDED] * batch
+                records = records[batch:]
 
             def check(label: str) -> None:
                 ids = [r[0] for r in store.db.execute("SELECT id FROM passages ORDER BY id")]
                 for _ in range(2):
-                    weights = {(f, t): w for f, t, w in data.draw(query_terms, label=f"query {label}")}
+                    weights = dict(data.draw(query_terms, label=f"query {label}"))
                     k = data.draw(ks, label="k")
                     allowed = data.draw(
                         st.none() | st.lists(st.sampled_from(ids), unique=True).map(sorted), label="allowed"
@@ -189,27 +217,38 @@ def test_top_k_is_the_exhaustive_ranking(
                     assert_top_k_is_exact(store, tokenizer, weights, k, allowed)
 
             check("after ingest")
+            layouts.update(name for name, n in layout_counts(store).items() if n)
             # A new version of one issue: its passages leave the index, the new ones come in at the end.
             total = data.draw(st.integers(1, len(archive)), label="replaced issue")
             assert save(store, tokenizer, [issue_record(tokenizer, total, replacement, version=1)]) == [
                 IngestStatus.REPLACED
             ]
             check("after replace")
-            # An issue cut down to one short passage: most of its postings go, blocks empty out.
+            # An issue cut down to one short passage: most of its postings go, runs empty out.
             total = data.draw(st.integers(1, len(archive)), label="cut issue")
             assert save(store, tokenizer, [issue_record(tokenizer, total, [([0], [[1]])], version=2)]) == [
                 IngestStatus.REPLACED
             ]
             check("after cut")
             assert_index_matches_passages(store, tokenizer.passage_grams)
-        finally:
-            store.close()
+
+    check_archive()
+    # Each path, and each layout, was taken at least once.
+    layout, ranking = engine
+    assert paths.counts["look up"] > 0, paths.counts
+    if ranking == "pruned":
+        assert paths.counts["pruned"] and paths.counts["added one at a time"] and paths.counts["dropped"], paths.counts
+    else:
+        assert paths.counts["exhaustive"] and not paths.counts["pruned"], paths.counts
+    assert layouts["inline"] > 0
+    if layout == "small":
+        assert layouts["runs"] > 0, layouts
 
 
 @pytest.fixture(scope="module")
-def block_archive(tmp_path_factory: pytest.TempPathFactory, tokenizer: Tokenizer) -> Iterator[Store]:
-    """The sample archive plus a synthetic issue of many short passages, in small blocks."""
-    with Archive(tmp_path_factory.mktemp("blocks") / "archive.db", tokenizer) as archive:
+def large_archive(tmp_path_factory: pytest.TempPathFactory, tokenizer: Tokenizer, engine: tuple) -> Iterator[Store]:
+    """The sample archive plus a synthetic issue of many short passages."""
+    with Archive(tmp_path_factory.mktemp("large") / "archive.db", tokenizer) as archive:
         list(archive.ingest([SAMPLE_ARCHIVE]))
         many = [([4, 1], [[i % len(VOCABULARY), (3 * i) % len(VOCABULARY), 0] for i in range(250)])]
         record = issue_record(tokenizer, 1, many)
@@ -220,73 +259,57 @@ def block_archive(tmp_path_factory: pytest.TempPathFactory, tokenizer: Tokenizer
         yield archive.store
 
 
-def test_no_contribution_exceeds_its_block_bound(block_archive: Store, tokenizer: Tokenizer) -> None:
-    """Over every term of the index, both fields: each block's bound holds for every posting in it."""
-    keys = [tuple(r) for r in block_archive.db.execute("SELECT field, term FROM index_terms")]
-    assert len(keys) > 1000
-    assert_within_bounds(block_archive, tokenizer, {key: 1.0 for key in keys})
+def test_no_contribution_exceeds_its_term_bound(large_archive: Store, tokenizer: Tokenizer) -> None:
+    """Over every term of the index: each posting's contribution is within its term's bound
+    (_reference checks it, with lengths from the text analysed again)."""
+    terms = [r[0] for r in large_archive.db.execute("SELECT term FROM index_terms")]
+    assert len(terms) > 1000
+    _reference(large_archive, tokenizer, dict.fromkeys(terms, 1.0))
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    field=st.sampled_from(FIELDS),
-    postings=st.lists(st.tuples(st.integers(1, 300), st.integers(1, 3000)), min_size=1, max_size=20),
-    average=st.floats(0.5, 2000),
+    postings=st.lists(st.tuples(st.integers(1, 255), st.integers(1, 65535)), min_size=1, max_size=20),
+    average=st.floats(0.5, 5000),
 )
-def test_a_bound_holds_for_any_tf_and_length(field: int, postings: list[tuple[int, int]], average: float) -> None:
-    tf = np.array([p[0] for p in postings], dtype=np.uint16)
+def test_a_bound_holds_for_any_tf_and_length(postings: list[tuple[int, int]], average: float) -> None:
+    tf = np.array([p[0] for p in postings], dtype=np.uint8)
     length = np.array([max(p) for p in postings], dtype=np.uint16)  # a text holds at least tf terms
-    bound = scoring.impact_bound(field, tf.max(keepdims=True), length.min(keepdims=True), average)[0]
-    assert (scoring.impacts(field, tf, length, average) <= bound).all()
+    bound = bm25.impact_bound(int(tf.max()), int(length.min()), average)
+    assert (bm25.impacts(tf, bm25.norms(length, average)) <= bound).all()
 
 
 @settings(max_examples=25, deadline=None)
 @given(weights=query_terms, k=st.integers(1, 3), data=st.data())
 def test_top_k_within_a_large_allowed_set_is_exact(
-    block_archive: Store, tokenizer: Tokenizer, weights: list, k: int, data: st.DataObject
+    large_archive: Store, tokenizer: Tokenizer, weights: list, k: int, data: st.DataObject
 ) -> None:
-    """More passages allowed than top_k looks up one by one: the lists are read and filtered."""
-    ids = [r[0] for r in block_archive.db.execute("SELECT id FROM passages ORDER BY id")]
-    left_out = data.draw(st.sets(st.sampled_from(ids), max_size=len(ids) - k * 64 - 1), label="left out")
+    """More passages allowed than top() looks up one by one: the lists are read and masked."""
+    ids = [r[0] for r in large_archive.db.execute("SELECT id FROM passages ORDER BY id")]
+    left_out = data.draw(st.sets(st.sampled_from(ids), max_size=len(ids) - k * LOOK_UP_PASSAGES - 1), label="left out")
     allowed = [i for i in ids if i not in left_out]
-    assert len(allowed) > k * 64
-    assert_top_k_is_exact(block_archive, tokenizer, {(f, t): w for f, t, w in weights}, k, allowed)
+    assert len(allowed) > k * LOOK_UP_PASSAGES
+    assert_top_k_is_exact(large_archive, tokenizer, dict(weights), k, allowed)
 
 
-def test_a_common_term_is_read_only_in_the_blocks_that_can_matter(
-    block_archive: Store, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
+def test_a_common_term_is_looked_up_not_added_whole_when_pruning(
+    large_archive: Store, tokenizer: Tokenizer, engine: tuple, paths: PathSpy
 ) -> None:
-    """A rare term and a very common one: the common list is not read from the file whole, only
-    the blocks of the passages the rare term found, and the answer is still the exhaustive one."""
-    monkeypatch.setattr(scoring, "DENSE_POSTINGS", 0)  # lists this short are otherwise added whole
-    monkeypatch.setattr(index_postings, "WHOLE_LIST_POSTINGS", 0)  # and read whole, being short
-    weights = {(CHARS, "背街"): 1.0, (CHARS, "文"): 1.0}
-    terms, source, _, scores = reference(block_archive, tokenizer, weights)
-    common = next(t for t in terms if t.term == "文")
-    assert common.df > 10 * SMALL_BLOCK
-    block_archive.index.forget_lengths()  # nothing kept from earlier questions
-    terms, source = block_archive.index.query_terms(weights, source.stats)
-    index = block_archive.index
-    whole: list[str] = []
-    blocks: dict[str, int] = {}
-    read_list, read_blocks = index.read_list, index.read_blocks
-
-    def counted_list(field, term, lengths):
-        whole.append(next(t.term for t in terms if source.held.get(t.key) and source.held[t.key].held is term))
-        return read_list(field, term, lengths)
-
-    def counted_blocks(field, term, positions, lengths):
-        name = next(t.term for t in terms if source.held.get(t.key) and source.held[t.key].held is term)
-        blocks[name] = blocks.get(name, 0) + len(positions)
-        return read_blocks(field, term, positions, lengths)
-
-    monkeypatch.setattr(index, "read_list", counted_list)
-    monkeypatch.setattr(index, "read_blocks", counted_blocks)
-    got = top_k(terms, 2, source, lambda t: 0.5)
+    """A rare term and a very common one: when pruning, the common list is only looked up for the
+    passages the rare term found, and the answer is still the exhaustive one."""
+    weights = {"背街": 1.0, "文": 1.0}
+    found, _, _, scores = _reference(large_archive, tokenizer, weights)
+    common = next(t for t in found.terms if t.term == "文")
+    rare = next(t for t in found.terms if t.term == "背街")
+    assert common.df > 100 * rare.df
+    paths.counts.clear()
+    got = found.top(2)
     ranked = sorted(scores.items(), key=lambda p: (-p[1], p[0]))[:2]
     assert list(zip(got.ids.tolist(), got.scores.tolist())) == ranked
-    assert whole == ["背街"]
-    assert 0 < blocks["文"] < len(source.blocks(common).last_ids) / 2
+    if engine[1] == "pruned":
+        assert paths.counts == Counter({"pruned": 1, "contributions": 1}), paths.counts
+    else:
+        assert paths.counts["exhaustive"] == 1
 
 
 def test_a_passage_holding_only_a_weaker_term_at_its_bound_still_wins(tmp_path: Path, tokenizer: Tokenizer) -> None:
@@ -304,33 +327,31 @@ def test_a_passage_holding_only_a_weaker_term_at_its_bound_still_wins(tmp_path: 
     ref = IssueRef(total=1, number=1, year=2021, date=dt.date(2021, 1, 1), issuer="首都精神文明办")
     with closing(Store(tmp_path / "weaker.db")) as store:
         store.save_issues([IssueRecord(ref, Footer(), tuple(articles), "1", "1.txt")], tokenizer.passage_grams, "test")
-        weights = {(CHARS, "垃圾"): 1.0, (CHARS, "志愿"): 1.0}
-        terms, source, stats, scores = reference(store, tokenizer, weights)
-        strong, weak = scoring.order_terms(terms)
-        best_strong = scoring.contribution(strong, source.full(strong), stats).max()
+        weights = {"垃圾": 1.0, "志愿": 1.0}
+        found, lists, norms, scores = _reference(store, tokenizer, weights)
+        strong, weak = order_terms(found.terms)
+        ids, tf = lists[strong.term]
+        best_strong = contribution(strong, tf, norms[ids]).max()
         assert (strong.term, weak.term) == ("垃圾", "志愿")
         assert best_strong < weak.bound <= strong.bound and best_strong > 0.8 * weak.bound
         (winner,) = store.db.execute("SELECT id FROM passages WHERE text = ?", [texts[2]]).fetchone()
         assert min(scores, key=lambda pid: (-scores[pid], pid)) == winner
-        assert top_k(terms, 1, source, lambda t: 0.5).ids.tolist() == [winner]
+        assert found.top(1).ids.tolist() == [winner]
         for k in (1, 2, 3):
             assert_top_k_is_exact(store, tokenizer, weights, k, None)
 
 
 def test_tied_passages_rank_by_id_whatever_k(tmp_path: Path, tokenizer: Tokenizer) -> None:
-    store = Store(tmp_path / "ties.db")
     same = [1, 3, 5]
-    try:
+    with closing(Store(tmp_path / "ties.db")) as store:
         save(store, tokenizer, [issue_record(tokenizer, 1, [([2], [same] * 9 + [[1, 4]])])])
         save(store, tokenizer, [issue_record(tokenizer, 2, [([2], [same] * 5)])])
-        weights = {(CHARS, "志愿"): 1.0, (CHARS, "城"): 1.0}
+        weights = {"志愿": 1.0, "城": 1.0}
         ids = [r[0] for r in store.db.execute("SELECT id FROM passages ORDER BY id")]
         for k in (1, 3, 7, 14, 20):
             assert_top_k_is_exact(store, tokenizer, weights, k, None)
         for k in (1, 3, 7):
             assert_top_k_is_exact(store, tokenizer, weights, k, ids[5:])
-    finally:
-        store.close()
 
 
 # --- paging through answers ------------------------------------------------------------------
@@ -340,7 +361,7 @@ PAGE = 2
 
 
 @pytest.fixture(scope="module")
-def many_articles(tmp_path_factory: pytest.TempPathFactory, tokenizer: Tokenizer) -> Iterator[Archive]:
+def many_articles(tmp_path_factory: pytest.TempPathFactory, tokenizer: Tokenizer, engine: tuple) -> Iterator[Archive]:
     """The sample archive and synthetic issues written from the bulletins' own vocabulary: many
     articles answer the same question with close scores."""
     folder = tmp_path_factory.mktemp("synth")

@@ -17,7 +17,8 @@ from test_term_index import assert_index_matches_passages, stored_index
 from retrieval import chunk
 from retrieval.archive import Archive
 from retrieval.errors import ArchiveError, StaleIndex
-from retrieval.fingerprint import PIPELINE_VERSION
+from retrieval.index import bm25, lists, params
+from retrieval.index.fingerprint import PIPELINE_VERSION
 from retrieval.parse import parse_bulletin
 from retrieval.store import SCHEMA_VERSION
 from retrieval.tokenize import Tokenizer
@@ -119,6 +120,44 @@ def test_an_index_of_an_older_analysis_is_stale_until_reindexed(tmp_path: Path, 
     with Archive(path, tokenizer) as archive:
         assert archive.stale is None
         assert answers(archive) == rebuilt_answers
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("B", 0.75), ("K1", 1.5), ("CHUNK", 7), ("INLINE", 2), ("MAX_SMALL_RUNS", 1)],
+)
+def test_a_changed_index_parameter_refuses_the_index_until_reindexed(
+    tmp_path: Path, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch, name: str, value: float
+) -> None:
+    """The fingerprint covers every parameter: an index built with others is refused with the
+    command that rebuilds it, never scored with mixed values; reindex builds it anew."""
+    path = tmp_path / "archive.db"
+    with Archive(path, tokenizer) as archive:
+        assert all(r.ok for r in archive.ingest([SAMPLE_ARCHIVE]))
+        before = [[(h.article_id, h.score) for h in archive.ask(q).hits] for q in QUESTIONS]
+    # As a new version with another value would: read where each module took it.
+    for module in (params, bm25, lists):
+        if hasattr(module, name):
+            monkeypatch.setattr(module, name, value)
+    with Archive(path, tokenizer) as archive:
+        assert archive.stale == ["索引参数"]
+        with pytest.raises(StaleIndex, match="python run_bot.py reindex") as refused:
+            archive.ask(QUESTIONS[0])
+        assert "索引参数" in str(refused.value)
+        assert archive.reindex() == archive.stats().passages
+        assert archive.stale is None
+        assert_index_matches_passages(archive.store, tokenizer.passage_grams)
+        after = [[(h.article_id, h.score) for h in archive.ask(q).hits] for q in QUESTIONS]
+    with Archive(path, tokenizer) as archive:
+        assert archive.stale is None
+        assert [[(h.article_id, h.score) for h in archive.ask(q).hits] for q in QUESTIONS] == after
+    if name in ("B", "K1"):
+        assert after != before  # scored with the new value
+    else:
+        assert after == before  # only the layout changed
+    monkeypatch.undo()
+    with Archive(path, tokenizer) as archive:
+        assert archive.stale == ["索引参数"]  # and back again
 
 
 @pytest.mark.parametrize("changed", [0, 1], ids=["user-dictionary", "stopwords"])

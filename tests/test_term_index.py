@@ -3,6 +3,7 @@ and a file from before it is migrated and rebuilt from the stored text."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sqlite3
 from collections import Counter
@@ -13,17 +14,17 @@ import numpy as np
 import pytest
 from conftest import ISSUE_2126, ISSUE_2202, SAMPLE_ARCHIVE
 
-from retrieval import term_index
 from retrieval.archive import Archive
 from retrieval.errors import StaleIndex, UnknownArticle
+from retrieval.index import lists, params
+from retrieval.index.search import contribution
 from retrieval.models import IngestStatus
-from retrieval.scoring import CHARS, FIELDS, TITLE_WEIGHT, contribution
 from retrieval.store import SCHEMA_VERSION, Store
 from retrieval.tokenize import Tokenizer
 
-Analyzer = Callable[[str], tuple[list[str], list[str]]]
-# (field, term) -> (df, postings as (passage id, tf, field length) in id order)
-IndexDump = dict[tuple[int, str], tuple[int, list[tuple[int, int, int]]]]
+Analyzer = Callable[[str], list[str]]
+# term -> (df, postings as (passage id, tf, passage length) in id order)
+IndexDump = dict[str, tuple[int, list[tuple[int, int, int]]]]
 
 
 @functools.cache
@@ -31,50 +32,84 @@ def _default_analyzer() -> Analyzer:
     return Tokenizer().passage_grams
 
 
-def expected_index(store: Store, analyze: Analyzer) -> tuple[IndexDump, dict[int, int]]:
+def expected_index(store: Store, analyze: Analyzer) -> tuple[IndexDump, int]:
     """What the index should hold: every stored passage analysed again (its article's title,
-    TITLE_WEIGHT times over as BM25F weighs it, then its own text), and each field's token total."""
-    lists: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
-    tokens = dict.fromkeys(FIELDS, 0)
+    TITLE_WEIGHT times over, then its own text), and the token total."""
+    postings: dict[str, list[tuple[int, int, int]]] = {}
+    tokens = 0
     rows = store.db.execute(
         "SELECT p.id, a.title, p.text FROM passages p JOIN articles a ON a.id = p.article_id ORDER BY p.id"
     ).fetchall()
     for pid, title, text in rows:
-        for field, terms in ((CHARS, analyze(title) * TITLE_WEIGHT + analyze(text)),):
-            tokens[field] += len(terms)
-            for term, tf in Counter(terms).items():
-                lists.setdefault((field, term), []).append((pid, tf, len(terms)))
-    return {key: (len(postings), postings) for key, postings in lists.items()}, tokens
+        terms = analyze(title) * params.TITLE_WEIGHT + analyze(text)
+        tokens += len(terms)
+        for term, tf in Counter(terms).items():
+            postings.setdefault(term, []).append((pid, tf, len(terms)))
+    return {term: (len(held), held) for term, held in postings.items()}, tokens
 
 
-def stored_index(store: Store) -> tuple[IndexDump, dict[int, int]]:
-    """The index as a question reads it (TermIndex.query_terms over every stored term), checking
-    the blocks on the way: last ids rising, each block non-empty and at most BLOCK long, and no
-    posting's contribution above its block's bound, nor any block's above the term's."""
-    keys = [(field, term) for field, term in store.db.execute("SELECT field, term FROM index_terms")]
-    stats = store.index.field_stats(store.passage_count())
-    terms, source = store.index.query_terms(dict.fromkeys(keys, 1.0), stats)
+def stored_index(store: Store) -> tuple[IndexDump, int]:
+    """The index as a question reads it (PostingLists.terms and postings over every stored term),
+    checking the layout on the way: a list is in its term's row (at most INLINE postings) iff the
+    term has no runs; runs are keyed within the term's range, each in id order and after the one
+    before; the term's largest tf, shortest passage and last id hold for its postings; no
+    posting's contribution exceeds its term's bound; the lengths table holds each passage's
+    stored length (0 for ids not held) and sums to the token total."""
+    held = store.index.lists
+    held.forget()  # read from the file, nothing kept from earlier questions
+    names = [row[0] for row in store.db.execute("SELECT term FROM index_terms")]
+    rows = held.terms(names)
+    lengths = held.lengths()
+    tokens = held.tokens()
+    stored_lengths = dict(store.db.execute("SELECT id, char_len FROM passages"))
+    expected_lengths = np.zeros(len(lengths), np.int64)
+    for pid, length in stored_lengths.items():
+        assert pid < len(lengths), f"passage {pid} has no length"
+        expected_lengths[pid] = length
+    assert (lengths == expected_lengths).all(), "index_lengths differ from the passages' char_len"
+    assert int(lengths.sum(dtype=np.int64)) == tokens
+    passages = store.passage_count()
+    search = store.index.search(dict.fromkeys(names, 1.0), passages)
+    query = {t.term: t for t in search.terms}
+    runs: dict[int, list[tuple[int, int, bytes, bytes]]] = {}
+    for key, last_id, ids, tf in store.db.execute("SELECT key, last_id, ids, tf FROM index_runs ORDER BY key"):
+        runs.setdefault(key >> lists._RUN_BITS, []).append((key, last_id, ids, tf))
+    assert len({row.id for row in rows.values()}) == len(rows), "two terms share an id"
+    assert set(runs) <= {row.id for row in rows.values() if row.next_run}, "runs of no term"
     dump: IndexDump = {}
-    for term in terms:
-        postings = source.full(term)
-        ids = postings["id"]
-        blocks = source.blocks(term)
-        assert (np.diff(ids) > 0).all(), term.key
-        assert (np.diff(blocks.last_ids) > 0).all() and ids[-1] == blocks.last_ids[-1], term.key
-        block_of = np.searchsorted(blocks.last_ids, ids)
-        assert (np.bincount(block_of, minlength=len(blocks.last_ids)) > 0).all(), term.key
-        assert np.bincount(block_of).max() <= term_index.BLOCK, term.key
-        assert (contribution(term, postings, stats) <= blocks.bounds[block_of]).all(), term.key
-        assert blocks.bounds.max() <= term.bound, term.key
-        dump[term.key] = (term.df, [(int(p), int(t), int(n)) for p, t, n in postings[["id", "tf", "len"]].tolist()])
-    tokens = dict(store.db.execute("SELECT field, tokens FROM index_fields"))
+    for term, row in rows.items():
+        ((ids, tf),) = held.postings([row])
+        assert len(ids) == len(tf) == row.df > 0, term
+        assert (np.diff(ids.astype(np.int64)) > 0).all(), term
+        assert (tf >= 1).all(), term
+        if row.next_run == 0:
+            assert row.df <= lists.INLINE and row.small_runs == 0 and row.id not in runs, term
+            assert len(row.ids) == 4 * row.df and len(row.tf) == row.df, term
+        else:
+            assert row.ids == b"" and row.tf == b"", f"{term}: postings both in its row and in runs"
+            assert row.small_runs <= lists.MAX_SMALL_RUNS, term
+            numbers = [key & ((1 << lists._RUN_BITS) - 1) for key, *_ in runs[row.id]]
+            assert numbers and max(numbers) < row.next_run, term
+            previous = 0
+            for _, last_id, run_ids, run_tf in runs[row.id]:
+                these = np.frombuffer(run_ids, "<u4").astype(np.int64)
+                assert len(these) == len(run_tf), term
+                assert (np.diff(these) > 0).all(), term
+                if len(these):
+                    assert these[0] > previous and these[-1] <= last_id, f"{term}: runs overlap or misorder"
+                # An emptied run keeps its last id: the next run's ids start above it.
+                assert last_id > previous, term
+                previous = last_id
+        assert row.last_id >= ids[-1] and row.max_tf >= tf.max() and row.min_length <= lengths[ids].min(), term
+        assert (contribution(query[term], tf, search.norms[ids]) <= query[term].bound).all(), term
+        dump[term] = (row.df, [(int(p), int(t), int(lengths[p])) for p, t in zip(ids.tolist(), tf.tolist())])
     return dump, tokens
 
 
 def assert_index_matches_passages(store: Store, analyze: Analyzer | None = None) -> None:
-    """For both fields: the terms, each term's df and postings (id, tf, length), and the token
-    totals are exactly what re-analysing every stored passage gives (default: the default
-    tokenizer's analysis)."""
+    """The terms, each term's df and postings (id, tf, passage length), the passages' stored
+    lengths and the token total are exactly what re-analysing every stored passage gives
+    (default: the default tokenizer's analysis); stored_index checks the layout too."""
     expected, expected_tokens = expected_index(store, analyze or _default_analyzer())
     held, tokens = stored_index(store)
     assert set(held) == set(expected), (
@@ -83,6 +118,26 @@ def assert_index_matches_passages(store: Store, analyze: Analyzer | None = None)
     wrong = [key for key in expected if held[key] != expected[key]]
     assert not wrong, f"{len(wrong)} terms differ, e.g. {wrong[0]}: {held[wrong[0]]} != {expected[wrong[0]]}"
     assert tokens == expected_tokens
+    lengths = {pid: n for _, postings in expected.values() for pid, _, n in postings}
+    stored = dict(store.db.execute("SELECT id, char_len FROM passages"))
+    assert {pid: stored[pid] for pid in lengths} == lengths
+
+
+def small_layout(patch: pytest.MonkeyPatch, chunk: int = 3, small_runs: int = 2, inline: int = 2) -> None:
+    """Tiny runs, few small runs before a merge and few postings in a row, so that a few dozen
+    passages make lists of every shape: in the row, in several runs, in merged runs. Patched where
+    params are read and where lists.py imported them by name."""
+    for name, value in (("CHUNK", chunk), ("MAX_SMALL_RUNS", small_runs), ("INLINE", inline)):
+        patch.setattr(params, name, value)
+        patch.setattr(lists, name, value)
+
+
+def layout_counts(store: Store) -> dict[str, int]:
+    """How many terms have their list in their row, in one run, in several."""
+    rows = store.db.execute(
+        "SELECT sum(next_run = 0), sum(next_run = 1), sum(next_run > 1) FROM index_terms"
+    ).fetchone()
+    return dict(zip(("inline", "one run", "runs"), (n or 0 for n in rows)))
 
 
 def test_index_matches_the_passages_after_ingest(sample_archive: Archive) -> None:
@@ -90,22 +145,61 @@ def test_index_matches_the_passages_after_ingest(sample_archive: Archive) -> Non
     assert_index_matches_passages(store)
     held, _ = stored_index(store)
     # Characters and their pairs are there.
-    assert (CHARS, "文明") in held and (CHARS, "城") in held
+    assert "文明" in held and "城" in held
+    # Two issues: every list fits in its term's row.
+    assert layout_counts(store)["inline"] == len(held)
 
 
-def test_index_matches_with_small_blocks_after_ingest_and_replace(
+def test_index_matches_with_small_runs_after_ingest_replace_and_merges(
     tmp_path: Path, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Lists of many blocks, and a replace that empties some blocks and shrinks others."""
-    monkeypatch.setattr(term_index, "BLOCK", 1)
+    """Lists in rows, in many runs and in merged runs, then replaces that empty runs, shrink
+    others and move a list out of its row."""
+    small_layout(monkeypatch)
+    merges: list[str] = []
+    merge = lists.PostingLists._merge_small_runs
+
+    def counted(self: lists.PostingLists, term: str, row: lists.Term) -> None:
+        merges.append(term)
+        merge(self, term, row)
+
+    monkeypatch.setattr(lists.PostingLists, "_merge_small_runs", counted)
     with Archive(tmp_path / "small.db", tokenizer) as archive:
-        list(archive.ingest([SAMPLE_ARCHIVE]))
+        for issue in (ISSUE_2202, ISSUE_2126):
+            assert archive.ingest_bytes(issue.read_bytes(), issue.name).ok
         assert_index_matches_passages(archive.store)
-        text = ISSUE_2202.read_text(encoding="utf-8").replace("凝心聚力", "踔厉奋发")
-        assert archive.ingest_bytes(text.encode(), "2202-v2.txt").ok
+        original = ISSUE_2202.read_text(encoding="utf-8")
+        for version, text in enumerate(
+            [
+                original.replace("凝心聚力", "踔厉奋发"),
+                original.replace("凝心聚力", "凝心聚力凝心聚力"),
+                original.replace("丰台区", "丰台"),
+                original,
+            ]
+        ):
+            assert archive.ingest_bytes(text.encode(), f"2202-v{version}.txt").status is IngestStatus.REPLACED
+            assert_index_matches_passages(archive.store)
+        counts = layout_counts(archive.store)
+        assert counts["inline"] > 0 and counts["runs"] > 0, counts
+        assert merges, "the test wants small runs merged"
+        most_runs = archive.store.db.execute(
+            f"SELECT max(n) FROM (SELECT count(*) AS n FROM index_runs GROUP BY key >> {lists._RUN_BITS})"
+        ).fetchone()[0]
+        assert most_runs > lists.MAX_SMALL_RUNS + 1, "the test wants lists of several runs"
+        # Cut down to its first article's opening: most of its postings leave their runs.
+        from retrieval.ingest import prepare_file
+
+        record = prepare_file(tokenizer, ISSUE_2202).record
+        first = record.articles[0]
+        cut = dataclasses.replace(
+            record,
+            articles=(dataclasses.replace(first, passages=first.passages[:1]),),
+            content_hash="cut",
+        )
+        (saved,) = archive.store.save_issues([cut], tokenizer.passage_grams, archive.fingerprint)
+        assert saved.status is IngestStatus.REPLACED
         assert_index_matches_passages(archive.store)
-        held, _ = stored_index(archive.store)
-        assert len(held[(CHARS, "文")][1]) > 3, "the test wants lists of several blocks"
+        assert archive.ask("丰台区 创城 工作机制").hits
 
 
 def test_replacing_an_issue_leaves_no_trace_of_the_old_version(sample_archive: Archive) -> None:
@@ -118,13 +212,13 @@ def test_replacing_an_issue_leaves_no_trace_of_the_old_version(sample_archive: A
     indexed = {pid for _, postings in held.values() for pid, _, _ in postings}
     assert not indexed & old_ids, "postings of the replaced version are left"
     # Terms only the old version held are gone with it; a character it shared (凝 of 凝聚) stays.
-    assert (CHARS, "凝心") not in held
-    assert held[(CHARS, "凝")][0] == 1
+    assert "凝心" not in held
+    assert held["凝"][0] == 1
     article = sample_archive.issue(2202).articles[2]
     assert article.title.startswith("丰台区踔厉奋发")
     # The title's characters count in each of the article's passages.
     passages = {r[0] for r in store.db.execute("SELECT id FROM passages WHERE article_id = ?", [article.id])}
-    assert {pid for pid, _, _ in held[(CHARS, "踔厉")][1]} == passages
+    assert {pid for pid, _, _ in held["踔厉"][1]} == passages
     assert all("凝心聚力" not in h.title for h in sample_archive.ask("凝心聚力 全力以赴").hits)
     assert sample_archive.ask("踔厉奋发 创城").hits[0].title.startswith("丰台区踔厉奋发")
 
@@ -163,7 +257,7 @@ def make_schema_3(path: Path) -> None:
     passage lengths."""
     db = sqlite3.connect(path)
     with db:
-        term_index.drop_tables(db)
+        lists.drop_tables(db)
         columns = {row[1] for row in db.execute("PRAGMA table_info(passages)")}
         for column in ("word_len", "char_len"):
             if column in columns:
@@ -252,6 +346,7 @@ def test_a_write_that_fails_after_indexing_leaves_questions_answered_as_before(
     with Archive(path, tokenizer) as archive:
         list(archive.ingest([SAMPLE_ARCHIVE]))
         before = [[(h.article_id, h.score) for h in archive.ask(q).hits] for q in questions]
+        index_before = stored_index(archive.store)
         text = ISSUE_2202.read_text(encoding="utf-8").replace("丰台区", "丰台区丰台区丰台区")
         (tmp_path / "v2.txt").write_text(text, encoding="utf-8")
         record = prepare_file(tokenizer, tmp_path / "v2.txt").record
@@ -270,6 +365,34 @@ def test_a_write_that_fails_after_indexing_leaves_questions_answered_as_before(
             store.save_issues([record], tokenizer.passage_grams, archive.fingerprint)
         monkeypatch.undo()
         after = [[(h.article_id, h.score) for h in archive.ask(q).hits] for q in questions]
+        # The index is exactly as it was: no posting, length or token of the rolled-back write.
+        assert stored_index(store) == index_before
+        assert_index_matches_passages(store)
     with Archive(path, tokenizer) as fresh:
         assert [[(h.article_id, h.score) for h in fresh.ask(q).hits] for q in questions] == before
+        assert_index_matches_passages(fresh.store)
     assert after == before
+
+
+def test_a_committed_issue_is_searchable_and_its_replacement_too(tmp_path: Path, tokenizer: Tokenizer) -> None:
+    """Add, replace, and a replace that fails: a fresh process sees each committed state, its
+    index matches the passages, and the answers are those of the process that wrote."""
+    path = tmp_path / "a.db"
+    question = "踔厉奋发 创城"
+    with Archive(path, tokenizer) as archive:
+        assert archive.ingest_bytes(ISSUE_2126.read_bytes(), "2126.txt").ok
+        assert not [h for h in archive.ask(question).hits if h.issue.total == 2202]
+        text = ISSUE_2202.read_text(encoding="utf-8").replace("凝心聚力", "踔厉奋发")
+        assert archive.ingest_bytes(text.encode(), "2202.txt").status is IngestStatus.ADDED
+        added = [(h.article_id, h.score) for h in archive.ask(question).hits]
+        assert archive.ask(question).hits[0].title.startswith("丰台区踔厉奋发")
+    with Archive(path, tokenizer) as fresh:
+        assert [(h.article_id, h.score) for h in fresh.ask(question).hits] == added
+        assert_index_matches_passages(fresh.store)
+        assert fresh.ingest_bytes(ISSUE_2202.read_bytes(), "2202-v2.txt").status is IngestStatus.REPLACED
+        replaced = [(h.article_id, h.score) for h in fresh.ask("凝心聚力 创城").hits]
+        assert fresh.ask("凝心聚力 创城").hits[0].title.startswith("丰台区凝心聚力")
+        assert all("踔厉" not in h.title for h in fresh.ask(question).hits)
+    with Archive(path, tokenizer) as fresh:
+        assert [(h.article_id, h.score) for h in fresh.ask("凝心聚力 创城").hits] == replaced
+        assert_index_matches_passages(fresh.store)

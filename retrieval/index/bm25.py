@@ -43,4 +43,4 @@ def impact(tf: int, length: int, average_length: float, b: float = B) -> float:
 
 def impact_bound(max_tf: int, min_length: int, average_length: float) -> float:
     """The largest impact of any posting with tf <= max_tf in a passage of min_length or more."""
-    return impact(max_tf, min_length, average_length) * _SLACK
+    return impact(max_tf, min_length, average_length, B) * _SLACK

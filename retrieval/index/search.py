@@ -22,6 +22,9 @@ from .bm25 import impacts
 Postings = tuple[np.ndarray, np.ndarray]
 # A question limited to at most this many passages per hit wanted looks each term up for them.
 LOOK_UP_PASSAGES = 64
+# Lists left unread holding at most this many postings per passage id are added whole: checking
+# would cost more than adding them.
+SHORT_LISTS = 1
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ class Search:
         by list does; when the lists left are short, they are added too, as checking would cost
         more than adding them."""
         read = next((i for i in range(1, len(terms)) if rest[0] - rest[i] > rest[i]), len(terms))
-        if sum(t.df for t in terms[read:]) <= len(self.norms):
+        if sum(t.df for t in terms[read:]) <= SHORT_LISTS * len(self.norms):
             read = len(terms)
         mask = None
         if allowed is not None:
