@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.answering.query import Query
 from retrieval.archive import Archive
 from retrieval.index.search import order_terms, score_all
-from retrieval.query import Query
 
 from .stats import summary
 from .synth import read_questions_file

@@ -24,9 +24,10 @@ from conftest import ROOT
 from test_term_index import assert_index_matches_passages
 
 from benchmarks import synth
-from retrieval import ingest, worker_lifetime
 from retrieval.archive import Archive
-from retrieval.store import Store
+from retrieval.ingest import pipeline as ingest
+from retrieval.ingest import worker_lifetime
+from retrieval.store.database import Store
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/task").is_dir() or (os.cpu_count() or 1) < 2,
@@ -48,8 +49,8 @@ GONE_SECONDS = 10
 # `run_bot.py ingest ...`, with BATCH issues a transaction.
 INGEST = (
     "import runpy, sys\n"
-    "import retrieval.ingest\n"
-    "retrieval.ingest.BATCH_ISSUES = int(sys.argv.pop(1))\n"
+    "import retrieval.ingest.pipeline\n"
+    "retrieval.ingest.pipeline.BATCH_ISSUES = int(sys.argv.pop(1))\n"
     "sys.argv[0] = 'run_bot.py'\n"
     "runpy.run_path('run_bot.py', run_name='__main__')\n"
 )
@@ -324,7 +325,7 @@ def test_workers_started_from_a_thread_that_ends_live_on(tmp_path: Path) -> None
 POOL_PARENT = """
 import os, sys, threading
 from concurrent.futures import ProcessPoolExecutor
-from retrieval import worker_lifetime
+from retrieval.ingest import worker_lifetime
 
 pool = ProcessPoolExecutor(2, mp_context=worker_lifetime.context(sys.argv[1]), initializer=worker_lifetime.die_with_parent)
 start = lambda: [task.result() for task in [pool.submit(os.getpid) for _ in range(2)]]

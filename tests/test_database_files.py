@@ -23,12 +23,12 @@ from test_term_index import assert_index_matches_passages
 
 from benchmarks import synth
 from bot import conversation
-from retrieval import store as store_module
 from retrieval.archive import Archive
 from retrieval.errors import DatabaseBusy, DatabaseFull, DatabaseReadOnly
 from retrieval.models import IngestStatus
-from retrieval.schema import SCHEMA_VERSION
-from retrieval.store import Store
+from retrieval.store import database as store_module
+from retrieval.store.database import Store
+from retrieval.store.schema import SCHEMA_VERSION
 
 
 @pytest.fixture(scope="module")

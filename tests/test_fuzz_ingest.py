@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 from test_term_index import assert_index_matches_passages
 
 from retrieval.archive import Archive
+from retrieval.ingest.parse import parse_bulletin
+from retrieval.ingest.readers import ocr
 from retrieval.models import IngestReport
-from retrieval.parse import parse_bulletin
-from retrieval.readers import ocr
 from retrieval.tokenize import Tokenizer
+
 
 def fuzz(examples: int) -> settings:
     return settings(

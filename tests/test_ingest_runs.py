@@ -9,8 +9,8 @@ from conftest import ISSUE_2202
 from test_term_index import assert_index_matches_passages
 
 from benchmarks import synth
-from retrieval import ingest
 from retrieval.archive import Archive
+from retrieval.ingest import pipeline as ingest
 from retrieval.models import IngestStatus
 from retrieval.tokenize import Tokenizer
 
