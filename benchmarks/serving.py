@@ -1,10 +1,12 @@
 """What a serving process spends on each question, run in a process of its own:
 
-    python -m benchmarks.serving --db DB --questions QUESTIONS.jsonl [--add BULLETIN]
+    python -m benchmarks.serving --db DB --questions QUESTIONS.jsonl [--add BULLETIN] [--warm N]
 
 The server path is everything the bot does between an update and its reply: the question through
 the conversation (tokenise, retrieve, excerpt), the question saved behind its "more" button when
-there is a next page, the HTML and the buttons rendered. Retrieval alone is Archive.ask. Prints
+there is a next page, the HTML and the buttons rendered. Retrieval alone is Archive.ask. With
+`--warm N`, N other questions of the same kind (the generator with another seed) are asked first,
+untimed, as by a server that has been up a while; without it the process is fresh. Prints
 one JSON object: times in milliseconds, hit@3 on the questions that name their article, the time
 to add one issue with the tokenizer already loaded, and the process's peak RSS.
 """
@@ -23,7 +25,7 @@ from bot.render_html import answer_message, notice_message
 from retrieval.archive import Archive
 
 from .stats import rss_mb, summary
-from .synth import read_questions_file
+from .synth import read_questions_file, warm_up
 
 
 def serve_question(archive: Archive, question: str) -> conversation.AnswerPage | conversation.Notice:
@@ -37,9 +39,11 @@ def serve_question(archive: Archive, question: str) -> conversation.AnswerPage |
     return reply
 
 
-def measure(db: Path, questions: list[dict], add: Path | None) -> dict:
+def measure(db: Path, questions: list[dict], add: Path | None, warm: list[str] = ()) -> dict:
     with Archive(db) as archive:
         archive.tokenizer.tokens("预热")  # the bot loads jieba at start-up, before any question
+        for question in warm:
+            serve_question(archive, question)
         server, retrieval, hits, judged = [], [], 0, 0
         for q in questions:
             started = time.perf_counter()
@@ -59,6 +63,7 @@ def measure(db: Path, questions: list[dict], add: Path | None) -> dict:
             "retrieval_ms": summary(retrieval),
             "hit_at_3": hits / judged if judged else None,
             "questions": len(questions),
+            "warm_up_questions": len(warm),
         }
         if add is not None:
             started = time.perf_counter()
@@ -74,9 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--questions", type=Path, required=True, help="JSONL of {question, total}")
     parser.add_argument("--add", type=Path, help="a bulletin to add after the questions, timed")
+    parser.add_argument("--warm", type=int, default=0, help="other questions asked first, untimed")
     args = parser.parse_args(argv)
     questions = read_questions_file(args.questions)
-    print(json.dumps(measure(args.db, questions, args.add)))
+    warm = warm_up(args.questions.parent, args.warm, [q["question"] for q in questions])
+    print(json.dumps(measure(args.db, questions, args.add, warm)))
     return 0
 
 

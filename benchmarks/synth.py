@@ -233,6 +233,15 @@ def _read_manifest(out: Path) -> dict | None:
         return None
 
 
+def warm_up(synthetic: Path, count: int, measured: list[str]) -> list[str]:
+    """`count` questions of the synthetic archive's kind that are not among the measured ones."""
+    manifest = _read_manifest(synthetic) if count else None
+    if not manifest:
+        return []
+    made = make_questions(Vocabulary.load(), manifest["seed"] + 1, manifest["issues"], count)
+    return [q for q in dict.fromkeys(m["question"] for m in made) if q not in set(measured)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.synth", description=__doc__.split("\n")[0])
     parser.add_argument("--issues", type=int, required=True, help="number of bulletins to write")

@@ -114,15 +114,6 @@ def measure(db: Path, questions: list[str], warm: list[str] = ()) -> dict:
     return result
 
 
-def warm_up(synthetic: Path, count: int, measured: list[str]) -> list[str]:
-    """`count` questions of the synthetic archive's kind that are not among the measured ones."""
-    manifest = synth._read_manifest(synthetic) if count else None
-    if not manifest:
-        return []
-    made = synth.make_questions(synth.Vocabulary.load(), manifest["seed"] + 1, manifest["issues"], count)
-    return [q for q in dict.fromkeys(m["question"] for m in made) if q not in set(measured)]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.web_serving", description=__doc__.split("\n")[0])
     parser.add_argument("--db", type=Path, default=DEFAULT_DB)
@@ -142,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     questions = list(dict.fromkeys(q["question"] for q in read_questions_file(args.questions)))
     print(
         json.dumps(
-            measure(args.db, questions, warm_up(args.questions.parent, args.warm, questions)),
+            measure(args.db, questions, synth.warm_up(args.questions.parent, args.warm, questions)),
             ensure_ascii=False,
             indent=2,
         )
