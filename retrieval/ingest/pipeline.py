@@ -32,13 +32,16 @@ PIPELINE_VERSION = 4
 # Files a folder holds that are never bulletins: left out without a word. Every other file is
 # read, whatever its name (the format comes from its bytes), or refused with a reason.
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
-# Issues stored per transaction: the term index is updated once per batch.
-BATCH_ISSUES = 500
+# Issues stored per transaction: the term index is updated once per batch, and each batch
+# rewrites the rows of the terms it holds, so fewer, larger batches write less (2,500 synthetic
+# issues: 46 s in batches of 500, 41 s in batches of 1,000 at 2.3 GB peak; docs/benchmarks.md).
+BATCH_ISSUES = 1000
 # ...and at most about this many bytes of source files, which are stored with them.
 BATCH_BYTES = 256 * 1024 * 1024
 # From this many files, parsing and tokenizing run in worker processes.
 PARALLEL_FROM = 64
-PREPARED_AHEAD = 2 * BATCH_ISSUES
+# Files parsed ahead of the writer: one batch, so the workers never wait and memory stays bounded.
+PREPARED_AHEAD = BATCH_ISSUES
 # A file that breaks a reader in a way no reader foresaw: refused alone, never the run.
 UNEXPECTED_ERROR = "读取时出错（{kind}）：文件内容异常，无法作为简报读取；请用原始的 PDF、Word 或网页文件重新导入。"
 # A file whose reading killed its worker process (out of memory, a crash in a native library).
