@@ -31,8 +31,6 @@ __all__ = ["SCHEMA_VERSION", "schema_version_of", "Store", "IngestStatus", "Issu
 WRITE_BUSY_MS = 60_000
 # Readers in WAL mode never wait for writers; only for a checkpoint or a crashed writer's recovery.
 READ_BUSY_MS = 5_000
-# The writer's page cache (KiB).
-WRITE_CACHE_KB = 128 * 1024
 # Passages re-analysed at a time when the index is rebuilt.
 _REINDEX_BATCH = 2000
 # The analysis of a text for the index: its character grams.
@@ -136,9 +134,6 @@ class Store(Lookups):
                 if not memory:
                     self.db.execute("PRAGMA journal_mode = WAL")
                 self.db.execute("PRAGMA synchronous = NORMAL")
-                # A batch looks up and rewrites hundreds of thousands of index rows in key order:
-                # with SQLite's default 2 MB of cache, nearly every one is a read from the file.
-                self.db.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KB}")
                 ensure_schema(self.db, path)
                 # After migrations: copying a table that others reference needs foreign keys off.
                 self.db.execute("PRAGMA foreign_keys = ON")
