@@ -55,7 +55,7 @@ def stored_index(store: Store) -> tuple[IndexDump, int]:
     before; the term's largest tf, shortest passage and last id hold for its postings; no
     posting's contribution exceeds its term's bound; the lengths table holds each passage's
     stored length (0 for ids not held) and sums to the token total."""
-    held = store.index.lists
+    held = store.index
     held.forget()  # read from the file, nothing kept from earlier questions
     names = [row[0] for row in store.db.execute("SELECT term FROM index_terms")]
     rows = held.terms(names)
@@ -257,7 +257,8 @@ def make_schema_3(path: Path) -> None:
     passage lengths."""
     db = sqlite3.connect(path)
     with db:
-        lists.drop_tables(db)
+        for table in lists.TABLES:
+            db.execute(f"DROP TABLE {table}")
         columns = {row[1] for row in db.execute("PRAGMA table_info(passages)")}
         for column in ("word_len", "char_len"):
             if column in columns:

@@ -80,13 +80,7 @@ def create_tables(db: sqlite3.Connection) -> None:
     db.executemany("INSERT INTO index_meta VALUES (?, ?)", [("next_term_id", "1"), ("tokens", "0")])
 
 
-# Every index table any version wrote; a migration drops them all and creates the current ones.
-TABLES = ("index_terms", "index_runs", "index_lengths", "index_meta", "index_blocks", "index_fields", "terms")
-
-
-def drop_tables(db: sqlite3.Connection) -> None:
-    for table in (*TABLES, "index_totals"):
-        db.execute(f"DROP TABLE IF EXISTS {table}")
+TABLES = ("index_terms", "index_runs", "index_lengths", "index_meta")
 
 
 class PostingLists:
@@ -172,51 +166,43 @@ class PostingLists:
         starts = np.searchsorted(code, np.arange(len(terms) + 1))
         first = ids[starts[:-1]].tolist()
         last = ids[starts[1:] - 1].tolist()
-        df = np.diff(starts).tolist()
+        new_df = np.diff(starts).tolist()
         max_tf = np.maximum.reduceat(tf, starts[:-1]).tolist()
         min_length = np.minimum.reduceat(lengths, starts[:-1]).tolist()
         # Rows are cut from two byte strings: slicing bytes costs far less than a numpy call per term.
         id_bytes, tf_bytes = ids.tobytes(), tf.tobytes()
         starts = starts.tolist()
         next_id = int(self.db.execute("SELECT value FROM index_meta WHERE key = 'next_term_id'").fetchone()[0])
-        inserts, updates, runs, merge = [], [], [], []
+        rows, runs, merge = [], [], []
         for c, term in enumerate(terms):
             a, b = starts[c], starts[c + 1]
             row = held.get(term)
-            small = int(b - a < CHUNK)
-            ids_here, tf_here = id_bytes[4 * a : 4 * b], tf_bytes[a:b]
-            if row is None:
-                if b - a <= INLINE:
-                    inserts.append((term, next_id, df[c], max_tf[c], min_length[c], last[c], 0, 0, ids_here, tf_here))
-                else:
-                    runs.append((_key(next_id, 0), last[c], ids_here, tf_here))
-                    inserts.append((term, next_id, df[c], max_tf[c], min_length[c], last[c], 1, small, b"", b""))
+            if row is None:  # a new term: an empty list in a row of its own
+                row = Term(next_id, 0, 0, MAX_LENGTH, -1, 0, 0, b"", b"")
                 next_id += 1
-                continue
-            if first[c] <= row.last_id:
+            elif first[c] <= row.last_id:
                 raise ValueError(f"passage ids must grow: {first[c]} after {row.last_id} ({term!r})")
-            total = row.df + df[c]
-            next_run, small_runs, inline_ids, inline_tf = row.next_run, row.small_runs, b"", b""
-            if not row.next_run and total <= INLINE:
+            df = row.df + new_df[c]
+            ids_here, tf_here, inline_ids, inline_tf = id_bytes[4 * a : 4 * b], tf_bytes[a:b], b"", b""
+            next_run, small_runs = row.next_run, row.small_runs
+            if not next_run and df <= INLINE:
                 inline_ids, inline_tf = row.ids + ids_here, row.tf + tf_here
             else:
-                if not row.next_run:  # the list outgrows the row: its postings lead the first run
+                if not next_run:  # the list outgrows the row: its postings lead the first run
                     ids_here, tf_here = row.ids + ids_here, row.tf + tf_here
-                    small = int(total < CHUNK)
                 runs.append((_key(row.id, next_run), last[c], ids_here, tf_here))
-                next_run, small_runs = next_run + 1, small_runs + small
+                next_run, small_runs = next_run + 1, small_runs + (len(tf_here) < CHUNK)
                 if small_runs > MAX_SMALL_RUNS:
                     merge.append(term)
-            updates.append(
+            rows.append(
                 (
-                    term, row.id, total, max(row.max_tf, max_tf[c]), min(row.min_length, min_length[c]), last[c],
+                    term, row.id, df, max(row.max_tf, max_tf[c]), min(row.min_length, min_length[c]), last[c],
                     next_run, small_runs, inline_ids, inline_tf,
                 )
             )  # fmt: skip
         # In key order: B-tree pages are filled and rewritten one after another.
         runs.sort(key=lambda r: r[0])
         self.db.executemany("INSERT INTO index_runs VALUES (?, ?, ?, ?)", runs)
-        rows = inserts + updates
         rows.sort(key=lambda r: r[0])
         self.db.executemany("INSERT OR REPLACE INTO index_terms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         self.db.execute("UPDATE index_meta SET value = ? WHERE key = 'next_term_id'", [str(next_id)])
@@ -258,35 +244,41 @@ class PostingLists:
                 gone[term].append(passage_id)
         for term, row in self.terms(gone).items():
             removed = np.array(sorted(gone[term]), np.uint32)
-            if not row.next_run:
-                ((ids, tf),) = self.postings([row])
-                keep = ~np.isin(ids, removed)
-                if keep.any():
-                    self.db.execute(
-                        "UPDATE index_terms SET df = ?, ids = ?, tf = ? WHERE term = ?",
-                        [int(keep.sum()), ids[keep].tobytes(), tf[keep].tobytes(), term],
-                    )
-                else:
-                    self.db.execute("DELETE FROM index_terms WHERE term = ?", [term])
-                continue
-            keys, ends = zip(*self.db.execute("SELECT key, last_id FROM index_runs WHERE key BETWEEN ? AND ?", _runs_of(row.id)))
-            dropped = 0
-            for at in np.unique(np.searchsorted(np.array(ends), removed)).tolist():
-                if at == len(keys):
-                    continue  # past the last run: never indexed
-                ids_data, tf_data = self.db.execute("SELECT ids, tf FROM index_runs WHERE key = ?", [keys[at]]).fetchone()
+            # A short list is filtered in its row; a long one in the runs that can hold the ids
+            # (an emptied run stays until its term goes: it bounds where the next run's ids start).
+            held = [(None, row.ids, row.tf)] if not row.next_run else []
+            if row.next_run:
+                keys, ends = zip(
+                    *self.db.execute("SELECT key, last_id FROM index_runs WHERE key BETWEEN ? AND ?", _runs_of(row.id))
+                )
+                for at in np.unique(np.searchsorted(np.array(ends), removed)).tolist():
+                    if at < len(keys):  # past the last run: never indexed
+                        held.append(
+                            (
+                                keys[at],
+                                *self.db.execute("SELECT ids, tf FROM index_runs WHERE key = ?", [keys[at]]).fetchone(),
+                            )
+                        )
+            df = row.df
+            for key, ids_data, tf_data in held:
                 ids, tf = np.frombuffer(ids_data, "<u4"), np.frombuffer(tf_data, np.uint8)
                 keep = ~np.isin(ids, removed)
-                dropped += len(ids) - int(keep.sum())
-                # An emptied run stays until its term goes: it bounds where the next run's ids start.
-                self.db.execute(
-                    "UPDATE index_runs SET ids = ?, tf = ? WHERE key = ?", [ids[keep].tobytes(), tf[keep].tobytes(), keys[at]]
-                )
-            if row.df - dropped <= 0:
+                df -= len(ids) - int(keep.sum())
+                if key is None:
+                    self.db.execute(
+                        "UPDATE index_terms SET ids = ?, tf = ? WHERE term = ?",
+                        [ids[keep].tobytes(), tf[keep].tobytes(), term],
+                    )
+                else:
+                    self.db.execute(
+                        "UPDATE index_runs SET ids = ?, tf = ? WHERE key = ?",
+                        [ids[keep].tobytes(), tf[keep].tobytes(), key],
+                    )
+            if df <= 0:
                 self.db.execute("DELETE FROM index_runs WHERE key BETWEEN ? AND ?", _runs_of(row.id))
                 self.db.execute("DELETE FROM index_terms WHERE term = ?", [term])
             else:
-                self.db.execute("UPDATE index_terms SET df = ? WHERE term = ?", [row.df - dropped, term])
+                self.db.execute("UPDATE index_terms SET df = ? WHERE term = ?", [df, term])
 
     def clear(self) -> None:
         self.forget()

@@ -26,4 +26,13 @@ LAYOUT = 1
 
 
 def as_dict() -> dict[str, float | int]:
-    return {"k1": K1, "b": B, "title_weight": TITLE_WEIGHT, "chunk": CHUNK, "small_runs": MAX_SMALL_RUNS, "inline": INLINE, "lengths": LENGTHS_PER_ROW, "layout": LAYOUT}
+    return {
+        "k1": K1,
+        "b": B,
+        "title_weight": TITLE_WEIGHT,
+        "chunk": CHUNK,
+        "small_runs": MAX_SMALL_RUNS,
+        "inline": INLINE,
+        "lengths": LENGTHS_PER_ROW,
+        "layout": LAYOUT,
+    }

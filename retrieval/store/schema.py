@@ -23,6 +23,15 @@ from ..index import lists as term_index
 SCHEMA_VERSION = 7
 
 
+# Every index table any version wrote: a migration drops them all and creates the current ones.
+_INDEX_TABLES = (*term_index.TABLES, "index_blocks", "index_fields", "terms", "index_totals")
+
+
+def _drop_index(db: sqlite_utils.Database) -> None:
+    for table in _INDEX_TABLES:
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+
+
 def refuse_older(db: sqlite_utils.Database, path: object) -> None:
     """A file opened for reading only cannot be migrated: it is refused with the command that will."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -70,7 +79,7 @@ def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
         if version < 3:
             _add_pages_and_files(db)
         if version < 4:
-            term_index.drop_tables(db.conn)
+            _drop_index(db)
             _rebuild_with_autoincrement(db)
             term_index.create_tables(db.conn)
         if version < 5:
@@ -79,7 +88,7 @@ def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
             # Issues held before the log began were never "new": the log starts empty.
             _create_issue_log(db)
         if version < 7 and version >= 4:
-            term_index.drop_tables(db.conn)
+            _drop_index(db)
             term_index.create_tables(db.conn)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
