@@ -11,6 +11,7 @@ from pathlib import Path
 import jieba
 import opencc
 
+from . import word_freq
 from .errors import MissingResource
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -132,10 +133,13 @@ class Tokenizer:
         if self._jieba is None:
             with self._lock:
                 if self._jieba is None:
-                    segmenter = jieba.Tokenizer()
-                    segmenter.initialize()
-                    segmenter.load_userdict(str(self._user_dict))
-                    self._jieba = segmenter
+                    try:
+                        self._jieba = word_freq.segmenter(self._user_dict)
+                    except OSError:  # no temporary folder to keep the frequencies in
+                        segmenter = jieba.Tokenizer()
+                        segmenter.initialize()
+                        segmenter.load_userdict(str(self._user_dict))
+                        self._jieba = segmenter
         return self._jieba
 
 
