@@ -125,7 +125,10 @@ class Tokenizer:
             return [word]
         graph = self._segmenter().get_DAG(word)
         spans = sorted(
-            (end + 1 - start, start) for start, ends in graph.items() for end in ends if 2 <= end + 1 - start < len(word)
+            (end + 1 - start, start)
+            for start, ends in graph.items()
+            for end in ends
+            if 2 <= end + 1 - start < len(word)
         )
         return [word[start : start + size] for size, start in spans] + [word]
 
