@@ -17,9 +17,11 @@ from, plus the domain evaluation set's real questions.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import datetime as dt
 import itertools
 import json
+import multiprocessing
 import random
 import re
 import sys
@@ -234,12 +236,19 @@ def _read_manifest(out: Path) -> dict | None:
 
 
 def warm_up(synthetic: Path, count: int, measured: list[str]) -> list[str]:
-    """`count` questions of the synthetic archive's kind that are not among the measured ones."""
+    """`count` questions of the synthetic archive's kind that are not among the measured ones.
+    Made in a child process: the generator's vocabulary (about 100 MB) must not count in the
+    memory of the process that measures."""
     manifest = _read_manifest(synthetic) if count else None
     if not manifest:
         return []
-    made = make_questions(Vocabulary.load(), manifest["seed"] + 1, manifest["issues"], count)
-    return [q for q in dict.fromkeys(m["question"] for m in made) if q not in set(measured)]
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:
+        made = child.submit(_questions, manifest["seed"] + 1, manifest["issues"], count).result()
+    return [q for q in dict.fromkeys(made) if q not in set(measured)]
+
+
+def _questions(seed: int, issues: int, count: int) -> list[str]:
+    return [m["question"] for m in make_questions(Vocabulary.load(), seed, issues, count)]
 
 
 def main(argv: list[str] | None = None) -> int:
