@@ -84,6 +84,10 @@ def run(issues: int, work: Path, questions: int = 500, load: int = 1000, users: 
 
     log("cold ask")
     cold = [_timed("run_bot.py", "ask", q["question"], "--db", str(db)) for q in asked[:3]]
+    log("console: a question's cost through a fresh console")
+    console = _json_of(
+        "benchmarks.console", "--db", str(db), "--questions", str(questions_file), "--count", str(min(200, questions))
+    )
 
     peers = {}
     for peer in ("naive", "bm25s"):
@@ -119,6 +123,7 @@ def run(issues: int, work: Path, questions: int = 500, load: int = 1000, users: 
         "ingest": {"seconds": ingest_s, "chars_per_s": chars / ingest_s, "db_mb": size_mb},
         "add_one_issue_s": {"serving_process": serving["add_one_issue_s"], "fresh_command": add_cold_s},
         "cold_ask_s": {"median": statistics.median(cold), "max": max(cold)},
+        "console": console,
         "project": serving,
         "peers": peers,
         "speedup_over_naive": {"p50": naive["p50"] / server["p50"], "p99": naive["p99"] / server["p99"]},
@@ -145,6 +150,8 @@ def table(r: dict) -> str:
         f"add one issue     {r['add_one_issue_s']['serving_process']:8.3f} s in a serving process,"
         f" {r['add_one_issue_s']['fresh_command']:.2f} s as a fresh command",
         f"cold ask          {r['cold_ask_s']['median']:8.2f} s (median of 3; max {r['cold_ask_s']['max']:.2f} s)",
+        f"console           {r['console']['console_ms_per_question']:8.2f} ms a question, fresh process;"
+        f" {r['console']['speedup_over_naive'] or float('nan'):.1f}x the naive design in the same run",
         "",
         f"{'per question (ms)':<34}{'p50':>8}{'p99':>8}{'build s':>9}{'memory MB':>11}{'hit@3':>7}",
         f"{'project, server path':<34}{s['p50']:8.2f}{s['p99']:8.2f}{0:9.1f}{p['peak_rss_mb']:11.0f}{_share(p['hit_at_3'])}",

@@ -5,6 +5,7 @@ Speed itself is measured by the benchmarks, never asserted here."""
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,9 @@ def test_a_benchmark_run_reports_every_figure_the_targets_need(smoke: dict) -> N
     assert smoke["ingest"]["chars_per_s"] > 0 and smoke["ingest"]["db_mb"] > 0
     assert smoke["add_one_issue_s"]["serving_process"] > 0 and smoke["project"]["add_one_issue_ok"]
     assert smoke["cold_ask_s"]["median"] > 0
+    console = smoke["console"]  # 30 questions: the figure is there, not yet a steady one
+    assert console["questions"] == 30 and math.isfinite(console["console_ms_per_question"])
+    assert console["naive_ms"]["p50"] > 0
     for times in (smoke["project"]["server_ms"], smoke["peers"]["naive"]["question_ms"]):
         assert 0 < times["p50"] <= times["p99"] <= times["max"]
     assert smoke["peers"]["bm25s"]["passages"] == smoke["passages"]
@@ -76,7 +80,7 @@ def test_the_table_and_the_plot_come_from_the_json(smoke: dict, tmp_path: Path) 
     from benchmarks.bench import table
 
     text = table(smoke)
-    assert "naive: rank-bm25 BM25Okapi" in text and "bm25s" in text and "answers/s" in text
+    assert "naive: rank-bm25 BM25Okapi" in text and "bm25s" in text and "answers/s" in text and "console" in text
     bigger = json.loads(json.dumps(smoke)) | {"issues": 120, "passages": smoke["passages"] * 10}
     paths = []
     for name, result in (("small", smoke), ("big", bigger)):
