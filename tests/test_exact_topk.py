@@ -45,13 +45,14 @@ def engine(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
     a merge and two postings in a row (lists in rows, in runs, in merged runs), or the shipped
     values (short lists in rows). Ranking: the short lists left after the leading terms are added
     whole (exhaustive), or never (pruned: terms added one at a time, then looked up for the
-    passages still in the running). An allowed set of a few passages takes the look-up path in
-    both."""
+    passages still in the running: one term at a time with the layout of tiny runs, all the terms at
+    once with the shipped one). An allowed set of a few passages takes the look-up path in both."""
     layout, ranking = request.param
     with pytest.MonkeyPatch.context() as patch:
         if layout == "small":
             small_layout(patch)
         patch.setattr(search, "SHORT_LISTS", 0 if ranking == "pruned" else 10**9)
+        patch.setattr(search, "FEW_PASSAGES", 0 if layout == "small" else 10**9)
         yield layout, ranking
 
 
@@ -60,7 +61,7 @@ class PathSpy:
 
     def __init__(self, patch: pytest.MonkeyPatch):
         self.counts: Counter[str] = Counter()
-        top, whole, contributions, find = Search.top, Search._whole_lists, Search._contributions, Search._find
+        top, whole, contributions, look_up = Search.top, Search._whole_lists, Search._contributions, Search._look_up
         spy = self
 
         def spied_top(self: Search, k: int, allowed: np.ndarray | None = None):
@@ -81,15 +82,17 @@ class PathSpy:
             spy.counts["contributions"] += 1
             return contributions(self, terms, mask)
 
-        def spied_find(self: Search, term, ids):
+        def spied_look_up(self: Search, terms, ids, partial, cover):
             if len(ids) < getattr(self, "_spy_seen", 0):
                 spy.counts["dropped"] += 1
-            return find(self, term, ids)
+            if len(terms) > 1:
+                spy.counts["all at once"] += 1
+            return look_up(self, terms, ids, partial, cover)
 
         patch.setattr(Search, "top", spied_top)
         patch.setattr(Search, "_whole_lists", spied_whole)
         patch.setattr(Search, "_contributions", spied_contributions)
-        patch.setattr(Search, "_find", spied_find)
+        patch.setattr(Search, "_look_up", spied_look_up)
 
 
 @pytest.fixture
@@ -237,7 +240,8 @@ def test_top_k_is_the_exhaustive_ranking(tokenizer: Tokenizer, engine: tuple[str
     layout, ranking = engine
     assert paths.counts["look up"] > 0, paths.counts
     if ranking == "pruned":
-        assert paths.counts["pruned"] and paths.counts["added one at a time"] and paths.counts["dropped"], paths.counts
+        assert paths.counts["pruned"] and paths.counts["added one at a time"], paths.counts
+        assert paths.counts["dropped" if layout == "small" else "all at once"], paths.counts
     else:
         assert paths.counts["exhaustive"] and not paths.counts["pruned"], paths.counts
     assert layouts["inline"] > 0

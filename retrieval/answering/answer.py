@@ -8,7 +8,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..index.search import QueryTerm
+from ..index.search import QueryTerm, Scored
 from ..models import Answer, Filters, Hit, Match, NoAnswer, page_at
 from ..store.database import Store
 from ..tokenize import Tokenizer
@@ -246,17 +246,12 @@ def _ranked(
     match = Match.NONE
     while True:
         scored = search.top(k, allowed)
-        best: dict[int, tuple[int, float, float]] = {}
-        owners = store.passage_articles(scored.ids.tolist())
-        for pid, score, cover in zip(scored.ids.tolist(), scored.scores.tolist(), scored.coverage.tolist()):
-            best.setdefault(owners[pid], (pid, score, cover))
-        ranked = list(best.values())
-        if match is Match.NONE and ranked:
+        if match is Match.NONE and len(scored.ids):
             named = filters.names_issue and not strict
-            match = _tier(store, normalize, query, terms, ranked[0][0], ranked[0][2], named)
+            match = _tier(store, normalize, query, terms, int(scored.ids[0]), float(scored.coverage[0]), named)
         if match is Match.NONE:
             return Ranked([], False, term_weights)
-        shown = [r for i, r in enumerate(ranked) if i == 0 or r[2] >= HIT_COVERAGE]
+        shown = _shown(store, scored)
         if len(shown) >= wanted or scored.exhausted:
             break
         k *= 4
@@ -264,6 +259,29 @@ def _ranked(
     held = store.passage_pages(pid for pid, _, _ in page)
     candidates = [Candidate(pid, *held[pid], score=score, coverage=cover) for pid, score, cover in page]
     return Ranked(candidates, len(shown) > offset + limit, term_weights, match)
+
+
+def _shown(store: Store, scored: Scored) -> list[tuple[int, float, float]]:
+    """(passage, score, coverage) of each article's best passage, best first, the first always and
+    the others when they hold HIT_COVERAGE of the question.
+
+    Only passages that may be shown have their article looked up; one of them is its article's
+    best unless a passage of the same article ranks above it. Asking for many passages (a question
+    whose few good hits leave the rest under HIT_COVERAGE) so costs a lookup per possible hit, not
+    per passage ranked."""
+    if not len(scored.ids):
+        return []
+    maybe = np.flatnonzero(scored.coverage >= HIT_COVERAGE)
+    maybe = np.union1d([0], maybe)
+    ids = scored.ids.tolist()
+    owners = store.passage_articles([ids[i] for i in maybe.tolist()])
+    owner_of = store.article_passages(set(owners.values()))  # every passage of those articles
+    first: dict[int, int] = {}  # article -> the position of its best passage
+    for position in np.flatnonzero(np.isin(scored.ids, list(owner_of))).tolist():
+        first.setdefault(owner_of[ids[position]], position)
+    return [
+        (ids[i], float(scored.scores[i]), float(scored.coverage[i])) for i in maybe.tolist() if first[owners[ids[i]]] == i
+    ]
 
 
 def _tier(

@@ -22,6 +22,8 @@ from .bm25 import impacts
 Postings = tuple[np.ndarray, np.ndarray]
 # A question limited to at most this many passages per hit wanted looks each term up for them.
 LOOK_UP_PASSAGES = 64
+# Once pruning leaves at most this many passages, every remaining term is looked up for them at once.
+FEW_PASSAGES = 256
 # Lists left unread holding at most this many postings per passage id are added whole: checking
 # would cost more than adding them.
 SHORT_LISTS = 1
@@ -103,13 +105,29 @@ class Search:
             if threshold > 0:
                 keep = partial + rest[index] >= threshold
                 ids, partial, cover = ids[keep], partial[keep], cover[keep]
-            term = terms[index]
-            found, at = self._find(term, ids)
-            add = np.zeros(len(ids))
-            add[found] = contribution(term, self.postings(term)[1][at[found]], self.norms[ids[found]])
-            partial = partial + add
-            cover = cover + np.where(found, self._cover[term.term], 0.0)
+            if len(ids) <= FEW_PASSAGES:
+                # Pruning a few passages further saves less than a round of it costs.
+                partial, cover = self._look_up(terms[index:], ids, partial, cover)
+                break
+            partial, cover = self._look_up([terms[index]], ids, partial, cover)
         return _best(ids, partial, cover, k)
+
+    def _look_up(
+        self, terms: list[QueryTerm], ids: np.ndarray, partial: np.ndarray, cover: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The terms' contributions and coverage added to these passages', term after term; one
+        matrix of impacts for all the terms."""
+        found, tf = np.zeros((len(terms), len(ids)), bool), np.zeros((len(terms), len(ids)), np.uint8)
+        for row, term in enumerate(terms):
+            held, counts = self.postings(term)
+            at = np.minimum(np.searchsorted(held, ids.astype(np.uint32)), len(held) - 1)
+            found[row], tf[row] = held[at] == ids, counts[at]
+        scale = np.array([t.scale for t in terms])[:, None]
+        add = np.where(found, scale * impacts(tf, self.norms[ids]), 0.0)  # as contribution(), to the bit
+        covered = np.where(found, np.array([self._cover[t.term] for t in terms])[:, None], 0.0)
+        for row in range(len(terms)):  # in term order, as scoring every passage adds them
+            partial, cover = partial + add[row], cover + covered[row]
+        return partial, cover
 
     def _whole_lists(
         self, terms: list[QueryTerm], rest: list[float], k: int, allowed: np.ndarray | None
@@ -157,14 +175,6 @@ class Search:
             inside = mask[ids]
             ids, tf, scale, covered = ids[inside], tf[inside], scale[inside], covered[inside]
         return ids, scale * impacts(tf, self.norms[ids]), covered
-
-    def _find(self, term: QueryTerm, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Which of the passages the term's list holds, and where."""
-        held, _ = self.postings(term)
-        if not len(held):
-            return np.zeros(len(ids), bool), np.zeros(len(ids), np.int64)
-        at = np.minimum(np.searchsorted(held, ids.astype(np.uint32)), len(held) - 1)
-        return held[at] == ids, at
 
 
 def _best(ids: np.ndarray, scores: np.ndarray, cover: np.ndarray, k: int) -> Scored:

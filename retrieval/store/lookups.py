@@ -182,6 +182,13 @@ class Lookups:
             found.update(self.db.execute(f"SELECT id, article_id FROM passages WHERE id IN ({marks})", chunk))
         return found
 
+    def article_passages(self, article_ids: Iterable[int]) -> dict[int, int]:
+        """Every passage of these articles, with its article."""
+        found = {}
+        for chunk, marks in in_chunks(list(article_ids)):
+            found.update(self.db.execute(f"SELECT id, article_id FROM passages WHERE article_id IN ({marks})", chunk))
+        return found
+
     def passage_ids(self, filters: Filters) -> list[int]:
         """Ids of the passages of the issues the filters match, in order."""
         where, params = filter_sql(filters)
