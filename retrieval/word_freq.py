@@ -26,6 +26,9 @@ import numpy as np
 KEY_BYTES = 24
 # Raised when the files' layout changes.
 LAYOUT = 1
+# Words kept once looked up (about 100 bytes each); past this many they are dropped all at once,
+# so a server that runs for months keeps a bounded set, the words its recent questions use.
+SEEN_WORDS = 200_000
 _MISSING = object()
 
 
@@ -43,6 +46,8 @@ class FrozenFrequencies:
     def get(self, word: str, default: object = None) -> object:
         found = self._seen.get(word, _MISSING)
         if found is _MISSING:
+            if len(self._seen) >= SEEN_WORDS:
+                self._seen.clear()
             found = self._seen[word] = self._look_up(word)
         return default if found is None else found
 

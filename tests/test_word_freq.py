@@ -38,6 +38,15 @@ def test_every_lookup_and_every_cut_is_jiebas(full: jieba.Tokenizer) -> None:
         assert frozen.get_DAG(line) == full.get_DAG(line)
 
 
+def test_words_kept_once_looked_up_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(word_freq, "SEEN_WORDS", 50)
+    frequencies = word_freq.segmenter(DEFAULT_USER_DICT).FREQ
+    for n in range(500):
+        assert frequencies.get(f"词{n}") is None
+    assert 0 < len(frequencies._seen) <= 50
+    assert frequencies.get("文明") == frequencies._look_up("文明") and frequencies.get("文明")
+
+
 def test_another_user_dictionary_gets_files_of_its_own(tmp_path: Path) -> None:
     extra = tmp_path / "userdict.txt"
     extra.write_text(DEFAULT_USER_DICT.read_text(encoding="utf-8") + "踔厉奋发向未来 10000 n\n", encoding="utf-8")
