@@ -151,7 +151,7 @@ def table(r: dict) -> str:
         f" {r['add_one_issue_s']['fresh_command']:.2f} s as a fresh command",
         f"cold ask          {r['cold_ask_s']['median']:8.2f} s (median of 3; max {r['cold_ask_s']['max']:.2f} s)",
         f"console           {r['console']['console_ms_per_question']:8.2f} ms a question, fresh process;"
-        f" {r['console']['speedup_over_naive'] or float('nan'):.1f}x the naive design in the same run",
+        f" {r['console']['speedup_over_naive']:.1f}x the naive design in the same run",
         "",
         f"{'per question (ms)':<34}{'p50':>8}{'p99':>8}{'build s':>9}{'memory MB':>11}{'hit@3':>7}",
         f"{'project, server path':<34}{s['p50']:8.2f}{s['p99']:8.2f}{0:9.1f}{p['peak_rss_mb']:11.0f}{_share(p['hit_at_3'])}",

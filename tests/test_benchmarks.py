@@ -5,7 +5,6 @@ Speed itself is measured by the benchmarks, never asserted here."""
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -63,9 +62,9 @@ def test_a_benchmark_run_reports_every_figure_the_targets_need(smoke: dict) -> N
     assert smoke["ingest"]["chars_per_s"] > 0 and smoke["ingest"]["db_mb"] > 0
     assert smoke["add_one_issue_s"]["serving_process"] > 0 and smoke["project"]["add_one_issue_ok"]
     assert smoke["cold_ask_s"]["median"] > 0
-    console = smoke["console"]  # 30 questions: the figure is there, not yet a steady one
-    assert console["questions"] == 30 and math.isfinite(console["console_ms_per_question"])
-    assert console["naive_ms"]["p50"] > 0
+    console = smoke["console"]
+    assert console["questions"] == 30 and 0 < console["console_ms_per_question"] < 1000
+    assert console["naive_ms"]["p50"] > 0 and console["speedup_over_naive"] > 0
     for times in (smoke["project"]["server_ms"], smoke["peers"]["naive"]["question_ms"]):
         assert 0 < times["p50"] <= times["p99"] <= times["max"]
     assert smoke["peers"]["bm25s"]["passages"] == smoke["passages"]
