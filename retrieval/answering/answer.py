@@ -274,13 +274,14 @@ def _shown(store: Store, scored: Scored) -> list[tuple[int, float, float]]:
     maybe = np.flatnonzero(scored.coverage >= HIT_COVERAGE)
     maybe = np.union1d([0], maybe)
     ids = scored.ids.tolist()
-    owners = store.passage_articles([ids[i] for i in maybe.tolist()])
-    owner_of = store.article_passages(set(owners.values()))  # every passage of those articles
+    owner_of = store.sibling_passages([ids[i] for i in maybe.tolist()])
     first: dict[int, int] = {}  # article -> the position of its best passage
     for position in np.flatnonzero(np.isin(scored.ids, list(owner_of))).tolist():
         first.setdefault(owner_of[ids[position]], position)
     return [
-        (ids[i], float(scored.scores[i]), float(scored.coverage[i])) for i in maybe.tolist() if first[owners[ids[i]]] == i
+        (ids[i], float(scored.scores[i]), float(scored.coverage[i]))
+        for i in maybe.tolist()
+        if first[owner_of[ids[i]]] == i
     ]
 
 

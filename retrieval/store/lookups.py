@@ -175,18 +175,17 @@ class Lookups:
             found.update((r[0], (r[1], r[2], r[3], r[4], breaks_of(r[5]))) for r in rows)
         return found
 
-    def passage_articles(self, ids: list[int]) -> dict[int, int]:
-        """The article of each passage id."""
+    def sibling_passages(self, ids: list[int]) -> dict[int, int]:
+        """Every passage of the articles these passages belong to, with its article."""
         found = {}
         for chunk, marks in in_chunks(ids):
-            found.update(self.db.execute(f"SELECT id, article_id FROM passages WHERE id IN ({marks})", chunk))
-        return found
-
-    def article_passages(self, article_ids: Iterable[int]) -> dict[int, int]:
-        """Every passage of these articles, with its article."""
-        found = {}
-        for chunk, marks in in_chunks(list(article_ids)):
-            found.update(self.db.execute(f"SELECT id, article_id FROM passages WHERE article_id IN ({marks})", chunk))
+            found.update(
+                self.db.execute(
+                    "SELECT id, article_id FROM passages WHERE article_id IN"
+                    f" (SELECT article_id FROM passages WHERE id IN ({marks}))",
+                    chunk,
+                )
+            )
         return found
 
     def passage_ids(self, filters: Filters) -> list[int]:
