@@ -136,13 +136,7 @@ class Tokenizer:
         if self._jieba is None:
             with self._lock:
                 if self._jieba is None:
-                    try:
-                        self._jieba = word_freq.segmenter(self._user_dict)
-                    except OSError:  # no temporary folder to keep the frequencies in
-                        segmenter = jieba.Tokenizer()
-                        segmenter.initialize()
-                        segmenter.load_userdict(str(self._user_dict))
-                        self._jieba = segmenter
+                    self._jieba = word_freq.segmenter(self._user_dict)
         return self._jieba
 
 

@@ -70,10 +70,14 @@ class FrozenFrequencies:
 
 def segmenter(user_dict: Path) -> jieba.Tokenizer:
     """A jieba tokenizer with its dictionary and `user_dict`, its frequencies read from the files
-    (written first when this machine has none for these dictionaries)."""
+    (written first when this machine has none for these dictionaries); without a writable
+    temporary folder, jieba's own, loaded into memory."""
     stem = _stem(user_dict)
-    if not Path(f"{stem}.json").exists():
-        _write(stem, user_dict)
+    try:
+        if not Path(f"{stem}.json").exists():
+            _write(stem, user_dict)
+    except OSError:
+        return _loaded(user_dict)
     cutter = jieba.Tokenizer()
     frequencies = FrozenFrequencies(stem)
     cutter.FREQ, cutter.total, cutter.initialized = frequencies, frequencies.total, True
@@ -87,12 +91,18 @@ def _stem(user_dict: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"capital-bulletin-words-{made_from.hexdigest()[:16]}"
 
 
-def _write(stem: Path, user_dict: Path) -> None:
-    """jieba's frequencies after both dictionaries, as files; each written beside its name and
-    renamed over it, the JSON last, so a reader never sees a part of them."""
+def _loaded(user_dict: Path) -> jieba.Tokenizer:
+    """jieba as it loads itself: both dictionaries in a dict in memory."""
     full = jieba.Tokenizer()
     full.initialize()
     full.load_userdict(str(user_dict))
+    return full
+
+
+def _write(stem: Path, user_dict: Path) -> None:
+    """jieba's frequencies after both dictionaries, as files; each written beside its name and
+    renamed over it, the JSON last, so a reader never sees a part of them."""
+    full = _loaded(user_dict)
     short = sorted((w.encode("utf-8"), n) for w, n in full.FREQ.items() if len(w.encode("utf-8")) <= KEY_BYTES)
     keys = np.array([k for k, _ in short], dtype=f"S{KEY_BYTES}")
     counts = np.array([n for _, n in short], dtype=np.int64)
