@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot import conversation
+from replies import conversation
 from bot.keyboards import answer_keyboard
 from bot.render_html import answer_message, notice_message
 from retrieval.archive import Archive

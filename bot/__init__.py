@@ -1,1 +1,2 @@
-"""Conversation surfaces over the archive: the terminal console and the Telegram bot."""
+"""The Telegram bot: the python-telegram-bot application, its handlers, keyboards, HTML messages,
+alerts and uploads, over the surface-neutral replies/."""

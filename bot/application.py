@@ -39,7 +39,7 @@ from telegram.request import HTTPXRequest, RequestData
 from retrieval.archive import Archive, state_path_of
 from retrieval.display import printable
 
-from . import browse_text, messages
+from replies import browse_text, messages
 from .broadcast import Announcer
 from .flood import FloodLimiter
 from .handlers import AddressedToBot, Handlers, describe_fault, is_network_fault
@@ -47,7 +47,7 @@ from .render_alerts import UNFOLLOW_PATTERN
 from .settings import BotSettings
 from .subscriptions import AlertState, StateWorker
 from .uploads import UploadWorker
-from .worker import ArchiveWorker
+from replies.worker import ArchiveWorker
 
 log = logging.getLogger(__name__)
 

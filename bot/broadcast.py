@@ -26,7 +26,7 @@ from retrieval.models import Hit, StoredIssue
 from .flood import Broadcast
 from .render_alerts import channel_post, issue_alert, topics_alert
 from .subscriptions import CHANNEL, ISSUE, TOPICS, AlertState, Delivery, Plan, StateWorker
-from .worker import ArchiveWorker
+from replies.worker import ArchiveWorker
 
 log = logging.getLogger(__name__)
 

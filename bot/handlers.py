@@ -31,8 +31,8 @@ from retrieval.archive import MAX_FILE_BYTES, Archive, ArchiveError
 from retrieval.display import printable
 from retrieval.models import IngestReport
 
-from . import conversation, messages
-from .conversation import AnswerPage, ArticleView, IssueView, Notice, Reply, StatsView, YearsView, YearView
+from replies import conversation, messages
+from replies.conversation import AnswerPage, ArticleView, IssueView, Notice, Reply, StatsView, YearsView, YearView
 from .keyboards import (
     ArticleRequest,
     IssueRequest,
@@ -60,8 +60,9 @@ from .render_html import (
     years_message,
 )
 from .subscriptions import MAX_TOPICS, AlertState, StateWorker, TooManyTopics, normalise_topic
+from . import upload_messages
 from .uploads import UploadInterrupted, UploadProgress, UploadWorker
-from .worker import ArchiveWorker
+from replies.worker import ArchiveWorker
 
 log = logging.getLogger(__name__)
 
@@ -381,13 +382,13 @@ class Handlers:
         document = update.effective_message.document
         name = document.file_name or "未命名文件"
         if not self._is_admin(update):
-            await self._reply(update, context, Notice(messages.UPLOAD_REFUSED))
+            await self._reply(update, context, Notice(upload_messages.UPLOAD_REFUSED))
             return
         if document.file_size and document.file_size > MAX_UPLOAD_BYTES:
-            await self._reply(update, context, Notice(messages.UPLOAD_TOO_BIG.format(name=name)))
+            await self._reply(update, context, Notice(upload_messages.UPLOAD_TOO_BIG.format(name=name)))
             return
         with self.uploads.place() as queued:
-            waiting = messages.upload_progress(UploadProgress(name, queued=queued))
+            waiting = upload_messages.upload_progress(UploadProgress(name, queued=queued))
             shown = await ProgressMessage.send(context.bot, update.effective_chat.id, waiting)
             report = await self._ingest_upload(document, name, shown)
         status = report.status.value if report.status else "refused"
@@ -399,15 +400,15 @@ class Handlers:
         """Download the file and store it; whatever happens comes back as a report for the message."""
         try:
             data = bytes(await (await document.get_file()).download_as_bytearray())
-            return await self.uploads.ingest(data, name, lambda p: shown.show(messages.upload_progress(p)))
+            return await self.uploads.ingest(data, name, lambda p: shown.show(upload_messages.upload_progress(p)))
         except UploadInterrupted:
-            return IngestReport(name=name, error=messages.UPLOAD_INTERRUPTED)
+            return IngestReport(name=name, error=upload_messages.UPLOAD_INTERRUPTED)
         except ArchiveError as exc:  # the archive busy past the timeout (a CLI ingest), full, read-only …
             log.warning("the upload %s was not stored: %s", printable(name), printable(str(exc)))
             return IngestReport(name=name, error=str(exc))
         except Exception:  # a failed download or a fault of the reader: logged, and the admin told
             log.exception("reading the upload %s failed", printable(name))
-            return IngestReport(name=name, error=messages.UPLOAD_FAILED)
+            return IngestReport(name=name, error=upload_messages.UPLOAD_FAILED)
 
     # --- failures -----------------------------------------------------------------------
 

@@ -16,8 +16,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from retrieval.models import StoredIssue
 
-from . import browse_text, messages
-from .conversation import AnswerPage, YearsView, YearView
+from replies import browse_text, messages
+from replies.conversation import AnswerPage, YearsView, YearView
 
 MAX_ISSUE_BUTTONS = 50
 # Matched whole (fullmatch: "$" would let a trailing newline through), ASCII digits only.

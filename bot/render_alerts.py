@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from retrieval.models import Hit, StoredIssue
 
-from . import messages
+from replies import messages
 from .keyboards import article_data, issue_keyboard
 from .render_html import BLOCK_SEPARATOR, escape, hit_block, issue_messages, pack
 

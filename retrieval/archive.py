@@ -30,12 +30,12 @@ from .errors import (
 )
 from .index.fingerprint import changed_parts, fingerprint
 from .ingest.decode import MAX_BYTES as MAX_FILE_BYTES
-from .ingest.pipeline import PageProgress, ingest_bytes, ingest_paths, rechunk
+from .ingest.pipeline import PageProgress, bulletin_files, ingest_bytes, ingest_paths, rechunk
 from .ingest.readers import Progress, format_label
 from .ingest.worker_lifetime import context as worker_context
 from .ingest.worker_lifetime import die_with_parent
 from .models import Answer, ArchiveStats, Hit, IngestReport, IssueRef, SourceFile, StoredArticle, StoredIssue
-from .store.database import Store
+from .store.database import SCHEMA_VERSION, Store, schema_version_of
 from .store.saved_questions import SavedQuestions
 from .text import split_sentences
 from .tokenize import Tokenizer
@@ -51,8 +51,11 @@ __all__ = [
     "StaleIndex",
     "UnknownArticle",
     "UnknownIssue",
+    "bulletin_files",
+    "database_error",
     "die_with_parent",
     "format_label",
+    "needs_migration",
     "split_sentences",
     "worker_context",
 ]
@@ -62,6 +65,11 @@ QUESTION_KEEP_SECONDS = 7 * 24 * 3600
 logger = logging.getLogger(__name__)
 # Tokenizers built from data files in this process, kept for the next archive opened with them.
 _tokenizers: dict[tuple[Path, Path], Tokenizer] = {}
+
+
+def needs_migration(db_path: Path) -> bool:
+    """An archive file from an older release: opening it writable migrates it."""
+    return db_path.exists() and schema_version_of(db_path) < SCHEMA_VERSION
 
 
 def state_path_of(db_path: Path | str) -> Path | str:

@@ -19,7 +19,7 @@ from bot_api_standin import BotApiStandIn, Call, format_text
 from bulletin_text import HEADER, bulletin
 from conftest import ROOT, SAMPLE_ARCHIVE
 
-from bot import messages
+from replies import messages
 from retrieval.archive import Archive, state_path_of
 from retrieval.display import printable
 from retrieval.models import Match

@@ -23,7 +23,7 @@ from telegram.error import (
 )
 
 from bot.application import start_failure
-from run_bot import REDACTED, RedactingFormatter, StartUpLog, redact
+from cli.logs import REDACTED, RedactingFormatter, StartUpLog, redact
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 SECRET = TOKEN.split(":")[1]

@@ -11,9 +11,10 @@ import pytest
 from bulletin_text import HEADER, bulletin
 from telegram.error import BadRequest
 
-from bot import conversation, messages
+from replies import conversation, messages
 from bot import progress as progress_module
-from bot.conversation import AnswerPage, IssueView, Notice, SourceDocument
+from bot import upload_messages
+from replies.conversation import AnswerPage, IssueView, Notice, SourceDocument
 from bot.keyboards import (
     ArticleRequest,
     PageRequest,
@@ -144,7 +145,7 @@ def test_archive_calls_run_off_the_event_loop_so_other_chats_keep_moving(empty_a
     import asyncio
     import threading
 
-    from bot.worker import ArchiveWorker
+    from replies.worker import ArchiveWorker
 
     async def scenario() -> tuple[bool, str]:
         worker = ArchiveWorker(empty_archive)
@@ -241,11 +242,11 @@ def test_a_source_press_that_cannot_be_served_says_why(archive: FakeArchive, exp
 
 
 def test_upload_progress_wording() -> None:
-    assert messages.upload_progress(UploadProgress("a.pdf")) == "正在读取“a.pdf”…"
-    assert messages.upload_progress(UploadProgress("a.pdf", queued=True)).startswith("已排队…")
-    assert messages.upload_progress(UploadProgress("a.pdf", done=3, total=12)) == "正在读取第 3/12 页…"
-    assert messages.upload_progress(UploadProgress("a.pdf", done=3, total=12, ocr=True)) == "正在识别第 3/12 页…"
-    assert messages.upload_progress(UploadProgress("a.pdf", done=1, total=1)) == "正在读取“a.pdf”…"
+    assert upload_messages.upload_progress(UploadProgress("a.pdf")) == "正在读取“a.pdf”…"
+    assert upload_messages.upload_progress(UploadProgress("a.pdf", queued=True)).startswith("已排队…")
+    assert upload_messages.upload_progress(UploadProgress("a.pdf", done=3, total=12)) == "正在读取第 3/12 页…"
+    assert upload_messages.upload_progress(UploadProgress("a.pdf", done=3, total=12, ocr=True)) == "正在识别第 3/12 页…"
+    assert upload_messages.upload_progress(UploadProgress("a.pdf", done=1, total=1)) == "正在读取“a.pdf”…"
 
 
 def test_citations_name_the_page_when_the_file_has_pages() -> None:

@@ -12,9 +12,9 @@ from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import browse_text, conversation
-from bot.console import reply_to
-from bot.conversation import IssueView, Notice, YearsView, YearView
+from replies import browse_text, conversation
+from cli.console import reply_to
+from replies.conversation import IssueView, Notice, YearsView, YearView
 from bot.keyboards import (
     IssueRequest,
     YearRequest,

@@ -250,7 +250,7 @@ FIRST_ANSWERS = ("丰台区创城建立了哪些工作机制？", "背街小巷�
 def test_a_fresh_process_answers_as_one_that_answered_many_questions_before(db: str) -> None:
     """Nothing a process keeps between questions (passage lengths, norms) changes an answer: the
     first answer of `run_bot.py ask` equals a warm archive's, to the last digit of every score."""
-    from bot.render_json import answer_json
+    from replies.render_json import answer_json
     from retrieval.archive import Archive
 
     with Archive(Path(db)) as warm:

@@ -22,7 +22,7 @@ from test_cli import run
 from test_term_index import assert_index_matches_passages
 
 from benchmarks import synth
-from bot import conversation
+from replies import conversation
 from retrieval.archive import Archive
 from retrieval.errors import DatabaseBusy, DatabaseFull, DatabaseReadOnly
 from retrieval.models import IngestStatus

@@ -13,8 +13,8 @@ from bot_api_standin import format_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import conversation, messages
-from bot.conversation import AnswerPage, ArticleView, IssueView, Notice, StatsView, YearsView, YearView
+from replies import conversation, messages
+from replies.conversation import AnswerPage, ArticleView, IssueView, Notice, StatsView, YearsView, YearView
 from bot.keyboards import (
     YEARS_DATA,
     ArticleRequest,

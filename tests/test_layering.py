@@ -1,6 +1,8 @@
-"""The layers hold. The front end reaches the archive through its public API only
-(retrieval.archive, the domain models, retrieval.display for printing names), so anything else in
-retrieval/ may be reshaped without touching bot/. Inside retrieval/, each folder is a layer that
+"""The layers hold. The surfaces (replies/, bot/, web/, cli/) reach the archive through its public
+API only (retrieval.archive, the domain models, retrieval.display for printing names), so anything
+else in retrieval/ may be reshaped without touching them. replies/ says what every surface says
+and knows no front end; bot/ (Telegram) and web/ (HTTP) build on it and never on each other; the
+entry point run_bot.py imports the command line and nothing else. Inside retrieval/, each folder is a layer that
 imports only those below it: the index knows nothing of the store, the store nothing of reading
 files or answering, ingest and answering nothing of each other; and no module imports itself back
 through others."""
@@ -13,7 +15,8 @@ import pytest
 from conftest import ROOT
 
 ALLOWED = {"retrieval.archive", "retrieval.models", "retrieval.display"}
-BOT_MODULES = sorted((ROOT / "bot").rglob("*.py"))
+SURFACES = ("replies", "bot", "web", "cli")
+SURFACE_MODULES = sorted(p for surface in SURFACES for p in (ROOT / surface).rglob("*.py")) + [ROOT / "run_bot.py"]
 RETRIEVAL_MODULES = sorted((ROOT / "retrieval").rglob("*.py"))
 # Each layer of retrieval/ and the layers it may import (its own included).
 SHARED = "shared"
@@ -41,11 +44,55 @@ def retrieval_imports(tree: ast.AST) -> list[tuple[int, str]]:
     return [(line, name) for line, name in found if name == "retrieval" or name.startswith("retrieval.")]
 
 
-@pytest.mark.parametrize("path", BOT_MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
-def test_bot_imports_only_the_archive_api(path) -> None:
+@pytest.mark.parametrize("path", SURFACE_MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_surfaces_import_only_the_archive_api(path) -> None:
     imports = retrieval_imports(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
     wrong = [f"{path.relative_to(ROOT)}:{line} imports {name}" for line, name in imports if name not in ALLOWED]
-    assert not wrong, f"bot/ may import only {', '.join(sorted(ALLOWED))}:\n" + "\n".join(wrong)
+    assert not wrong, f"the surfaces may import only {', '.join(sorted(ALLOWED))}:\n" + "\n".join(wrong)
+
+
+# What each surface may not import (first component of the module's name), under TYPE_CHECKING too.
+FORBIDDEN = {
+    "replies": {"telegram", "starlette", "uvicorn", "jinja2", "bot", "web", "cli"},
+    "bot": {"starlette", "uvicorn", "jinja2", "web", "cli"},
+    "web": {"telegram", "bot", "cli"},
+    "cli": set(),
+}
+
+
+def top_level_imports(path) -> dict[str, int]:
+    """The top-level package of every absolute import in the file, with the first line naming it
+    (relative imports stay inside the file's own package)."""
+    found: dict[str, int] = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            found.setdefault(name.split(".")[0], node.lineno)
+    return found
+
+
+@pytest.mark.parametrize("path", SURFACE_MODULES[:-1], ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_each_surface_keeps_to_its_own_front_end(path) -> None:
+    surface = path.relative_to(ROOT).parts[0]
+    imports = top_level_imports(path)
+    wrong = sorted(f"{path.relative_to(ROOT)}:{line} imports {name}" for name, line in imports.items() if name in FORBIDDEN[surface])
+    assert not wrong, f"{surface}/ may not import {sorted(FORBIDDEN[surface])}:\n" + "\n".join(wrong)
+
+
+def test_the_entry_point_imports_only_the_command_line() -> None:
+    assert set(top_level_imports(ROOT / "run_bot.py")) == {"cli"}
+
+
+def test_the_surface_check_sees_imports_under_type_checking(tmp_path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("import typing\nif typing.TYPE_CHECKING:\n    from bot.uploads import X\nfrom . import y\n")
+    assert top_level_imports(module) == {"typing": 1, "bot": 3}
+    assert "bot" in FORBIDDEN["replies"] and "bot" in FORBIDDEN["web"] and "web" in FORBIDDEN["bot"]
 
 
 def test_the_check_sees_every_kind_of_import() -> None:
@@ -61,7 +108,7 @@ from . import y
         (4, "retrieval.errors"),
         (4, "retrieval.models"),
     ]
-    assert BOT_MODULES, "no modules found under bot/"
+    assert len(SURFACE_MODULES) > 40, "too few modules found under the surfaces"
 
 
 def module_name(path) -> str:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 
+from cli.parser import build_parser
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def load_parser() -> argparse.ArgumentParser:
-    spec = importlib.util.spec_from_file_location("run_bot", ROOT / "run_bot.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.build_parser()
+    return build_parser()
 
 
 def test_every_command_and_flag_is_in_the_readme() -> None:
@@ -55,7 +52,7 @@ BOT_SETTINGS = (
 
 
 def test_every_bot_setting_is_read_documented_and_in_env_example() -> None:
-    source = (ROOT / "run_bot.py").read_text(encoding="utf-8")
+    source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "cli").glob("*.py"))
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     for name in BOT_SETTINGS:
         assert f'"{name}"' in source, name

@@ -9,18 +9,18 @@ from bot_api_standin import format_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import messages
-from bot.conversation import AnswerPage, ArticleView, SourceDocument
+from replies import messages
+from replies.conversation import AnswerPage, ArticleView, SourceDocument
 from bot.render_html import (
     MESSAGE_LIMIT,
     answer_message,
     article_messages,
-    emphasise,
     issue_messages,
     source_caption,
     split_plain,
     utf16_length,
 )
+from replies.emphasis import emphasise
 from retrieval.models import Answer, Footer, Hit, IssueRef, Match, SourceFile, StoredArticle, StoredIssue
 
 REF = IssueRef(total=2202, number=10, year=2022, date=dt.date(2022, 4, 29), issuer="首都精神文明办")

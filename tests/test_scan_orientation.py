@@ -19,7 +19,7 @@ from fixtures.pdfs import (
 )
 from test_reader_pdf import nfkc, same_issue
 
-from bot.messages import ingest_line
+from replies.messages import ingest_line
 from retrieval.archive import Archive
 from retrieval.errors import UnreadableFile
 from retrieval.ingest.parse import parse_bulletin

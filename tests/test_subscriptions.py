@@ -27,7 +27,7 @@ from bot.subscriptions import (
     TooManyTopics,
     normalise_topic,
 )
-from bot.worker import ArchiveWorker
+from replies.worker import ArchiveWorker
 from retrieval.archive import Archive, state_path_of
 from retrieval.models import IngestStatus
 
@@ -220,7 +220,7 @@ def test_every_command_in_the_menu_is_in_the_help_and_registered() -> None:
     from telegram.ext import CommandHandler
 
     from bot.application import build_application, command_menu
-    from bot.messages import HELP
+    from replies.messages import HELP
     from bot.settings import BotSettings
 
     menu = [name for name, _ in command_menu()]

@@ -7,9 +7,9 @@ from urllib.parse import quote
 
 import pytest
 
-from bot import conversation, messages
-from bot.conversation import MAX_PAGES, PER_PAGE
-from bot.render_json import answer_json, issue_json, stats_json
+from replies import conversation, messages
+from replies.conversation import MAX_PAGES, PER_PAGE
+from replies.render_json import answer_json, issue_json, stats_json
 from retrieval.archive import MAX_QUESTION_CHARS
 
 pytest_plugins = ["web_client"]  # the archive and client fixtures

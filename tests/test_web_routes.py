@@ -1,5 +1,5 @@
 """The web pages over a real archive: the same answers, issues, articles and years as the bot,
-as pages a reader can follow and share. Each page is compared with what bot.conversation returns
+as pages a reader can follow and share. Each page is compared with what replies.conversation returns
 for the same request."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from conftest import ISSUE_2202, ROOT
 pytest.register_assert_rewrite("web_client")  # its page contract reports like a test's asserts
 from web_client import DEV_ARCHIVE, assert_page_contract, parse, text_of
 
-from bot import browse_text, conversation, messages
-from bot.conversation import MAX_PAGES, PER_PAGE
+from replies import browse_text, conversation, messages
+from replies.conversation import MAX_PAGES, PER_PAGE
 from web import text as web_text
 from web.render import environment
 

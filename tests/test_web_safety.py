@@ -21,7 +21,7 @@ pytest.register_assert_rewrite("web_client")
 from test_layering import retrieval_imports
 from web_client import NO_LIMIT, SECURITY_HEADERS, assert_page_contract, make_client, parse
 
-from bot import messages
+from replies import messages
 from retrieval.archive import MAX_QUESTION_CHARS, DatabaseBusy
 from web.app import create_app
 from web.original import content_disposition

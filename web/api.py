@@ -1,4 +1,4 @@
-"""The JSON API: the command line's --json contract (bot.render_json) over HTTP. /api/ask adds
+"""The JSON API: the command line's --json contract (replies.render_json) over HTTP. /api/ask adds
 the page and whether more follow; an error is {"error": "…"} with its status."""
 
 from __future__ import annotations
@@ -6,10 +6,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot import conversation, messages
-from bot.commands import parse_issue_query
-from bot.conversation import AnswerPage, IssueView
-from bot.render_json import answer_json, issue_json, stats_json
+from replies import conversation, messages
+from replies.commands import parse_issue_query
+from replies.conversation import AnswerPage, IssueView
+from replies.render_json import answer_json, issue_json, stats_json
 
 from . import params, text
 from .pages import asked, on_archive

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 
-from bot.worker import ArchiveWorker
+from replies.worker import ArchiveWorker
 from retrieval.archive import Archive, ArchiveError
 
 from . import api, pages

@@ -7,8 +7,8 @@ import codecs
 from dataclasses import dataclass
 from pathlib import PureWindowsPath
 
-from bot import conversation, messages
-from bot.conversation import IssueView, Notice, YearsView
+from replies import conversation, messages
+from replies.conversation import IssueView, Notice, YearsView
 from retrieval.archive import Archive
 from retrieval.models import IssueRef, SourceFile
 

@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot import conversation, messages
-from bot.browse_text import year_heading
-from bot.commands import parse_issue_query
-from bot.conversation import MAX_PAGES, AnswerPage, IssueView, Notice, YearsView, YearView
+from replies import conversation, messages
+from replies.browse_text import year_heading
+from replies.commands import parse_issue_query
+from replies.conversation import MAX_PAGES, AnswerPage, IssueView, Notice, YearsView, YearView
 
 from . import compose, params, text
 from .original import Download

@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from bot import messages
+from replies import messages
 from retrieval.archive import MAX_QUESTION_CHARS
 
 from . import text

@@ -1,5 +1,5 @@
 """Pages from Jinja2 templates: one autoescaping environment per app, every template compiled
-once at start-up, and the sentences of bot.messages for the words."""
+once at start-up, and the sentences of replies.messages for the words."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from bot import browse_text, messages
-from bot.conversation import MAX_PAGES, AnswerPage, Notice
-from bot.render_html import emphasise
+from replies import browse_text, messages
+from replies.conversation import MAX_PAGES, AnswerPage, Notice
+from replies.emphasis import emphasise
 from retrieval.archive import MAX_QUESTION_CHARS
 from retrieval.models import Match, SourceFile
 

@@ -1,9 +1,9 @@
-"""The sentences only the web pages say. Everything the bot also says comes from bot.messages and
+"""The sentences only the web pages say. Everything the bot also says comes from replies.messages and
 bot.browse_text, so both surfaces answer in the same words."""
 
 from __future__ import annotations
 
-from bot.messages import Hints
+from replies.messages import Hints
 from retrieval.models import BULLETIN_TITLE
 
 SITE_NAME = f"{BULLETIN_TITLE}档案"

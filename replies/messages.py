@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from retrieval.archive import format_label
 from retrieval.display import printable
@@ -19,9 +18,6 @@ from retrieval.models import (
     NoAnswer,
     SourceFile,
 )
-
-if TYPE_CHECKING:  # the upload worker pulls in asyncio and multiprocessing: not for every command
-    from .uploads import UploadProgress
 
 EXAMPLE_QUESTIONS = (
     "丰台区创城建立了哪些工作机制？",
@@ -101,14 +97,6 @@ EXPIRED = "这条查询已过期，请重新提问。"
 RATE_LIMITED = "提问太频繁了，请 {seconds} 秒后再试。"
 APOLOGY = "抱歉，处理这条消息时出了问题，请稍后再试。"
 ADMIN_ONLY = "这个命令只对管理员开放。"
-UPLOAD_REFUSED = "谢谢！只有管理员可以向档案添加简报，这个文件没有保存。"
-UPLOAD_TOO_BIG = "文件“{name}”太大（上限 20 MB），没有导入。"
-UPLOAD_QUEUED = "已排队…“{name}”将在前面的文件导入完成后读取。"
-UPLOAD_READING = "正在读取“{name}”…"
-UPLOAD_PAGE = "正在读取第 {done}/{total} 页…"
-UPLOAD_OCR_PAGE = "正在识别第 {done}/{total} 页…"
-UPLOAD_INTERRUPTED = "机器人正在停止，导入没有完成。请稍后重新发送这个文件。"
-UPLOAD_FAILED = "读取时出了问题，没有导入。请稍后重新发送这个文件。"
 SOURCE_BUTTON = "原文（{format}）"
 SOURCE_GONE = "这一期已不在档案中，请发送 /latest 或 /issue 重新打开。"
 SOURCE_REPLACED = "这一期的原文已经更新，请发送 /issue {total} 重新打开。"
@@ -183,16 +171,6 @@ def source_file_line(file: SourceFile) -> str:
 def source_button(fmt: str) -> str:
     """原文（PDF）, 原文（Word）, 原文（网页）, 原文（文本）."""
     return SOURCE_BUTTON.format(format=format_label(fmt))
-
-
-def upload_progress(progress: UploadProgress) -> str:
-    """The one message that follows an upload: queued, reading, then page by page for long files."""
-    if progress.queued:
-        return UPLOAD_QUEUED.format(name=printable(progress.name))
-    if progress.total > 1:
-        line = UPLOAD_OCR_PAGE if progress.ocr else UPLOAD_PAGE
-        return line.format(done=progress.done, total=progress.total)
-    return UPLOAD_READING.format(name=printable(progress.name))
 
 
 def no_hits(answer: Answer, first_number: int, hints: Hints = CHAT_HINTS) -> str:

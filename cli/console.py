@@ -6,9 +6,9 @@ from typing import TextIO
 
 from retrieval.archive import Archive
 
-from . import messages
-from .conversation import respond
-from .render_text import render
+from replies import messages
+from replies.conversation import respond
+from replies.render_text import render
 
 PROMPT = "问> "
 
