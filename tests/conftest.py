@@ -1,16 +1,33 @@
+"""Fixtures every test folder shares, the hypothesis profile, and the quick tier.
+
+The quick tier (`pytest -m "not slow"`) leaves out every test that starts something real and slow:
+a process, an HTTP server, a browser, OCR. A test is marked by the fixtures it uses, directly or
+through other fixtures (SLOW_FIXTURES), here and nowhere else, so a new test lands in the right
+tier by what it needs."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from retrieval.archive import Archive
-from retrieval.tokenize import Tokenizer
+# The shared checks report like a test's own asserts: registered before they are imported.
+pytest.register_assert_rewrite("tests.helpers")
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_ARCHIVE = ROOT / "data" / "raw"
-ISSUE_2202 = SAMPLE_ARCHIVE / "000_f4e19954fc935b60.txt"
-ISSUE_2126 = SAMPLE_ARCHIVE / "001_a4f5a830c984352f.txt"
+from retrieval.archive import Archive  # noqa: E402
+from retrieval.tokenize import Tokenizer  # noqa: E402
+from tests.helpers import SAMPLE_ARCHIVE  # noqa: E402
+from tests.helpers.properties import load_profile  # noqa: E402
+
+load_profile()
+
+SLOW_FIXTURES = frozenset()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from benchmarks import synth
 from retrieval.ingest.parse import parse_bulletin
+from tests.helpers import ROOT
 
 
 def test_synthetic_bulletins_are_deterministic_and_parse_as_real_ones(tmp_path: Path) -> None:

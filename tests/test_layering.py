@@ -12,7 +12,9 @@ from __future__ import annotations
 import ast
 
 import pytest
-from conftest import ROOT
+
+from tests.helpers import ROOT
+from tests.helpers.imports import retrieval_imports
 
 ALLOWED = {"retrieval.archive", "retrieval.models", "retrieval.display"}
 SURFACES = ("replies", "bot", "web", "cli")
@@ -28,20 +30,6 @@ LAYERS = {
     "answering": {SHARED, "index", "store", "answering"},
     "archive": {SHARED, "index", "store", "ingest", "answering", "archive"},
 }
-
-
-def retrieval_imports(tree: ast.AST) -> list[tuple[int, str]]:
-    """(line, module) for every absolute import of retrieval or a module under it."""
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, a.name) for a in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module == "retrieval":  # `from retrieval import archive` names modules
-                found += [(node.lineno, f"retrieval.{a.name}") for a in node.names]
-            else:
-                found.append((node.lineno, node.module))
-    return [(line, name) for line, name in found if name == "retrieval" or name.startswith("retrieval.")]
 
 
 @pytest.mark.parametrize("path", SURFACE_MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())

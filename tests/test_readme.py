@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from cli.parser import build_parser
-from conftest import ROOT
+from tests.helpers import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
