@@ -42,7 +42,8 @@ from retrieval.display import printable
 from replies import browse_text, messages
 from .broadcast import Announcer
 from .flood import FloodLimiter
-from .handlers import AddressedToBot, Handlers, describe_fault, is_network_fault
+from .faults import describe_fault, is_network_fault
+from .handlers import AddressedToBot, Handlers
 from .render_alerts import UNFOLLOW_PATTERN
 from .settings import BotSettings
 from .subscriptions import AlertState, StateWorker
@@ -91,7 +92,11 @@ class RetryingRequest(HTTPXRequest):
         self.polling = polling
         self.start_up = start_up
 
-    async def post(self, url: str, request_data: RequestData | None = None, **timeouts: Any) -> Any:
+    # post is final in python-telegram-bot's typing, yet only here are the errors it parses from an
+    # answer (RetryAfter, the status codes) seen whole, so the retries wrap it.
+    async def post(  # type: ignore[misc, override]
+        self, url: str, request_data: RequestData | None = None, **timeouts: Any
+    ) -> Any:
         method = url.rsplit("/", 1)[-1]  # never the URL itself: it carries the token
         try:
             result = await self._post_retrying(method, url, request_data, **timeouts)
@@ -263,10 +268,9 @@ def check_token(settings: BotSettings) -> str:
     before anything starts; returns the bot's username."""
 
     async def who_am_i() -> str:
-        urls = (
-            {"base_url": settings.api_base_url, "base_file_url": settings.api_file_url} if settings.api_base_url else {}
-        )
-        async with Bot(settings.token, **urls) as bot:
+        base, files = settings.api_base_url, settings.api_file_url
+        bot = Bot(settings.token, base_url=base, base_file_url=files) if base and files else Bot(settings.token)
+        async with bot:
             return bot.username
 
     with _start_errors():

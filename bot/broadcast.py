@@ -17,8 +17,9 @@ import logging
 import time
 from collections import OrderedDict
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.ext import ExtBot
 
 from retrieval.archive import Archive
 from retrieval.models import Hit, StoredIssue
@@ -56,7 +57,7 @@ class Announcer:
         self._parts: OrderedDict[tuple[int, str], list] = OrderedDict()
         self._not_before: dict[tuple[int, str, str], tuple[float, float]] = {}  # transient failures' backoff
 
-    def start(self, bot: Bot) -> None:
+    def start(self, bot: ExtBot) -> None:
         self._task = asyncio.create_task(self._run(bot), name="announcer")
 
     async def stop(self) -> None:
@@ -66,7 +67,7 @@ class Announcer:
             await self._task
             self._task = None
 
-    async def _run(self, bot: Bot) -> None:
+    async def _run(self, bot: ExtBot) -> None:
         await self._first_cursor()
         while not self._stopping.is_set():
             try:
@@ -88,7 +89,7 @@ class Announcer:
 
     # --- planning ---------------------------------------------------------------------
 
-    async def plan_new_issues(self, bot: Bot) -> int:
+    async def plan_new_issues(self, bot: ExtBot) -> int:
         """Plan every issue added since the cursor; returns how many."""
         head = await self.archive.run(Archive.issue_log_position)
         cursor = await self.state.run(AlertState.cursor) or 0
@@ -116,7 +117,7 @@ class Announcer:
                 )
         return planned
 
-    async def _plan(self, bot: Bot, position: int, issue: StoredIssue) -> Plan:
+    async def _plan(self, bot: ExtBot, position: int, issue: StoredIssue) -> Plan:
         subscribers = await self.state.run(AlertState.subscribers)
         followers = await self.state.run(AlertState.followers)
         hits = await self.archive.run(_topic_hits, list(followers), issue.ref.total)
@@ -127,9 +128,10 @@ class Announcer:
             recipients += [(str(chat), ISSUE, ISSUE) for chat in subscribers]
         matched: dict[int, list[tuple[str, Hit]]] = {}
         for topic, chats in followers.items():
-            if hits.get(topic) is not None:
+            hit = hits.get(topic)
+            if hit is not None:
                 for chat in chats:
-                    matched.setdefault(chat, []).append((topic, hits[topic]))
+                    matched.setdefault(chat, []).append((topic, hit))
         for chat, matches in matched.items():
             key = TOPICS + ":" + "|".join(topic for topic, _ in matches)
             if key not in messages:
@@ -142,7 +144,7 @@ class Announcer:
 
     # --- delivery -----------------------------------------------------------------------
 
-    async def deliver(self, bot: Bot) -> int:
+    async def deliver(self, bot: ExtBot) -> int:
         """Send every pending delivery, each chat's in order; returns how many were sent."""
         now = time.monotonic()
         by_chat: OrderedDict[str, list[Delivery]] = OrderedDict()
@@ -175,7 +177,7 @@ class Announcer:
             await self.state.run(AlertState.prune)
         return sent
 
-    async def _send(self, bot: Bot, delivery: Delivery) -> str:
+    async def _send(self, bot: ExtBot, delivery: Delivery) -> str:
         """One delivery: SENT, DROPPED for good, GONE with the chat (blocked), or LATER after a
         fault that may pass."""
         parts = await self._message(delivery)

@@ -210,7 +210,9 @@ def split_plain(text: str, limit: int) -> list[str]:
 
 
 def _hard_cut(text: str, limit: int) -> list[str]:
-    pieces, current, size = [], [], 0
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
     for ch in text:
         width = utf16_length(ch)
         if size + width > limit:

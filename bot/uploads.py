@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from retrieval.archive import Archive, die_with_parent, worker_context
 from retrieval.models import IngestReport
@@ -90,7 +90,7 @@ class UploadWorker:
             finally:
                 self._listeners.pop(job, None)
 
-    async def _run(self, *args: object) -> IngestReport:
+    async def _run(self, *args: Any) -> IngestReport:
         """ingest_in_worker in the worker process. A worker that died (killed while idle, or out of
         memory on this file) is replaced and the file tried once more; BrokenProcessPool after that."""
         try:
@@ -98,7 +98,7 @@ class UploadWorker:
         except BrokenProcessPool:
             return await self._attempt(*args)
 
-    async def _attempt(self, *args: object) -> IngestReport:
+    async def _attempt(self, *args: Any) -> IngestReport:
         try:
             return await asyncio.wrap_future(self._start().submit(ingest_in_worker, *args))
         except BrokenProcessPool:
@@ -142,7 +142,7 @@ class UploadWorker:
     def _discard(self, wait: bool = False) -> None:
         pool, queue, relay = self._pool, self._queue, self._relay
         self._pool = self._queue = self._relay = None
-        if pool is None:
+        if pool is None or queue is None or relay is None:  # all three are set together
             return
         pool.shutdown(wait=wait, cancel_futures=True)
         queue.put(None)

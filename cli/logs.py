@@ -3,13 +3,14 @@ serves."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
 import sys
 import threading
 from logging.handlers import BufferingHandler
-from typing import Any
+from typing import Any, Iterator
 
 
 REDACTED = "<token>"
@@ -57,11 +58,20 @@ class StartUpLog(BufferingHandler):
         self.targets = targets
         self.serving = False
 
+    @contextlib.contextmanager
+    def _held(self) -> Iterator[None]:
+        """The handler's lock, taken as logging's own handlers take it."""
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
     def shouldFlush(self, record: logging.LogRecord) -> bool:
         return self.serving or record.levelno >= logging.CRITICAL or super().shouldFlush(record)
 
     def flush(self) -> None:
-        with self.lock:
+        with self._held():
             for record in self.buffer:
                 for target in self.targets:
                     if record.levelno >= target.level:
@@ -69,12 +79,12 @@ class StartUpLog(BufferingHandler):
             self.buffer.clear()
 
     def pass_through(self) -> None:
-        with self.lock:
+        with self._held():
             self.serving = True
             self.flush()
 
     def drop(self) -> None:
-        with self.lock:
+        with self._held():
             self.buffer.clear()
 
 

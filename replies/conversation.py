@@ -213,7 +213,7 @@ def stats(archive: Archive) -> StatsView:
     return StatsView(archive.stats())
 
 
-def start(archive: Archive, argument: str) -> IssueView | Notice:
+def start(archive: Archive, argument: str) -> IssueView | YearsView | Notice:
     """/start: the help text, or the issue a deep link names (t.me/<bot>?start=issue_2202)."""
     number = deep_link_issue(argument)
     return issue(archive, number) if number else Notice(messages.HELP)

@@ -4,6 +4,7 @@ as Chinese pages, security headers and a Cache-Control on every response."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -50,6 +51,14 @@ def routes(assets: Assets) -> list[Route | Mount]:
     ]
 
 
+# Starlette types a handler as taking any Exception; each of these takes the kind it is registered for.
+EXCEPTION_HANDLERS: dict[Any, Callable[..., Any]] = {
+    HTTPException: http_error,
+    ArchiveError: archive_error,
+    Exception: server_error,
+}
+
+
 def create_app(
     archive: Archive, *, ask_rate: tuple[int, float] = (30, 60.0), address: SiteAddress | None = None
 ) -> Starlette:
@@ -63,7 +72,7 @@ def create_app(
     app = Starlette(
         routes=routes(assets),
         middleware=middleware,
-        exception_handlers={HTTPException: http_error, ArchiveError: archive_error, Exception: server_error},
+        exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.worker = ArchiveWorker(archive)  # the archive is not thread-safe: one thread owns it
     app.state.pages = Pages(assets, address)

@@ -22,6 +22,7 @@ import asyncio
 import http
 import logging
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import h11
 import uvicorn
@@ -151,7 +152,7 @@ def protocol_with(limits: ClientLimits) -> type[GuardedH11Protocol]:
     return type("GuardedH11Protocol", (GuardedH11Protocol,), {"limits": limits})
 
 
-def uvicorn_config(app: object, limits: ClientLimits) -> uvicorn.Config:
+def uvicorn_config(app: Callable[..., Any], limits: ClientLimits) -> uvicorn.Config:
     """uvicorn's settings for the site. No access log: its lines would carry the questions, which
     the bot never logs either. Proxy headers stay uvicorn's: X-Forwarded-For and -Proto are
     believed only from FORWARDED_ALLOW_IPS (loopback by default)."""
@@ -161,7 +162,7 @@ def uvicorn_config(app: object, limits: ClientLimits) -> uvicorn.Config:
         ws="none",
         log_config=None,
         access_log=False,
-        timeout_keep_alive=limits.keep_alive,  # type: ignore[arg-type]  (a float works: call_later)
+        timeout_keep_alive=limits.keep_alive,  # type: ignore[arg-type]  # a float works: call_later
         # A backstop only: the protocol ends every connection at limits.shutdown itself.
         timeout_graceful_shutdown=limits.shutdown + 5,  # type: ignore[arg-type]
     )
