@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ...errors import OcrUnavailable, UnreadableFile
 from . import orientation
-from .layout import LAYOUT, LAParams, Line, PageText, join_text
+from .lines import LAYOUT, LAParams, Line, PageText, join_text
 
 log = logging.getLogger(__name__)
 

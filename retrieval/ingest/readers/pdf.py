@@ -19,7 +19,8 @@ from ...errors import DamagedFile, EncryptedPdf, OcrUnavailable, TooManyOcrPages
 from ...text import CJK
 from . import masthead, pdf_budget
 from .document import Document, Progress
-from .layout import LAYOUT, LAParams, Line, PageText, ascii_word, build_document
+from .layout import build_document
+from .lines import LAYOUT, LAParams, Line, PageText, ascii_word
 
 log = logging.getLogger(__name__)
 
