@@ -30,7 +30,7 @@ from bot.settings import BotSettings, Settings
 from retrieval.archive import Archive
 from retrieval.display import printable
 from retrieval.errors import ArchiveError, UnknownIssue, database_error
-from retrieval.ingest.pipeline import bulletin_files
+from retrieval.ingest.folders import bulletin_files
 from retrieval.store.database import SCHEMA_VERSION, schema_version_of
 
 ROOT = Path(__file__).resolve().parent

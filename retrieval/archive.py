@@ -30,7 +30,8 @@ from .errors import (
 )
 from .index.fingerprint import changed_parts, fingerprint
 from .ingest.decode import MAX_BYTES as MAX_FILE_BYTES
-from .ingest.pipeline import PageProgress, ingest_bytes, ingest_paths, rechunk
+from .ingest.pipeline import PageProgress, ingest_bytes, ingest_paths
+from .ingest.prepare import rechunk
 from .ingest.readers import Progress, format_label
 from .ingest.worker_lifetime import context as worker_context
 from .ingest.worker_lifetime import die_with_parent

@@ -13,7 +13,7 @@ from conftest import SAMPLE_ARCHIVE
 from test_cli import run
 
 from retrieval.archive import Archive
-from retrieval.ingest import pipeline as ingest
+from retrieval.ingest import worker_pool as ingest
 from retrieval.ingest.readers import html as html_reader
 from retrieval.ingest.worker_lifetime import context as worker_context
 from retrieval.models import IngestReport, IngestStatus
