@@ -31,7 +31,8 @@ from retrieval.archive import Archive
 from retrieval.display import printable
 from retrieval.errors import ArchiveError, UnknownIssue, database_error
 from retrieval.ingest.folders import bulletin_files
-from retrieval.store.database import SCHEMA_VERSION, schema_version_of
+from retrieval.store.connection import schema_version_of
+from retrieval.store.schema import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_DB = ROOT / "data" / "archive.db"

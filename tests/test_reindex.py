@@ -20,7 +20,7 @@ from retrieval.index import bm25, lists, params
 from retrieval.index.fingerprint import PIPELINE_VERSION
 from retrieval.ingest import chunk
 from retrieval.ingest.parse import parse_bulletin
-from retrieval.store.database import SCHEMA_VERSION
+from retrieval.store.schema import SCHEMA_VERSION
 from retrieval.tokenize import Tokenizer
 
 QUESTIONS = ("背街小巷环境精细化整治提升", "丰台区创城建立了哪些工作机制", "志愿服务", "2020年精神文明建设重点任务")

@@ -19,7 +19,8 @@ from retrieval.errors import StaleIndex, UnknownArticle
 from retrieval.index import lists, params
 from retrieval.index.search import contribution
 from retrieval.models import IngestStatus
-from retrieval.store.database import SCHEMA_VERSION, Store
+from retrieval.store.database import Store
+from retrieval.store.schema import SCHEMA_VERSION
 from retrieval.tokenize import Tokenizer
 
 Analyzer = Callable[[str], list[str]]

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ..models import IngestReport
-from ..store.database import FileRecord, SaveResult, Store
+from ..store.database import Store
+from ..store.records import FileRecord, SaveResult
 from ..tokenize import Tokenizer
 from .folders import bulletin_files
 from .prepare import Known, Prepared, prepare_bytes, prepare_file

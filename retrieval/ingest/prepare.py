@@ -12,7 +12,7 @@ from typing import Iterator
 
 from ..errors import ArchiveError
 from ..models import Article, IngestReport, IngestStatus, Issue, IssueRef, SourceFile
-from ..store.database import ArticleRecord, FileRecord, HeldPassage, IssueRecord, PassageRecord
+from ..store.records import ArticleRecord, FileRecord, HeldPassage, IssueRecord, PassageRecord
 from ..tokenize import Tokenizer
 from .chunk import chunk_with_offsets
 from .decode import ensure_size

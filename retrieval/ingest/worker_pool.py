@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..models import IngestReport
-from ..store.database import FileRecord
+from ..store.records import FileRecord
 from ..tokenize import Tokenizer
 from .prepare import UNEXPECTED_ERROR, Known, Prepared, prepare_file, storable_name, unexpected_failure
 from .worker_lifetime import context as worker_context
