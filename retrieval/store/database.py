@@ -14,7 +14,7 @@ import sqlite3
 from collections import Counter
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, cast
 
 from ..errors import DatabaseDamaged
 from ..index.params import TITLE_WEIGHT
@@ -234,7 +234,7 @@ class Store(Lookups):
 
     def _insert_issue(self, issue: IssueRecord) -> list[PassageTerms]:
         ref = issue.ref
-        self.db["issues"].insert(
+        self.db.table("issues").insert(
             {
                 "total": ref.total,
                 "number": ref.number,
@@ -252,8 +252,10 @@ class Store(Lookups):
         )
         added: list[PassageTerms] = []
         for position, article in enumerate(issue.articles):
-            article_id = (
-                self.db["articles"]
+            # The id of the row just inserted: articles.id is its INTEGER PRIMARY KEY.
+            article_id = cast(
+                int,
+                self.db.table("articles")
                 .insert(
                     {
                         "issue_total": ref.total,
@@ -264,7 +266,7 @@ class Store(Lookups):
                         "page": article.page,
                     }
                 )
-                .last_pk
+                .last_pk,
             )
             added += self._insert_passages(article_id, ref.total, list(article.title_grams), article.passages)
         return added
@@ -276,19 +278,23 @@ class Store(Lookups):
         added: list[PassageTerms] = []
         for position, passage in enumerate(passages):
             _, counts, length = _passage_terms(0, title_grams, list(passage.grams))
-            passage_id = self.db.execute(
-                "INSERT INTO passages (article_id, issue_total, position, text, page, page_breaks, char_len)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    article_id,
-                    total,
-                    position,
-                    passage.text,
-                    passage.page,
-                    breaks_text(passage.page_breaks),
-                    length,
-                ],
-            ).lastrowid
+            # An INSERT's cursor holds the new row's id.
+            passage_id = cast(
+                int,
+                self.db.execute(
+                    "INSERT INTO passages (article_id, issue_total, position, text, page, page_breaks, char_len)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        article_id,
+                        total,
+                        position,
+                        passage.text,
+                        passage.page,
+                        breaks_text(passage.page_breaks),
+                        length,
+                    ],
+                ).lastrowid,
+            )
             added.append((passage_id, counts, length))
         return added
 
