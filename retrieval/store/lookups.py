@@ -12,6 +12,9 @@ from ..errors import UnknownArticle, UnknownIssue
 from ..models import ArchiveStats, Filters, Footer, IssueRef, SourceFile, StoredArticle, StoredIssue
 from ..sql_chunks import in_chunks
 
+# A passage's article id, issue total, text, first page and the pages that begin inside it.
+PassagePlace = tuple[int, int, str, int | None, tuple[tuple[int, int], ...]]
+
 
 class Lookups:
     """What the store answers from its tables; `db` is its open sqlite-utils Database."""
@@ -164,9 +167,9 @@ class Lookups:
         where, params = filter_sql(filters)
         return self.db.execute(f"SELECT count(*) FROM issues WHERE {where}", params).fetchone()[0]
 
-    def passage_pages(self, ids: Iterable[int]) -> dict[int, tuple]:
+    def passage_pages(self, ids: Iterable[int]) -> dict[int, PassagePlace]:
         """Article, issue, text, page and page breaks of each passage id."""
-        found: dict[int, tuple] = {}
+        found: dict[int, PassagePlace] = {}
         ids = list(ids)
         for chunk, marks in in_chunks(ids):
             rows = self.db.execute(
