@@ -14,6 +14,7 @@ a URL: it fetches nothing. The boilerplate filter and the masthead are in html_c
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, cast
 
 from ...errors import UnreadableFile
 from ..decode import ensure_size
@@ -21,6 +22,9 @@ from .document import Document, Progress
 from .docx import is_layout_table, row_line, tidy_line
 from .html_chrome import drop_boilerplate, restore_masthead
 from .html_tree import decode_html, parse_page
+
+if TYPE_CHECKING:
+    from trafilatura.settings import Document as Extracted
 
 logger = logging.getLogger(__name__)
 
@@ -61,17 +65,21 @@ def _content_lines(root) -> list[str]:
     """The content block as lines, by trafilatura; empty when it finds none."""
     import trafilatura
 
-    extracted = trafilatura.bare_extraction(
-        root,
-        output_format="python",
-        favor_recall=True,  # a bulletin is all content: keep short lines such as the masthead
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_links=False,
-        include_formatting=False,
-        deduplicate=False,  # an issue may repeat a sentence; keep it
-        with_metadata=False,
+    # A Document (or None): the union it is typed as includes a dict only for as_dict=True.
+    extracted = cast(
+        "Extracted | None",
+        trafilatura.bare_extraction(
+            root,
+            output_format="python",
+            favor_recall=True,  # a bulletin is all content: keep short lines such as the masthead
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            include_formatting=False,
+            deduplicate=False,  # an issue may repeat a sentence; keep it
+            with_metadata=False,
+        ),
     )
     if extracted is None or extracted.body is None:
         logger.info("trafilatura found no content block; reading the whole page")
