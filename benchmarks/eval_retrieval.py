@@ -29,7 +29,7 @@ from typing import Callable
 import jieba
 
 from retrieval.archive import Archive
-from retrieval.ingest.pipeline import prepare_articles
+from retrieval.ingest.prepare import prepare_articles
 from retrieval.models import Article, Footer, Issue, IssueRef
 from retrieval.tokenize import Tokenizer
 

@@ -31,7 +31,8 @@ TARGET_MB = 500
 
 def cases() -> dict:
     """name -> (what it is, builder of its bytes, file suffix)."""
-    from retrieval.ingest.readers import html, pdf, pdf_budget
+    from retrieval.ingest.readers import html_tree as html
+    from retrieval.ingest.readers import pdf, pdf_budget
 
     h = from_tests("fixtures.hostile")
     page_mb = pdf_budget.MAX_PAGE_CONTENT_BYTES // h.MB

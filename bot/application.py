@@ -36,19 +36,19 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest, RequestData
 
+from replies import browse_text, messages
+from replies.worker import ArchiveWorker
 from retrieval.archive import Archive, state_path_of
 from retrieval.display import printable
 
-from replies import browse_text, messages
 from .broadcast import Announcer
-from .flood import FloodLimiter
 from .faults import describe_fault, is_network_fault
+from .flood import FloodLimiter
 from .handlers import AddressedToBot, Handlers
 from .render_alerts import UNFOLLOW_PATTERN
 from .settings import BotSettings
 from .subscriptions import AlertState, StateWorker
 from .uploads import UploadWorker
-from replies.worker import ArchiveWorker
 
 log = logging.getLogger(__name__)
 

@@ -21,13 +21,13 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
+from replies.worker import ArchiveWorker
 from retrieval.archive import Archive
 from retrieval.models import Hit, StoredIssue
 
 from .flood import Broadcast
 from .render_alerts import channel_post, issue_alert, topics_alert
 from .subscriptions import CHANNEL, ISSUE, TOPICS, AlertState, Delivery, Plan, StateWorker
-from replies.worker import ArchiveWorker
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from replies import messages
-from replies.conversation import AnswerPage, ArticleView, IssueView, Notice, Reply, StatsView, YearsView, YearView
+from replies.conversation import AnswerPage, ArticleView, IssueView, Reply, StatsView, YearsView, YearView
 from replies.worker import ArchiveWorker
 
 from .keyboards import answer_keyboard, issue_keyboard, year_keyboard, years_keyboard

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from retrieval.models import StoredIssue
-
 from replies import browse_text, messages
 from replies.conversation import AnswerPage, YearsView, YearView
+from retrieval.models import StoredIssue
 
 MAX_ISSUE_BUTTONS = 50
 # Matched whole (fullmatch: "$" would let a trailing newline through), ASCII digits only.

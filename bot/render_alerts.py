@@ -10,9 +10,9 @@ import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from replies import messages
 from retrieval.models import Hit, StoredIssue
 
-from replies import messages
 from .keyboards import article_data, issue_keyboard
 from .render_html import BLOCK_SEPARATOR, escape, hit_block, issue_messages, pack
 

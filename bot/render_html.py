@@ -9,12 +9,11 @@ from __future__ import annotations
 import html
 import re
 
+from replies import browse_text, messages
+from replies.conversation import AnswerPage, ArticleView, SourceDocument, YearsView, YearView
+from replies.emphasis import emphasise, escape
 from retrieval.archive import split_sentences
 from retrieval.models import Hit, Match, StoredIssue
-
-from replies import browse_text, messages
-from replies.emphasis import emphasise, escape
-from replies.conversation import AnswerPage, ArticleView, SourceDocument, YearsView, YearView
 
 MESSAGE_LIMIT = 4096
 TITLE_CHARS = 200

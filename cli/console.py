@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from retrieval.archive import Archive
-
 from replies import messages
 from replies.conversation import respond
 from replies.render_text import render
+from retrieval.archive import Archive
 
 PROMPT = "问> "
 

@@ -12,7 +12,6 @@ import threading
 from logging.handlers import BufferingHandler
 from typing import Any, Iterator
 
-
 REDACTED = "<token>"
 MIN_SECRET_CHARS = 8
 """A token's secret part (35 characters from @BotFather) is hidden on its own from this length on;

@@ -30,13 +30,17 @@ from .errors import (
 )
 from .index.fingerprint import changed_parts, fingerprint
 from .ingest.decode import MAX_BYTES as MAX_FILE_BYTES
-from .ingest.pipeline import PageProgress, bulletin_files, ingest_bytes, ingest_paths, rechunk
+from .ingest.folders import bulletin_files
+from .ingest.pipeline import PageProgress, ingest_bytes, ingest_paths
+from .ingest.prepare import rechunk
 from .ingest.readers import Progress, format_label
 from .ingest.worker_lifetime import context as worker_context
 from .ingest.worker_lifetime import die_with_parent
 from .models import Answer, ArchiveStats, Hit, IngestReport, IssueRef, SourceFile, StoredArticle, StoredIssue
-from .store.database import SCHEMA_VERSION, Store, schema_version_of
+from .store.connection import schema_version_of
+from .store.database import Store
 from .store.saved_questions import SavedQuestions
+from .store.schema import SCHEMA_VERSION
 from .text import split_sentences
 from .tokenize import Tokenizer
 

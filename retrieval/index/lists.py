@@ -94,7 +94,7 @@ class PostingLists:
     # --- reading ----------------------------------------------------------
 
     def terms(self, terms: Iterable[str]) -> dict[str, Term]:
-        found = {}
+        found: dict[str, Term] = {}
         # Sorted: each piece then reads neighbouring pages of the table.
         for chunk, marks in in_chunks(sorted(terms)):
             rows = self.db.execute(
@@ -291,7 +291,7 @@ class PostingLists:
         by_row: dict[int, list[tuple[int, int]]] = defaultdict(list)
         for pid, length in lengths:
             by_row[pid // LENGTHS_PER_ROW].append((pid % LENGTHS_PER_ROW, min(length, MAX_LENGTH)))
-        held = {}
+        held: dict[int, bytes] = {}
         for chunk, marks in in_chunks(list(by_row)):
             held.update(self.db.execute(f"SELECT row, lengths FROM index_lengths WHERE row IN ({marks})", chunk))
         change, rows = 0, []

@@ -289,7 +289,7 @@ def _join(left: str, right: str) -> str:
 
 def _is_attribution(block: str) -> bool:
     m = _ATTRIBUTION.match(block)
-    return bool(m) and not _NOT_A_SOURCE.match(m.group(1).strip())
+    return m is not None and not _NOT_A_SOURCE.match(m.group(1).strip())
 
 
 def _is_heading(block: str) -> bool:

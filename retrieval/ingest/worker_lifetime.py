@@ -80,7 +80,7 @@ def die_with_parent() -> None:
     ours = isinstance(process, _Remembering)
     # A process of context() is its parent's direct child; any other may be a forkserver's.
     parent_pid = parent.pid if ours else os.getppid()
-    if ours and process.started_by_main_thread:
+    if isinstance(process, _Remembering) and process.started_by_main_thread:
         _kill_with_parent()
     # The parent may have ended before the kernel was asked: then no signal will ever come.
     if os.getppid() != parent_pid:

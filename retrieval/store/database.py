@@ -1,6 +1,8 @@
-"""The archive file: opening it, and storing issues with their source files and index entries.
+"""The archive file: storing issues with their source files and index entries, and rebuilding
+the index.
 
-The tables and migrations are in schema.py, reads in lookups.py, the term index in index/.
+Opening the file is in connection.py, the tables and migrations in schema.py, what is stored in
+records.py, reads in lookups.py, the term index in index/.
 """
 
 from __future__ import annotations
@@ -11,99 +13,20 @@ import os
 import sqlite3
 from collections import Counter
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, cast
 
-import sqlite_utils
-
-from ..errors import ArchiveError, DatabaseDamaged, DatabaseMissing, database_error
+from ..errors import DatabaseDamaged
 from ..index.params import TITLE_WEIGHT
 from ..index.term_index import PassageTerms, TermIndex
-from ..models import Footer, IngestStatus, IssueRef, SourceFile, format_rank
+from ..models import Footer, IngestStatus, IssueRef, format_rank
 from ..sql_chunks import in_chunks
+from .connection import open_database
 from .lookups import Lookups, breaks_of, breaks_text
-from .schema import SCHEMA_VERSION, ensure_schema, refuse_newer, refuse_older
+from .records import Analyzer, ArticleRecord, FileRecord, HeldPassage, IssueRecord, PassageRecord, Rechunker, SaveResult
 
-__all__ = ["SCHEMA_VERSION", "schema_version_of", "Store", "IngestStatus", "IssueRecord", "ArticleRecord", "PassageRecord", "FileRecord"]
-# How long a writer waits for another's transaction before giving up with DatabaseBusy: a CLI
-# ingest commits every few hundred issues, so an upload waits for that batch, not forever.
-WRITE_BUSY_MS = 60_000
-# Readers in WAL mode never wait for writers; only for a checkpoint or a crashed writer's recovery.
-READ_BUSY_MS = 5_000
 # Passages re-analysed at a time when the index is rebuilt.
 _REINDEX_BATCH = 2000
-# The analysis of a text for the index: its character grams.
-Analyzer = Callable[[str], list[str]]
-# A stored passage as reindex reads it: its text, its first page and the pages that begin inside it.
-HeldPassage = tuple[str, int | None, tuple[tuple[int, int], ...]]
-
-
-@dataclass(frozen=True)
-class PassageRecord:
-    """A passage ready to store: text for people, character grams for the index."""
-
-    text: str
-    grams: tuple[str, ...]
-    page: int | None = None
-    page_breaks: tuple[tuple[int, int], ...] = ()
-    """(offset in text, page) where a later page begins inside the passage."""
-
-
-# An article's stored text and passages -> its passages as ingest cuts them now.
-Rechunker = Callable[[str, list[HeldPassage]], Iterable[PassageRecord]]
-
-
-@dataclass(frozen=True)
-class ArticleRecord:
-    title: str
-    source: str | None
-    text: str
-    title_grams: tuple[str, ...]
-    passages: tuple[PassageRecord, ...]
-    page: int | None = None
-
-
-@dataclass(frozen=True)
-class FileRecord:
-    """The file an issue was read from, with its bytes when they are to be kept."""
-
-    meta: SourceFile
-    data: bytes | None = None
-
-
-@dataclass(frozen=True)
-class IssueRecord:
-    """An issue ready to store."""
-
-    ref: IssueRef
-    footer: Footer
-    articles: tuple[ArticleRecord, ...]
-    content_hash: str
-    source_file: str
-    file: FileRecord | None = None
-
-    @property
-    def format(self) -> str:
-        return self.file.meta.format if self.file else "txt"
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    """What storing one issue did, and the format of the source it replaced or kept."""
-
-    status: IngestStatus
-    previous_format: str | None = None
-
-
-def schema_version_of(path: Path) -> int:
-    """The schema version of an archive file, read without writing to it (0 for a new file).
-    Raises a DatabaseUnusable error for a file SQLite cannot read."""
-    try:
-        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
-            return conn.execute("PRAGMA user_version").fetchone()[0]
-    except sqlite3.Error as exc:
-        raise database_error(exc, path) from None
 
 
 class Store(Lookups):
@@ -114,37 +37,7 @@ class Store(Lookups):
     def __init__(self, path: Path | str, readonly: bool = False):
         self.path = Path(path)
         self.readonly = readonly
-        memory = str(path) == ":memory:"
-        conn: sqlite3.Connection | None = None
-        try:
-            if readonly:
-                if not memory and not self.path.exists():
-                    raise DatabaseMissing(f"档案数据库 {path} 不存在；请先用 python run_bot.py ingest 导入简报。")
-                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
-            else:
-                if not memory:
-                    self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(str(path), check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout = {READ_BUSY_MS if readonly else WRITE_BUSY_MS}")
-            self.db = sqlite_utils.Database(conn)
-            refuse_newer(self.db, path)
-            if readonly:
-                refuse_older(self.db, path)
-            else:
-                if not memory:
-                    self.db.execute("PRAGMA journal_mode = WAL")
-                self.db.execute("PRAGMA synchronous = NORMAL")
-                ensure_schema(self.db, path)
-                # After migrations: copying a table that others reference needs foreign keys off.
-                self.db.execute("PRAGMA foreign_keys = ON")
-        except ArchiveError:
-            if conn is not None:
-                conn.close()
-            raise
-        except (sqlite3.Error, OSError) as exc:
-            if conn is not None:
-                conn.close()
-            raise database_error(exc, path) from None
+        self.db = open_database(path, readonly)
         self.index = TermIndex(self.db.conn)
 
     @contextmanager
@@ -341,7 +234,7 @@ class Store(Lookups):
 
     def _insert_issue(self, issue: IssueRecord) -> list[PassageTerms]:
         ref = issue.ref
-        self.db["issues"].insert(
+        self.db.table("issues").insert(
             {
                 "total": ref.total,
                 "number": ref.number,
@@ -359,8 +252,10 @@ class Store(Lookups):
         )
         added: list[PassageTerms] = []
         for position, article in enumerate(issue.articles):
-            article_id = (
-                self.db["articles"]
+            # The id of the row just inserted: articles.id is its INTEGER PRIMARY KEY.
+            article_id = cast(
+                int,
+                self.db.table("articles")
                 .insert(
                     {
                         "issue_total": ref.total,
@@ -371,7 +266,7 @@ class Store(Lookups):
                         "page": article.page,
                     }
                 )
-                .last_pk
+                .last_pk,
             )
             added += self._insert_passages(article_id, ref.total, list(article.title_grams), article.passages)
         return added
@@ -383,19 +278,23 @@ class Store(Lookups):
         added: list[PassageTerms] = []
         for position, passage in enumerate(passages):
             _, counts, length = _passage_terms(0, title_grams, list(passage.grams))
-            passage_id = self.db.execute(
-                "INSERT INTO passages (article_id, issue_total, position, text, page, page_breaks, char_len)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    article_id,
-                    total,
-                    position,
-                    passage.text,
-                    passage.page,
-                    breaks_text(passage.page_breaks),
-                    length,
-                ],
-            ).lastrowid
+            # An INSERT's cursor holds the new row's id.
+            passage_id = cast(
+                int,
+                self.db.execute(
+                    "INSERT INTO passages (article_id, issue_total, position, text, page, page_breaks, char_len)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        article_id,
+                        total,
+                        position,
+                        passage.text,
+                        passage.page,
+                        breaks_text(passage.page_breaks),
+                        length,
+                    ],
+                ).lastrowid,
+            )
             added.append((passage_id, counts, length))
         return added
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from typing import Iterable
+
+import sqlite_utils
 
 from ..errors import UnknownArticle, UnknownIssue
 from ..models import ArchiveStats, Filters, Footer, IssueRef, SourceFile, StoredArticle, StoredIssue
 from ..sql_chunks import in_chunks
 
+# A passage's article id, issue total, text, first page and the pages that begin inside it.
+PassagePlace = tuple[int, int, str, int | None, tuple[tuple[int, int], ...]]
+
 
 class Lookups:
     """What the store answers from its tables; `db` is its open sqlite-utils Database."""
 
-    db: "sqlite3.Connection"
+    db: sqlite_utils.Database
 
     def stats(self) -> ArchiveStats:
         issues, first, latest = self.db.execute("SELECT count(*), min(date), max(date) FROM issues").fetchone()
@@ -163,9 +167,9 @@ class Lookups:
         where, params = filter_sql(filters)
         return self.db.execute(f"SELECT count(*) FROM issues WHERE {where}", params).fetchone()[0]
 
-    def passage_pages(self, ids: Iterable[int]) -> dict[int, tuple]:
+    def passage_pages(self, ids: Iterable[int]) -> dict[int, PassagePlace]:
         """Article, issue, text, page and page breaks of each passage id."""
-        found = {}
+        found: dict[int, PassagePlace] = {}
         ids = list(ids)
         for chunk, marks in in_chunks(ids):
             rows = self.db.execute(
@@ -177,7 +181,7 @@ class Lookups:
 
     def sibling_passages(self, ids: list[int]) -> dict[int, int]:
         """Every passage of the articles these passages belong to, with its article."""
-        found = {}
+        found: dict[int, int] = {}
         for chunk, marks in in_chunks(ids):
             found.update(
                 self.db.execute(

@@ -106,7 +106,7 @@ _PASSAGES = (
 
 
 def _create_archive_tables(db: sqlite_utils.Database) -> None:
-    db["issues"].create(
+    db.table("issues").create(
         {
             "total": int,
             "number": int,
@@ -129,8 +129,8 @@ def _create_archive_tables(db: sqlite_utils.Database) -> None:
     # index appends to docid-ordered lists).
     db.execute(_ARTICLES.format(name="articles"))
     db.execute(_PASSAGES.format(name="passages"))
-    db["issues"].create_index(["date"])
-    db["issues"].create_index(["year", "number"])
+    db.table("issues").create_index(["date"])
+    db.table("issues").create_index(["year", "number"])
     _index_archive_tables(db)
 
 
@@ -138,7 +138,7 @@ def _index_archive_tables(db: sqlite_utils.Database) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_articles_issue_total_position ON articles(issue_total, position)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_passages_article_id ON passages(article_id)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_passages_issue_total ON passages(issue_total)")
-    db["passages"].enable_counts()
+    db.table("passages").enable_counts()
 
 
 def _create_issue_log(db: sqlite_utils.Database) -> None:

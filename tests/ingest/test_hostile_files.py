@@ -13,10 +13,10 @@ import pytest
 from retrieval.errors import ContentTooLarge, DamagedFile, TooManyOcrPages, UnreadableFile
 from retrieval.ingest.parse import parse_bulletin
 from retrieval.ingest.readers import docx as docx_reader
-from retrieval.ingest.readers import html as html_reader
+from retrieval.ingest.readers import html_tree as html_reader
 from retrieval.ingest.readers import pdf as pdf_reader
 from retrieval.ingest.readers import pdf_budget, read_document
-from retrieval.ingest.readers.html import decode_html
+from retrieval.ingest.readers.html_tree import decode_html
 from retrieval.models import BULLETIN_TITLE
 from retrieval.text import CJK
 from tests.helpers import hostile

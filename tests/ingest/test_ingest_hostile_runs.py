@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.archive import Archive
-from retrieval.ingest import pipeline as ingest
+from retrieval.ingest import worker_pool as ingest
 from retrieval.ingest.readers import html as html_reader
 from retrieval.ingest.worker_lifetime import context as worker_context
 from retrieval.models import IngestReport, IngestStatus

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from retrieval.ingest.readers.layout import PageText, build_document
+from retrieval.ingest.readers.layout import build_document
+from retrieval.ingest.readers.lines import PageText
 from retrieval.ingest.readers.ocr import _Box, lines_from_boxes
 from retrieval.ingest.readers.orientation import plausible
 

@@ -14,7 +14,8 @@ import pytest
 from retrieval.errors import DamagedFile, NotABulletin, UnreadableFile, UnsupportedFormat
 from retrieval.ingest.parse import parse_bulletin
 from retrieval.ingest.readers import detect_format, read_document
-from retrieval.ingest.readers.html import decode_html, drop_boilerplate
+from retrieval.ingest.readers.html_chrome import drop_boilerplate
+from retrieval.ingest.readers.html_tree import decode_html
 from retrieval.models import BULLETIN_TITLE
 from retrieval.text import CJK
 from tests.helpers import office

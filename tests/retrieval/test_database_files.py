@@ -22,7 +22,7 @@ from replies import conversation
 from retrieval.archive import Archive
 from retrieval.errors import DatabaseBusy, DatabaseFull, DatabaseReadOnly
 from retrieval.models import IngestStatus
-from retrieval.store import database as store_module
+from retrieval.store import connection as store_module
 from retrieval.store.database import Store
 from retrieval.store.schema import SCHEMA_VERSION
 from tests.helpers import ROOT, SAMPLE_ARCHIVE

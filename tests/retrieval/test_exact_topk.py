@@ -21,7 +21,8 @@ from retrieval.archive import Archive
 from retrieval.index import bm25, search
 from retrieval.index.search import LOOK_UP_PASSAGES, Search, contribution, order_terms, score_all
 from retrieval.models import Footer, IngestStatus, IssueRef
-from retrieval.store.database import ArticleRecord, IssueRecord, PassageRecord, Store
+from retrieval.store.database import Store
+from retrieval.store.records import ArticleRecord, IssueRecord, PassageRecord
 from retrieval.tokenize import Tokenizer
 from tests.helpers import SAMPLE_ARCHIVE
 from tests.helpers.index_checks import assert_index_matches_passages, expected_index, layout_counts, small_layout

@@ -17,7 +17,7 @@ from retrieval.index import bm25, lists, params
 from retrieval.index.fingerprint import PIPELINE_VERSION
 from retrieval.ingest import chunk
 from retrieval.ingest.parse import parse_bulletin
-from retrieval.store.database import SCHEMA_VERSION
+from retrieval.store.schema import SCHEMA_VERSION
 from retrieval.tokenize import Tokenizer
 from tests.helpers import ISSUE_2202, ROOT, SAMPLE_ARCHIVE, pdfs
 from tests.helpers.index_checks import assert_index_matches_passages, stored_index

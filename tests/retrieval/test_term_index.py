@@ -13,7 +13,7 @@ from retrieval.archive import Archive
 from retrieval.errors import StaleIndex, UnknownArticle
 from retrieval.index import lists
 from retrieval.models import IngestStatus
-from retrieval.store.database import SCHEMA_VERSION
+from retrieval.store.schema import SCHEMA_VERSION
 from retrieval.tokenize import Tokenizer
 from tests.helpers import ISSUE_2126, ISSUE_2202, SAMPLE_ARCHIVE
 from tests.helpers.index_checks import assert_index_matches_passages, layout_counts, small_layout, stored_index
@@ -66,7 +66,7 @@ def test_index_matches_with_small_runs_after_ingest_replace_and_merges(
         ).fetchone()[0]
         assert most_runs > lists.MAX_SMALL_RUNS + 1, "the test wants lists of several runs"
         # Cut down to its first article's opening: most of its postings leave their runs.
-        from retrieval.ingest.pipeline import prepare_file
+        from retrieval.ingest.prepare import prepare_file
 
         record = prepare_file(tokenizer, ISSUE_2202).record
         first = record.articles[0]
@@ -199,7 +199,7 @@ def test_two_versions_of_an_issue_in_one_save_leave_only_the_second_in_the_index
     tmp_path: Path, tokenizer: Tokenizer
 ) -> None:
     """Store.save_issues may be handed both versions at once; the first never reaches the index."""
-    from retrieval.ingest.pipeline import prepare_file
+    from retrieval.ingest.prepare import prepare_file
 
     first = prepare_file(tokenizer, ISSUE_2202).record
     text = ISSUE_2202.read_text(encoding="utf-8").replace("丰台区", "丰台")
@@ -219,7 +219,7 @@ def test_a_write_that_fails_after_indexing_leaves_questions_answered_as_before(
     """A replace rolled back after the index read the passages' new lengths (a full disk at the
     last statement, say) must not leave this process scoring with them: the same questions get
     the same answers as from a fresh process on the same file."""
-    from retrieval.ingest.pipeline import prepare_file
+    from retrieval.ingest.prepare import prepare_file
 
     path = tmp_path / "a.db"
     questions = ["丰台区 创城 工作机制", "凝心聚力 全力以赴", "文明城市 创建"]

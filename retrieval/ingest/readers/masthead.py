@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ...errors import NotABulletin, OcrUnavailable
 from ...models import BULLETIN_TITLE
-from .layout import Line, PageText
+from .lines import Line, PageText
 
 log = logging.getLogger(__name__)
 

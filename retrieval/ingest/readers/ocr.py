@@ -20,10 +20,11 @@ import threading
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import cast
 
 from ...errors import OcrUnavailable, UnreadableFile
 from . import orientation
-from .layout import LAYOUT, LAParams, Line, PageText, join_text
+from .lines import LAYOUT, LAParams, Line, PageText, join_text
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,8 @@ def _render(page, zoom: float):
 def _engine(params: OcrParams):
     from rapidocr import RapidOCR
 
-    models = Path(importlib.import_module("rapidocr").__file__).parent / "models"
+    package = cast(str, importlib.import_module("rapidocr").__file__)  # a regular package: it has a file
+    models = Path(package).parent / "models"
     missing = [name for name in (params.det_model, params.rec_model, params.cls_model) if not (models / name).is_file()]
     if missing:  # never let rapidocr fetch them: the wheel ships them
         raise OcrUnavailable(f"OCR 组件不完整（缺少模型文件 {missing[0]}），请重新安装：pip install -e \".[ocr]\"。")

@@ -15,11 +15,12 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 
-from ...errors import DamagedFile, EncryptedPdf, OcrUnavailable, TooManyOcrPages, TooManyPages
+from ...errors import DamagedFile, EncryptedPdf, OcrUnavailable, TooManyOcrPages, TooManyPages, UnreadableFile
 from ...text import CJK
 from . import masthead, pdf_budget
 from .document import Document, Progress
-from .layout import LAYOUT, LAParams, Line, PageText, ascii_word, build_document
+from .layout import build_document
+from .lines import LAYOUT, LAParams, Line, PageText, ascii_word
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def _open(data: bytes):
             raise EncryptedPdf("PDF 已加密，请先去除密码保护后再导入。") from None
         raise DamagedFile(_TRUNCATED if truncated else _DAMAGED) from None
     pages = len(pdf)
-    problem = None
+    problem: UnreadableFile | None = None
     if truncated:  # pdfium may rebuild what is left; the pages lost with the end would be missing
         problem = DamagedFile(_TRUNCATED)
     elif pages == 0:

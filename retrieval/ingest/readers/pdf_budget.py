@@ -24,6 +24,7 @@ import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any, TypeGuard
 
 from ...errors import ContentTooLarge, DamagedFile
 
@@ -63,8 +64,7 @@ def check(data: bytes) -> None:
     import pypdf
     from pypdf.errors import PyPdfError
 
-    limits = dict.fromkeys(_PYPDF_LIMITS, MAX_STREAM_BYTES)
-    with pypdf.apply_configuration(jbig2dec_binary=None, disable_legacy_handling=True, **limits):
+    with pypdf.apply_configuration(jbig2dec_binary=None, disable_legacy_handling=True, **_limits(MAX_STREAM_BYTES)):
         try:
             reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
             _Walk(reader).pages()
@@ -240,7 +240,7 @@ def _decoded(stream, cap: int) -> bytes:
     if filters in (["/FlateDecode"], ["/Fl"]):
         return _inflate(raw, cap + 1)
     try:
-        with pypdf.apply_configuration(**dict.fromkeys(_PYPDF_LIMITS, cap + 1)):
+        with pypdf.apply_configuration(**_limits(cap + 1)):
             return decode_stream_data(stream)
     except LimitReachedError:
         return bytes(cap + 1)
@@ -268,7 +268,12 @@ def _resolve(item):
     return item.get_object() if hasattr(item, "get_object") else item
 
 
-def _is_stream(item) -> bool:
+def _limits(cap: int) -> dict[str, Any]:
+    """pypdf's output limits, each at `cap`, as overwrites for apply_configuration."""
+    return dict.fromkeys(_PYPDF_LIMITS, cap)
+
+
+def _is_stream(item) -> TypeGuard[dict]:
     return hasattr(item, "_data") and isinstance(item, dict)
 
 
