@@ -7,6 +7,9 @@ tier by what it needs."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,19 +18,67 @@ import pytest
 pytest.register_assert_rewrite("tests.helpers")
 
 from retrieval.archive import Archive  # noqa: E402
+from retrieval.ingest import pipeline  # noqa: E402
 from retrieval.tokenize import Tokenizer  # noqa: E402
-from tests.helpers import SAMPLE_ARCHIVE  # noqa: E402
+from tests.helpers import ROOT, SAMPLE_ARCHIVE  # noqa: E402
+from tests.helpers.cli_run import run  # noqa: E402
 from tests.helpers.properties import load_profile  # noqa: E402
 
 load_profile()
 
-SLOW_FIXTURES = frozenset()
+# What starts something real and slow. A test that uses one, itself or through another fixture,
+# is marked slow below; the quick tier leaves it out.
+SLOW_FIXTURES = frozenset(
+    {
+        "end_to_end",  # every test in tests/e2e: the bot, the CLI, the web app as processes; browsers
+        "run_bot",  # `python run_bot.py ...` in a subprocess
+        "run_python",  # a benchmark or the evaluator as a command of its own
+        "ocr",  # rapidocr's models loaded, scanned pages recognised
+        "worker_processes",  # ingest runs in worker processes
+        "uvicorn",  # the web app served by uvicorn over real sockets
+    }
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def run_bot() -> Callable[..., subprocess.CompletedProcess]:
+    """`python run_bot.py ARGS` in a subprocess, as a user runs it (tests/helpers/cli_run.py)."""
+    return run
+
+
+@pytest.fixture(scope="session")
+def run_python() -> Callable[..., subprocess.CompletedProcess]:
+    """`python ARGS` from the project's folder, its output captured as text."""
+
+    def run_command(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=timeout
+        )
+
+    return run_command
+
+
+@pytest.fixture(scope="session")
+def ocr():
+    """The test reads scanned pages by OCR (rapidocr, the ocr extra)."""
+    from retrieval.ingest.readers import ocr as ocr_reader
+
+    if not ocr_reader.available():
+        pytest.skip("OCR is not installed (the ocr extra)")
+    return ocr_reader
+
+
+@pytest.fixture
+def worker_processes(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Called, it sends ingest runs of two files or more to worker processes, as runs of many
+    files go; until then, runs stay in the test's process."""
+    return lambda: monkeypatch.setattr(pipeline, "PARALLEL_FROM", 2)
 
 
 @pytest.fixture(scope="session")

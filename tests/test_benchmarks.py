@@ -5,15 +5,12 @@ Speed itself is measured by the benchmarks, never asserted here."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from benchmarks import synth
 from retrieval.ingest.parse import parse_bulletin
-from tests.helpers import ROOT
 
 
 def test_synthetic_bulletins_are_deterministic_and_parse_as_real_ones(tmp_path: Path) -> None:
@@ -46,12 +43,11 @@ def test_a_changed_generator_or_size_rewrites_the_folder(tmp_path: Path) -> None
 
 
 @pytest.fixture(scope="module")
-def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def smoke(tmp_path_factory: pytest.TempPathFactory, run_python) -> dict:
     work = tmp_path_factory.mktemp("bench")
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bench", "--issues", "12", "--questions", "30", "--load", "40",
-         "--users", "10", "--json", "--work", str(work)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    result = run_python(
+        "-m", "benchmarks.bench", "--issues", "12", "--questions", "30", "--load", "40", "--users", "10",
+        "--json", "--work", str(work),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -75,7 +71,7 @@ def test_a_benchmark_run_reports_every_figure_the_targets_need(smoke: dict) -> N
     assert bot["answers_per_s"] > 0 and bot["bot_peak_rss_mb"] > 0
 
 
-def test_the_table_and_the_plot_come_from_the_json(smoke: dict, tmp_path: Path) -> None:
+def test_the_table_and_the_plot_come_from_the_json(smoke: dict, tmp_path: Path, run_python) -> None:
     from benchmarks.bench import table
 
     text = table(smoke)
@@ -86,9 +82,6 @@ def test_the_table_and_the_plot_come_from_the_json(smoke: dict, tmp_path: Path) 
         paths.append(tmp_path / f"{name}.json")
         paths[-1].write_text(json.dumps(result), encoding="utf-8")
     out = tmp_path / "plot.png"
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.plot", *map(str, paths), "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    done = run_python("-m", "benchmarks.plot", *map(str, paths), "--out", str(out), timeout=120)
     assert done.returncode == 0, done.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

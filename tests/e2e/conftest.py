@@ -1,4 +1,5 @@
-"""The bot's end-to-end fixtures: one archive, one Bot API stand-in and one bot process per test module."""
+"""The end-to-end tests' fixtures: for the bot, one archive, one Bot API stand-in and one bot
+process per test module."""
 
 from __future__ import annotations
 
@@ -13,6 +14,11 @@ from tests.helpers import ROOT, SAMPLE_ARCHIVE
 from tests.helpers.bot_process import CHATS, LONG_HEADER, LONG_PARAGRAPH, TOKEN, start_bot, stop_bot
 from tests.helpers.bulletin_text import bulletin
 
+
+@pytest.fixture(autouse=True)
+def end_to_end() -> None:
+    """Every test here runs the product as a user does: its processes, servers and a browser. The
+    fixture's name puts them in the slow tier (tests/conftest.py)."""
 
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:

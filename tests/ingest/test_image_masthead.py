@@ -67,7 +67,7 @@ def without_ocr(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("part", ["block", "title"])
-def test_a_masthead_printed_as_a_picture_reads_as_the_typeset_issue(issue, part, engine_builds) -> None:
+def test_a_masthead_printed_as_a_picture_reads_as_the_typeset_issue(issue, part, engine_builds, ocr) -> None:
     pdf = image_masthead_pdf(issue, part)
     doc = read_document(pdf.data)
     assert engine_builds, "the masthead picture was not read by OCR"
@@ -81,7 +81,7 @@ def test_a_masthead_printed_as_a_picture_reads_as_the_typeset_issue(issue, part,
 
 
 @pytest.mark.parametrize("part", ["block", "title"])
-def test_a_masthead_picture_in_another_issue_font_and_scale_is_read(other_issue, part) -> None:
+def test_a_masthead_picture_in_another_issue_font_and_scale_is_read(other_issue, part, ocr) -> None:
     pdf = image_masthead_pdf(other_issue, part, OTHER_STYLE, HEADING_FONT[1], 150)
     read = parse(read_document(pdf.data))
     original = parse(read_document(typeset_bulletin(other_issue, OTHER_STYLE).data))
@@ -112,7 +112,7 @@ def test_a_masthead_picture_without_ocr_installed_says_to_install_it(issue, with
 
 
 @pytest.mark.parametrize("part", ["block", "title"])
-def test_a_masthead_picture_too_blurred_to_read_is_refused_saying_so(issue, part) -> None:
+def test_a_masthead_picture_too_blurred_to_read_is_refused_saying_so(issue, part, ocr) -> None:
     pdf = image_masthead_pdf(issue, part, blur=BLURRED)
     with pytest.raises(NotABulletin, match="缺少报头") as error:
         parse(read_document(pdf.data))
@@ -123,7 +123,7 @@ def test_a_masthead_picture_too_blurred_to_read_is_refused_saying_so(issue, part
 
 
 def test_ingest_stores_the_issue_of_a_picture_masthead_and_reports_an_unreadable_one(
-    issue, empty_archive, tmp_path
+    issue, empty_archive, tmp_path, ocr
 ) -> None:
     (tmp_path / "2202.pdf").write_bytes(image_masthead_pdf(issue, "block").data)
     (tmp_path / "blurred.pdf").write_bytes(image_masthead_pdf(issue, "block", blur=BLURRED).data)

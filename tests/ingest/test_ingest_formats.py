@@ -7,7 +7,6 @@ import json
 import re
 import sqlite3
 import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from retrieval.archive import Archive
 from retrieval.ingest.parse import parse_bulletin
 from retrieval.models import IngestStatus
 from retrieval.text import CJK
-from tests.helpers import ISSUE_2126, ISSUE_2202, ROOT, office, pdfs
+from tests.helpers import ISSUE_2126, ISSUE_2202, office, pdfs
 from tests.helpers.bulletin_text import bulletin
 
 # A short issue of its own for the scan, so OCR stays one page.
@@ -71,16 +70,13 @@ def folder(tmp_path_factory: pytest.TempPathFactory, typeset: pdfs.TypesetPdf) -
     return folder
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "run_bot.py"), *args], capture_output=True, text=True, timeout=600
-    )
-
-
 @pytest.fixture(scope="module")
-def ingested(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+def ingested(
+    folder: Path, tmp_path_factory: pytest.TempPathFactory, run_bot, ocr
+) -> tuple[Path, subprocess.CompletedProcess]:
+    """The folder of every format, scans among them, ingested by one `run_bot.py ingest`."""
     db = tmp_path_factory.mktemp("db") / "archive.db"
-    return db, run("ingest", str(folder), "--db", str(db))
+    return db, run_bot("ingest", str(folder), "--db", str(db))
 
 
 def test_one_command_ingests_every_format_and_refuses_each_bad_file_in_one_line(ingested, folder: Path) -> None:
@@ -187,13 +183,13 @@ def test_questions_find_their_issue_first_with_the_page_for_pdfs(ingested, token
         assert checked >= 5
 
 
-def test_issue_json_names_the_stored_file_and_the_original_bytes_come_back(ingested, folder, tokenizer) -> None:
+def test_issue_json_names_the_stored_file_and_the_original_bytes_come_back(ingested, folder, tokenizer, run_bot) -> None:
     db, _ = ingested
-    data = json.loads(run("issue", "2166", "--json", "--db", str(db)).stdout)
+    data = json.loads(run_bot("issue", "2166", "--json", "--db", str(db)).stdout)
     assert data["file"] == {"name": "2166-scan.pdf", "format": "pdf", "pages": 1, "ocr": True}
-    data = json.loads(run("issue", "2126", "--json", "--db", str(db)).stdout)
+    data = json.loads(run_bot("issue", "2126", "--json", "--db", str(db)).stdout)
     assert data["file"] == {"name": "2126.docx", "format": "docx", "pages": None, "ocr": False}
-    shown = run("issue", "2166", "--db", str(db)).stdout
+    shown = run_bot("issue", "2166", "--db", str(db)).stdout
     assert "原文：2166-scan.pdf（PDF，1 页，其中 OCR 1 页）" in shown and "· 第1页" in shown
     with Archive(db, tokenizer) as archive:
         meta, original = archive.source_file(2202)
@@ -201,10 +197,10 @@ def test_issue_json_names_the_stored_file_and_the_original_bytes_come_back(inges
     assert (meta.format, meta.pages, meta.ocr) == ("pdf", 3, False) or meta.pages >= 3
 
 
-def test_reingesting_the_same_bytes_is_a_no_op_that_reads_nothing(ingested, folder) -> None:
+def test_reingesting_the_same_bytes_is_a_no_op_that_reads_nothing(ingested, folder, run_bot) -> None:
     db, _ = ingested
     before = db.read_bytes()
-    again = run("ingest", str(folder / "2166-scan.pdf"), str(folder / "2202-typeset.pdf"), "--db", str(db))
+    again = run_bot("ingest", str(folder / "2166-scan.pdf"), str(folder / "2202-typeset.pdf"), "--db", str(db))
     assert again.returncode == 0
     assert [line.split(": ", 1)[1].split(" ")[0] for line in again.stdout.strip().splitlines()] == ["未变化"] * 2
     assert "OCR" not in again.stderr.strip().splitlines()[-1]

@@ -17,7 +17,6 @@ from retrieval.ingest.worker_lifetime import context as worker_context
 from retrieval.models import IngestReport, IngestStatus
 from retrieval.tokenize import Tokenizer
 from tests.helpers import SAMPLE_ARCHIVE
-from tests.helpers.cli_run import run
 
 GOOD = sorted(SAMPLE_ARCHIVE.glob("*.txt"))
 # A page that names a codec that is not a text encoding: decoding it raised LookupError once.
@@ -38,9 +37,9 @@ def mixed_folder(tmp_path: Path, bad: bytes, bad_name: str = "b.html") -> Path:
     return folder
 
 
-def test_a_folder_keeps_its_good_files_around_a_page_with_an_odd_charset(tmp_path: Path) -> None:
+def test_a_folder_keeps_its_good_files_around_a_page_with_an_odd_charset(tmp_path: Path, run_bot) -> None:
     db = tmp_path / "a.db"
-    result = run("ingest", str(mixed_folder(tmp_path, ODD_CHARSET_PAGE)), "--db", str(db))
+    result = run_bot("ingest", str(mixed_folder(tmp_path, ODD_CHARSET_PAGE)), "--db", str(db))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stdout.strip().splitlines()
@@ -84,7 +83,7 @@ def test_a_file_that_kills_its_worker_is_refused_and_the_files_in_flight_are_rea
     assert [r.error for r in reports] == [None, None, ingest.WORKER_DIED, None, None, None]
 
 
-def test_links_out_of_an_ingested_folder_are_reported_not_read(tmp_path: Path) -> None:
+def test_links_out_of_an_ingested_folder_are_reported_not_read(tmp_path: Path, run_bot) -> None:
     outside = tmp_path / "private"
     outside.mkdir()
     shutil.copy(GOOD[1], outside / "secret.txt")
@@ -95,7 +94,7 @@ def test_links_out_of_an_ingested_folder_are_reported_not_read(tmp_path: Path) -
     (folder / "sub" / "c-link").symlink_to(outside)
     (folder / "d-inside.txt").symlink_to(folder / "a.txt")
     db = tmp_path / "a.db"
-    result = run("ingest", str(folder), "--db", str(db))
+    result = run_bot("ingest", str(folder), "--db", str(db))
     assert result.returncode == 1
     lines = result.stdout.strip().splitlines()
     skipped = [line for line in lines if "符号链接" in line]
@@ -105,12 +104,12 @@ def test_links_out_of_an_ingested_folder_are_reported_not_read(tmp_path: Path) -
     assert any("d-inside.txt" in line and "未变化" in line for line in lines)
 
 
-def test_a_file_name_with_line_breaks_and_escapes_prints_as_one_line(tmp_path: Path) -> None:
+def test_a_file_name_with_line_breaks_and_escapes_prints_as_one_line(tmp_path: Path, run_bot) -> None:
     folder = tmp_path / "run"
     folder.mkdir()
     name = "2202\n已导入 总第9999期\x1b[2J\u202etxt.exe"
     shutil.copy(GOOD[0], folder / name)
-    result = run("ingest", str(folder), "--db", str(tmp_path / "a.db"))
+    result = run_bot("ingest", str(folder), "--db", str(tmp_path / "a.db"))
     assert result.returncode == 0
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1

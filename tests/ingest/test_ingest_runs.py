@@ -28,12 +28,12 @@ def answers(archive: Archive, folder: Path) -> list[list[tuple[int, str]]]:
 
 
 def test_a_run_in_worker_processes_and_batches_stores_what_a_plain_run_stores(
-    synthetic: Path, tmp_path: Path, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch
+    synthetic: Path, tmp_path: Path, tokenizer: Tokenizer, monkeypatch: pytest.MonkeyPatch, worker_processes
 ) -> None:
     with Archive(tmp_path / "plain.db", tokenizer) as plain:
         plain_reports = list(plain.ingest([synthetic]))
         expected = answers(plain, synthetic)
-    monkeypatch.setattr(ingest, "PARALLEL_FROM", 4)
+    worker_processes()
     monkeypatch.setattr(ingest, "BATCH_ISSUES", 5)
     with Archive(tmp_path / "batched.db", tokenizer) as batched:
         reports = list(batched.ingest([synthetic]))

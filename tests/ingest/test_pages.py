@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from retrieval.archive import Archive
 from retrieval.ingest.parse import parse_bulletin
 from retrieval.ingest.readers import read_document
-from tests.helpers import ROOT
 from tests.helpers.bulletin_text import FOOTER, HEADER
 
 FILLER = "各街道组织志愿者开展文明引导，推动形成良好社会风尚。" * 12
@@ -66,26 +63,14 @@ def test_hits_carry_the_page_their_excerpt_starts_on(tmp_path: Path, tokenizer) 
         assert archive.issue(2165).articles[0].page == 1
 
 
-def test_ask_json_and_issue_json_carry_page_and_file(tmp_path: Path) -> None:
+def test_ask_json_and_issue_json_carry_page_and_file(tmp_path: Path, run_bot) -> None:
     source = tmp_path / "paged.txt"
     source.write_text(paged_text(), encoding="utf-8")
     db = tmp_path / "a.db"
-    run = [sys.executable, str(ROOT / "run_bot.py")]
-    subprocess.run([*run, "ingest", "--db", str(db), str(source)], check=True, capture_output=True)
-    asked = json.loads(
-        subprocess.run(
-            [*run, "ask", "--db", str(db), "--json", "朝阳区桶前值守志愿者有多少"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
+    assert run_bot("ingest", "--db", str(db), str(source)).returncode == 0
+    asked = json.loads(run_bot("ask", "--db", str(db), "--json", "朝阳区桶前值守志愿者有多少").stdout)
     assert asked["hits"][0]["page"] in (1, 2)
-    issue = json.loads(
-        subprocess.run(
-            [*run, "issue", "--db", str(db), "--json", "2165"], check=True, capture_output=True, text=True
-        ).stdout
-    )
+    issue = json.loads(run_bot("issue", "--db", str(db), "--json", "2165").stdout)
     assert issue["file"] == {"name": "paged.txt", "format": "txt", "pages": 3, "ocr": False}
 
 

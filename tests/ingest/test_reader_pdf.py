@@ -69,7 +69,7 @@ def typeset_doc(typeset) -> Document:
 
 
 @pytest.fixture(scope="session")
-def scanned(short_issue: Issue):
+def scanned(short_issue: Issue, ocr):
     pdf = image_only_pdf(short_issue)
     return pdf, read_document(pdf.data)
 
@@ -216,14 +216,14 @@ def test_ocr_pages_keep_page_numbers_and_running_headers_out(scanned) -> None:
     assert doc.text.count(BULLETIN_TITLE) == 1
 
 
-def test_a_garbled_text_layer_is_replaced_by_ocr(one_page_issue) -> None:
+def test_a_garbled_text_layer_is_replaced_by_ocr(one_page_issue, ocr) -> None:
     pdf = garbled_text_layer_pdf(one_page_issue, "private-use")
     doc = read_document(pdf.data)
     assert doc.ocr_pages == doc.pages == pdf.pages == 1
     same_issue(parse_bulletin(doc.text), one_page_issue)
 
 
-def test_one_scanned_page_among_text_pages_is_read_by_ocr_and_joined(short_issue) -> None:
+def test_one_scanned_page_among_text_pages_is_read_by_ocr_and_joined(short_issue, ocr) -> None:
     pdf = mixed_pdf(short_issue, (1,))
     doc = read_document(pdf.data)
     assert doc.ocr_pages == 1 and doc.pages == pdf.pages

@@ -27,6 +27,11 @@ from tests.helpers.pdfs import (
 )
 
 
+@pytest.fixture(autouse=True)
+def reads_scans(ocr) -> None:
+    """Every test here reads scanned pages by OCR."""
+
+
 @pytest.fixture(scope="module")
 def issue() -> Issue:
     """One article of 总第2202期: two scanned pages."""

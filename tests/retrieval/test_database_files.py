@@ -27,16 +27,15 @@ from retrieval.store.database import Store
 from retrieval.store.schema import SCHEMA_VERSION
 from tests.helpers import ROOT, SAMPLE_ARCHIVE
 from tests.helpers.bulletin_text import ARTICLE_RUN_IN, ARTICLE_WITH_HEADING, HEADER, bulletin
-from tests.helpers.cli_run import run
 from tests.helpers.index_checks import assert_index_matches_passages
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample archive, built once by the CLI; tests copy it."""
+def built(tmp_path_factory: pytest.TempPathFactory, tokenizer) -> Path:
+    """The sample archive, built once as `run_bot.py ingest` builds it; tests copy it."""
     path = tmp_path_factory.mktemp("built") / "archive.db"
-    result = run("ingest", str(SAMPLE_ARCHIVE), "--db", str(path))
-    assert result.returncode == 0, result.stderr
+    with Archive(path, tokenizer) as archive:
+        assert all(report.ok for report in archive.ingest([SAMPLE_ARCHIVE]))
     with closing(sqlite3.connect(path)) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
@@ -74,12 +73,12 @@ def one_clear_line(stderr: str) -> str:
 # --- serving reads --------------------------------------------------------------------------
 
 
-def test_serving_commands_never_write_the_archive(db: Path) -> None:
+def test_serving_commands_never_write_the_archive(db: Path, run_bot) -> None:
     before = files_digest(db)
     for args in (("ask", "背街小巷整治"), ("latest",), ("issue", "2202"), ("stats",)):
-        result = run(*args, "--db", str(db))
+        result = run_bot(*args, "--db", str(db))
         assert result.returncode == 0, result.stderr
-    result = run("console", "--db", str(db), stdin="丰台区创城\n/latest\n")
+    result = run_bot("console", "--db", str(db), stdin="丰台区创城\n/latest\n")
     assert result.returncode == 0, result.stderr
     assert files_digest(db) == before
     assert not db.with_name("archive.state.db").exists()  # nothing to page: no state file either
@@ -109,7 +108,7 @@ def test_a_read_only_archive_refuses_to_ingest_with_one_line(db: Path, tokenizer
             archive.ingest_bytes(bulletin().encode(), "new.txt")
 
 
-def test_readers_answer_while_a_writer_holds_the_lock_and_see_its_issues_once_committed(db: Path, tokenizer) -> None:
+def test_readers_answer_while_a_writer_holds_the_lock_and_see_its_issues_once_committed(db: Path, tokenizer, run_bot) -> None:
     """Serving never waits for an ingest and never sees half of one; a new issue is answerable
     from the next question on, without a restart."""
     with Archive(db, tokenizer, readonly=True) as serving, Archive(db, tokenizer) as writer:
@@ -120,7 +119,7 @@ def test_readers_answer_while_a_writer_holds_the_lock_and_see_its_issues_once_co
         # The lock is held throughout: a reader that needed it would fail busy, not answer.
         assert serving.ask("背街小巷整治").hits
         assert serving.latest().ref.issuer != "改动中"
-        result = run("ask", "背街小巷整治", "--db", str(db))  # another process, read-only
+        result = run_bot("ask", "背街小巷整治", "--db", str(db))  # another process, read-only
         assert result.returncode == 0, result.stderr
         store.db.conn.rollback()
         assert writer.ingest_bytes(bulletin(header=HEADER.replace("2165", "2300")).encode(), "new.txt").ok
@@ -205,7 +204,7 @@ def corrupt(path: Path) -> None:
         ("missing", "ask", "不存在"),
     ],
 )
-def test_a_bad_database_file_is_one_clear_line(db: Path, fault: str, command: str, expected: str) -> None:
+def test_a_bad_database_file_is_one_clear_line(db: Path, fault: str, command: str, expected: str, run_bot) -> None:
     if fault == "not a database":
         db.write_bytes(b"this is not a database" * 200)
     elif fault == "corrupt":
@@ -221,10 +220,10 @@ def test_a_bad_database_file_is_one_clear_line(db: Path, fault: str, command: st
         extra.write_text(bulletin(header=HEADER.replace("2165", "2303")), encoding="utf-8")
         args = ("ingest", str(extra))
         with immutable(db):
-            result = run(*args, "--db", str(db))
+            result = run_bot(*args, "--db", str(db))
     else:
         before = db.read_bytes() if db.exists() else None
-        result = run(*args, "--db", str(db))
+        result = run_bot(*args, "--db", str(db))
         assert (db.read_bytes() if db.exists() else None) == before, "a refused file must be left as it was"
     assert result.returncode == 1
     line = one_clear_line(result.stderr)
@@ -236,12 +235,12 @@ def test_a_bad_database_file_is_one_clear_line(db: Path, fault: str, command: st
 # --- backup -----------------------------------------------------------------------------------
 
 
-def test_backups_taken_during_an_ingest_are_consistent_and_restore(tmp_path: Path) -> None:
+def test_backups_taken_during_an_ingest_are_consistent_and_restore(tmp_path: Path, run_bot) -> None:
     """Backups taken while another process ingests each hold whole issues with an index that
     agrees with them; one restored in the archive's place serves the same counts."""
     synth.write_archive(tmp_path / "incoming", issues=120, questions=0)
     db = tmp_path / "archive.db"
-    assert run("ingest", str(SAMPLE_ARCHIVE), "--db", str(db)).returncode == 0
+    assert run_bot("ingest", str(SAMPLE_ARCHIVE), "--db", str(db)).returncode == 0
     ingest = subprocess.Popen(
         [sys.executable, str(ROOT / "run_bot.py"), "ingest", "--db", str(db), str(tmp_path / "incoming")],
         cwd=ROOT,
@@ -252,7 +251,7 @@ def test_backups_taken_during_an_ingest_are_consistent_and_restore(tmp_path: Pat
     try:
         while ingest.poll() is None or not copies:
             target = tmp_path / f"backup-{len(copies)}.db"
-            result = run("backup", str(target), "--db", str(db))
+            result = run_bot("backup", str(target), "--db", str(db))
             assert result.returncode == 0, result.stderr
             copies.append((target, result.stderr))
     finally:
@@ -271,9 +270,9 @@ def test_backups_taken_during_an_ingest_are_consistent_and_restore(tmp_path: Pat
     restored = tmp_path / "restored" / "archive.db"
     restored.parent.mkdir()
     shutil.copy(copies[-1][0], restored)
-    stats = json.loads(run("stats", "--json", "--db", str(restored)).stdout)
+    stats = json.loads(run_bot("stats", "--json", "--db", str(restored)).stdout)
     assert (stats["issues"], stats["articles"], stats["passages"]) == counts(copies[-1][0])
-    assert run("ask", "背街小巷整治", "--db", str(restored)).returncode == 0
+    assert run_bot("ask", "背街小巷整治", "--db", str(restored)).returncode == 0
 
 
 def test_a_backup_holds_the_index_and_answers_as_the_archive(tmp_path: Path, tokenizer) -> None:
@@ -293,15 +292,15 @@ def test_a_backup_holds_the_index_and_answers_as_the_archive(tmp_path: Path, tok
         assert [[(h.article_id, h.score, h.excerpt) for h in copy.ask(q).hits] for q in questions] == before
 
 
-def test_a_backup_never_overwrites_without_force_nor_the_archive_itself(db: Path, tmp_path: Path) -> None:
+def test_a_backup_never_overwrites_without_force_nor_the_archive_itself(db: Path, tmp_path: Path, run_bot) -> None:
     target = tmp_path / "copy.db"
     target.write_bytes(b"an older backup")
-    result = run("backup", str(target), "--db", str(db))
+    result = run_bot("backup", str(target), "--db", str(db))
     assert result.returncode == 2 and "--force" in one_clear_line(result.stderr)
     assert target.read_bytes() == b"an older backup"
-    assert run("backup", str(target), "--force", "--db", str(db)).returncode == 0
+    assert run_bot("backup", str(target), "--force", "--db", str(db)).returncode == 0
     assert counts(target) == counts(db)
-    result = run("backup", str(db), "--force", "--db", str(db))
+    result = run_bot("backup", str(db), "--force", "--db", str(db))
     assert result.returncode == 2 and "档案本身" in one_clear_line(result.stderr)
 
 
@@ -325,7 +324,7 @@ def test_a_button_of_a_replaced_article_says_it_is_gone_not_another_article(empt
         assert "已不在档案中" in reply.text
 
 
-def test_a_backup_taken_while_the_bot_serves_holds_what_it_serves(db: Path, tmp_path: Path) -> None:
+def test_a_backup_taken_while_the_bot_serves_holds_what_it_serves(db: Path, tmp_path: Path, run_bot) -> None:
     from tests.bot_api_standin import BotApiStandIn
     from tests.helpers.bot_process import TOKEN, replies, start_bot
 
@@ -334,7 +333,7 @@ def test_a_backup_taken_while_the_bot_serves_holds_what_it_serves(db: Path, tmp_
         try:
             mark = standin.mark()
             standin.push_message(7001, "背街小巷环境精细化整治")
-            result = run("backup", str(tmp_path / "copy.db"), "--db", str(db))  # while it answers
+            result = run_bot("backup", str(tmp_path / "copy.db"), "--db", str(db))  # while it answers
             assert result.returncode == 0, result.stderr
             [answer] = replies(standin, 7001, mark, 1)
             assert "总第2202期" in answer.params["text"]
@@ -344,4 +343,4 @@ def test_a_backup_taken_while_the_bot_serves_holds_what_it_serves(db: Path, tmp_
     assert counts(tmp_path / "copy.db") == counts(db)
     restored = tmp_path / "restored.db"
     shutil.copy(tmp_path / "copy.db", restored)
-    assert "总第2202期" in run("ask", "背街小巷环境精细化整治", "--db", str(restored)).stdout
+    assert "总第2202期" in run_bot("ask", "背街小巷环境精细化整治", "--db", str(restored)).stdout

@@ -5,8 +5,6 @@ answer path and through the evaluator."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -64,22 +62,15 @@ def test_the_evaluator_scores_the_project_above_the_floor_and_the_naive_peer(tok
     assert project["no_answer"]["answerable_but_silent"] == 0
 
 
-def test_the_evaluator_command_prints_json() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.eval_retrieval",
-            "--json",
-            "--passages",
-            str(DOMAIN / "passages.jsonl"),
-            "--queries",
-            str(DOMAIN / "queries.jsonl"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+def test_the_evaluator_command_prints_json(run_python) -> None:
+    result = run_python(
+        "-m",
+        "benchmarks.eval_retrieval",
+        "--json",
+        "--passages",
+        str(DOMAIN / "passages.jsonl"),
+        "--queries",
+        str(DOMAIN / "queries.jsonl"),
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)

@@ -12,7 +12,7 @@ import pytest
 from retrieval.archive import Archive
 from retrieval.tokenize import Tokenizer
 from tests.helpers.office import bulletin_docx
-from tests.helpers.web_client import NO_LIMIT, LargeOriginal, build_archive
+from tests.helpers.web_client import NO_LIMIT, LargeOriginal, build_archive, served
 from web.app import create_app
 
 with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 and says so on import; httpx works
@@ -48,3 +48,10 @@ def large_original(tmp_path_factory: pytest.TempPathFactory, tokenizer: Tokenize
     assert report.error is None
     with Archive(folder / "archive.db", tokenizer, readonly=True) as archive:
         yield LargeOriginal(archive, report.ref.total, buffer.getvalue())
+
+
+@pytest.fixture(scope="session")
+def uvicorn():
+    """`with uvicorn(app, limits) as server:` the app served by a real uvicorn over sockets, in a
+    thread (tests/helpers/web_client.py's served)."""
+    return served

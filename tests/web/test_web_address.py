@@ -9,7 +9,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import pytest
 
-from tests.helpers.web_client import NO_LIMIT, FailingArchive, make_client, parse, served
+from tests.helpers.web_client import NO_LIMIT, FailingArchive, make_client, parse
 from web.address import SiteAddress
 from web.app import create_app
 
@@ -67,10 +67,10 @@ def test_the_500_page_names_the_base_url_too() -> None:
     assert canonical_of(response.text) == BASE + "/issues/2202"
 
 
-def test_through_uvicorn_and_its_proxy_headers_the_base_url_still_wins(web_archive) -> None:
+def test_through_uvicorn_and_its_proxy_headers_the_base_url_still_wins(web_archive, uvicorn) -> None:
     """From loopback, uvicorn believes X-Forwarded-Proto; the address is applied after it."""
     app = create_app(web_archive, ask_rate=NO_LIMIT, address=SiteAddress.parse(BASE))
-    with served(app) as server, httpx.Client(base_url=server.url, timeout=30, headers=FORGED) as client:
+    with uvicorn(app) as server, httpx.Client(base_url=server.url, timeout=30, headers=FORGED) as client:
         redirect = client.get("/issues/2022-10")
         assert redirect.headers["location"] == BASE + "/issues/2202"
         assert client.get("/years/").headers["location"] == BASE + "/years"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from retrieval.models import SourceFile
-from tests.helpers.web_client import NO_LIMIT, PieceCounter, make_client, served
+from tests.helpers.web_client import NO_LIMIT, PieceCounter, make_client
 from web import compose
 from web.app import create_app
 from web.compose import PIECE_BYTES
@@ -35,10 +35,10 @@ class BodyRecorder:
         await self.app(scope, receive, recording)
 
 
-def test_a_large_original_arrives_whole_sent_a_piece_at_a_time(large_original) -> None:
+def test_a_large_original_arrives_whole_sent_a_piece_at_a_time(large_original, uvicorn) -> None:
     app = BodyRecorder(create_app(PieceCounter(large_original.archive), ask_rate=NO_LIMIT))
     size = len(large_original.data)
-    with served(app) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+    with uvicorn(app) as server, httpx.Client(base_url=server.url, timeout=60) as client:
         with client.stream("GET", f"/issues/{large_original.total}/original") as response:
             assert response.status_code == 200
             assert int(response.headers["content-length"]) == size
@@ -66,12 +66,12 @@ class DroppedMidway(PieceCounter):
         return super().source_piece(sha256, offset, size) if offset < 3 * PIECE_BYTES else None
 
 
-def test_a_file_dropped_midway_ends_the_download_short_never_wrong(large_original, caplog) -> None:
+def test_a_file_dropped_midway_ends_the_download_short_never_wrong(large_original, caplog, uvicorn) -> None:
     """The client gets fewer bytes than the Content-Length it was promised, so it knows the file
     is incomplete; the log has one line for it and no traceback; the server goes on serving."""
     app = create_app(DroppedMidway(large_original.archive), ask_rate=NO_LIMIT)
     caplog.set_level(logging.WARNING)
-    with served(app) as server, httpx.Client(base_url=server.url, timeout=60) as client:
+    with uvicorn(app) as server, httpx.Client(base_url=server.url, timeout=60) as client:
         received = b""
         with pytest.raises(httpx.RemoteProtocolError):
             with client.stream("GET", f"/issues/{large_original.total}/original") as response:

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from tests.helpers.web_client import NO_LIMIT, PieceCounter, read_until_closed, served, wait_until
+from tests.helpers.web_client import NO_LIMIT, PieceCounter, read_until_closed, wait_until
 from web.app import create_app
 from web.original import SEND_BYTES
 from web.server import ClientLimits
@@ -27,9 +27,9 @@ LIMITS = ClientLimits(request=REQUEST_BOUND, send=SEND_BOUND)
 
 
 @pytest.fixture(scope="module")
-def server(web_archive, large_original):
+def uvicorn_server(web_archive, large_original, uvicorn):
     """One server over the archive of 26 issues; the large original is on a server of its own."""
-    with served(create_app(web_archive, ask_rate=NO_LIMIT), LIMITS) as running:
+    with uvicorn(create_app(web_archive, ask_rate=NO_LIMIT), LIMITS) as running:
         yield running
 
 
@@ -56,8 +56,8 @@ def assert_still_serving(server) -> None:
     [b"GET / HT", b"GET /issues/2202 HTTP/1.1\r\nHost: archive\r\n", b"G"],
     ids=["half a request line", "headers without their end", "one byte"],
 )
-def test_part_of_a_request_head_gets_a_408_and_the_connection_closed(server, sent) -> None:
-    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+def test_part_of_a_request_head_gets_a_408_and_the_connection_closed(uvicorn_server, sent) -> None:
+    with socket.create_connection(("127.0.0.1", uvicorn_server.port)) as sock:
         sock.sendall(sent)
         response, _ = read_until_closed(sock, REQUEST_BOUND + MARGIN)
     assert status_line(response) == b"HTTP/1.1 408 Request Timeout"
@@ -66,33 +66,33 @@ def test_part_of_a_request_head_gets_a_408_and_the_connection_closed(server, sen
     assert headers["content-security-policy"].startswith("default-src 'none'")
     assert body_of(response) == "请求发送得太慢，连接已断开，请重新打开页面。"
     assert "Traceback" not in body_of(response)
-    assert_still_serving(server)
+    assert_still_serving(uvicorn_server)
 
 
-def test_a_connection_that_says_nothing_is_closed_without_a_word(server) -> None:
-    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+def test_a_connection_that_says_nothing_is_closed_without_a_word(uvicorn_server) -> None:
+    with socket.create_connection(("127.0.0.1", uvicorn_server.port)) as sock:
         response, _ = read_until_closed(sock, REQUEST_BOUND + MARGIN)
     assert response == b""
-    assert_still_serving(server)
+    assert_still_serving(uvicorn_server)
 
 
-def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_bound(server) -> None:
+def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_bound(uvicorn_server) -> None:
     """Each byte arrives well within the bound; the request as a whole never does."""
     request = b"GET /issues/2202 HTTP/1.1\r\nHost: archive\r\nX-Padding: " + b"a" * 10_000 + b"\r\n\r\n"
-    sent, response = dribble(server, request, every=0.05)
+    sent, response = dribble(uvicorn_server, request, every=0.05)
     assert sent < len(request)
     assert status_line(response) == b"HTTP/1.1 408 Request Timeout"
-    assert_still_serving(server)
+    assert_still_serving(uvicorn_server)
 
 
-def test_a_body_sent_a_byte_at_a_time_is_cut_off_at_the_bound(server) -> None:
+def test_a_body_sent_a_byte_at_a_time_is_cut_off_at_the_bound(uvicorn_server) -> None:
     """The app answers a GET without reading its body; the connection still closes at the bound
     instead of waiting for the 10,000 bytes promised."""
     head = b"GET /healthz HTTP/1.1\r\nHost: archive\r\nContent-Length: 10000\r\n\r\n"
-    sent, response = dribble(server, head + b"x" * 10_000, every=0.05, first=len(head))
+    sent, response = dribble(uvicorn_server, head + b"x" * 10_000, every=0.05, first=len(head))
     assert sent < len(head) + 10_000
     assert status_line(response) == b"HTTP/1.1 200 OK" and response.endswith(b"ok")
-    assert_still_serving(server)
+    assert_still_serving(uvicorn_server)
 
 
 def dribble(server, data: bytes, every: float, first: int = 1) -> tuple[int, bytes]:
@@ -122,33 +122,33 @@ def dribble(server, data: bytes, every: float, first: int = 1) -> tuple[int, byt
     raise AssertionError("the whole request went out: the server never cut it off")
 
 
-def test_a_garbled_request_gets_the_sites_400_not_uvicorns(server) -> None:
-    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+def test_a_garbled_request_gets_the_sites_400_not_uvicorns(uvicorn_server) -> None:
+    with socket.create_connection(("127.0.0.1", uvicorn_server.port)) as sock:
         sock.sendall(b"\x16\x03\x01\x02\x00 not http\r\n\r\n")  # e.g. TLS spoken to the plain port
         response, _ = read_until_closed(sock, MARGIN)
     assert status_line(response) == b"HTTP/1.1 400 Bad Request"
     assert headers_of(response)["cache-control"] == "no-store"
     assert body_of(response) == "这个请求无法处理，请检查网址。"
-    assert_still_serving(server)
+    assert_still_serving(uvicorn_server)
 
 
-def test_a_websocket_upgrade_is_an_ordinary_request_and_logs_nothing(server, caplog) -> None:
+def test_a_websocket_upgrade_is_an_ordinary_request_and_logs_nothing(uvicorn_server, caplog) -> None:
     """The site has no WebSocket route: the Upgrade header is ignored, quietly."""
     caplog.set_level(logging.WARNING)
     headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}  # fmt: skip
-    response = httpx.get(server.url + "/issues/2202", headers=headers, timeout=30)
+    response = httpx.get(uvicorn_server.url + "/issues/2202", headers=headers, timeout=30)
     assert response.status_code == 200 and "总第2202期" in response.text
     assert not [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
 
 
-def test_clients_that_behave_are_unaffected(server) -> None:
+def test_clients_that_behave_are_unaffected(uvicorn_server) -> None:
     """Many requests on one kept-alive connection, each sent at once, and a request whose parts
     arrive a little apart, all within the bound, are answered as usual."""
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    with httpx.Client(base_url=uvicorn_server.url, timeout=30) as client:
         for path in ["/", "/issues/2202", "/api/latest", "/years/2022", "/healthz"] * 4:
             assert client.get(path).status_code == 200, path
-    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+    with socket.create_connection(("127.0.0.1", uvicorn_server.port)) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: archive\r\n")
         time.sleep(REQUEST_BOUND / 5)  # a slow but honest client: part of the scenario, not a wait
         sock.sendall(b"Connection: close\r\n\r\n")
@@ -156,12 +156,12 @@ def test_clients_that_behave_are_unaffected(server) -> None:
     assert status_line(response) == b"HTTP/1.1 200 OK" and response.endswith(b"ok")
 
 
-def test_a_download_nobody_reads_is_dropped_holding_one_piece_at_most(large_original) -> None:
+def test_a_download_nobody_reads_is_dropped_holding_one_piece_at_most(large_original, uvicorn) -> None:
     """The client asks for a 12 MB file and reads nothing. The server reads the file a piece at a
     time only as the kernel takes it, buffers no more than one send's worth besides, and drops
     the client after the send bound."""
     archive = PieceCounter(large_original.archive)
-    with served(create_app(archive, ask_rate=NO_LIMIT), LIMITS) as server:
+    with uvicorn(create_app(archive, ask_rate=NO_LIMIT), LIMITS) as server:
         held = []
         with server.connect(SO_RCVBUF=4096) as sock:
             sock.sendall(f"GET /issues/{large_original.total}/original HTTP/1.1\r\nHost: a\r\n\r\n".encode())
@@ -180,14 +180,14 @@ def test_a_download_nobody_reads_is_dropped_holding_one_piece_at_most(large_orig
             assert client.get(f"/issues/{large_original.total}/original").content == large_original.data
 
 
-def test_a_stalled_download_holds_up_shutdown_only_to_its_bound(large_original, caplog) -> None:
+def test_a_stalled_download_holds_up_shutdown_only_to_its_bound(large_original, caplog, uvicorn) -> None:
     """SIGTERM's graceful stop (uvicorn's should_exit) lets responses finish, but a download nobody
     reads is cut off at the shutdown bound: the server stops, and no task is cancelled mid-way (which
     uvicorn would log with a traceback)."""
     archive = PieceCounter(large_original.archive)
     limits = ClientLimits(request=REQUEST_BOUND, send=60, shutdown=0.5)  # the send bound out of the way
     caplog.set_level(logging.INFO)
-    with served(create_app(archive, ask_rate=NO_LIMIT), limits) as server:
+    with uvicorn(create_app(archive, ask_rate=NO_LIMIT), limits) as server:
         with server.connect(SO_RCVBUF=4096) as sock:
             sock.sendall(f"GET /issues/{large_original.total}/original HTTP/1.1\r\nHost: a\r\n\r\n".encode())
             wait_until(lambda: archive.read > 0, MARGIN, "the download did not begin")
