@@ -18,8 +18,9 @@ multipart/form-data upload) are kept and read back with ``documents(chat_id)``.
 ``wait_for`` blocks the calling thread; from inside an event loop call it through
 ``await asyncio.to_thread(standin.wait_for, ...)`` so the bot keeps running meanwhile.
 
-Started, it serves HTTP on 127.0.0.1 (server.py); the core (core.py) answers a method call
-whatever the transport.
+Started, it serves HTTP on 127.0.0.1 (server.py), for a bot in another process or faults of the
+network.  Without ``start()`` no server runs: ``StandInRequest(standin)`` (request.py) answers a
+Bot or an Application in-process through the same core, for tests where HTTP adds nothing.
 
 Telegram-side facts the stand-in also enforces: the bot can only write to chats it has seen
 (``chat not found``; ``Forbidden`` for a known user without a private chat), replies must
@@ -39,7 +40,7 @@ paraphrases.
 The package, by seam: markup.py and entities.py (Telegram's text rules), wire.py (requests as
 they arrive), checks.py (structured parameters), state.py, updates.py and methods.py (Telegram's
 side and its methods), faults.py, records.py (the record of calls and waiting on it), core.py
-(one method call, whatever the transport) and server.py (HTTP).
+(one method call, whatever the transport), server.py (HTTP) and request.py (in-process).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from .errors import BotApiError
 from .faults import FAULT_KINDS
 from .markup import parse_html
 from .records import Call
+from .request import StandInRequest
 from .server import HttpServing
 from .wire import Upload
 
@@ -62,6 +64,7 @@ __all__ = [
     "BotApiError",
     "BotApiStandIn",
     "Call",
+    "StandInRequest",
     "Upload",
     "_check_reply_markup",
     "format_text",
@@ -72,4 +75,4 @@ __all__ = [
 
 class BotApiStandIn(HttpServing, BotApiCore):
     """A Telegram Bot API that checks requests as Telegram does and records them: served on
-    127.0.0.1 once started."""
+    127.0.0.1 once started (HTTP), answered in-process through StandInRequest either way."""
