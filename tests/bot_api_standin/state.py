@@ -128,7 +128,7 @@ class StateMixin:
             last[chat] = call.time
         return busiest, gap
 
-    # ---------------------------------------------------------------- users, chats, updates
+    # ---------------------------------------------------------------- users, chats, messages, files
 
     def _user(self, user_id: int) -> dict:
         if not isinstance(user_id, int) or isinstance(user_id, bool) or user_id <= 0:

@@ -206,7 +206,7 @@ class UpdatesMixin:
             self._updates.append(update)
         self._changed.notify_all()
 
-    # ---------------------------------------------------------------- updates
+    # ---------------------------------------------------------------- getMe, getUpdates, webhooks
 
     def _get_me(self, params: dict) -> dict:
         return dict(self.bot_user)
