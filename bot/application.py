@@ -34,7 +34,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from replies import browse_text, messages
 from replies.worker import ArchiveWorker
@@ -149,7 +149,11 @@ class RetryingRequest(HTTPXRequest):
             raise NetworkError("the Bot API's answer is not valid JSON") from None
 
 
-def build_application(settings: BotSettings, archive: Archive, start_up: StartUp | None = None) -> Application:
+def build_application(
+    settings: BotSettings, archive: Archive, start_up: StartUp | None = None, request: BaseRequest | None = None
+) -> Application:
+    """The bot's Application, every handler registered. request answers all Bot API calls,
+    getUpdates included, in place of the retrying HTTP requests (tests answer them in-process)."""
     worker = ArchiveWorker(archive)
     uploads = UploadWorker(archive.store.path, archive.tokenizer.files)
     alerts = StateWorker(AlertState(state_path_of(archive.store.path)))
@@ -182,9 +186,14 @@ def build_application(settings: BotSettings, archive: Archive, start_up: StartUp
             )
         )
         .rate_limiter(FloodLimiter(settings.send_rate, max_retries=SEND_RETRIES))
-        .request(RetryingRequest(start_up=start_up, connection_pool_size=256, read_timeout=READ_TIMEOUT_SECONDS))
+        .request(
+            request or RetryingRequest(start_up=start_up, connection_pool_size=256, read_timeout=READ_TIMEOUT_SECONDS)
+        )
         .get_updates_request(
-            RetryingRequest(polling=True, start_up=start_up, connection_pool_size=1, read_timeout=READ_TIMEOUT_SECONDS)
+            request
+            or RetryingRequest(
+                polling=True, start_up=start_up, connection_pool_size=1, read_timeout=READ_TIMEOUT_SECONDS
+            )
         )
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(on_start)

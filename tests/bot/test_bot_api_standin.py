@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import html
+import json
 import ssl
 import time
 
@@ -32,11 +33,12 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.ext import ApplicationBuilder, CommandHandler, ContextTypes
 from telegram.request import HTTPXRequest
 
-from tests.bot_api_standin import BotApiError, BotApiStandIn, format_text, utf16_len
+from tests.bot_api_standin import BotApiError, BotApiStandIn, StandInRequest, format_text, utf16_len
 from tests.helpers.properties import examples
 
 TOKEN = "123456:TEST-token"
@@ -739,3 +741,175 @@ def test_flood_limits_refuse_a_second_message_in_a_chat_within_a_second_and_the_
     assert [c.error_code for c in standin.rejected()] == [429, 429]
     busiest, gap = standin.flood_figures()
     assert busiest == 3 and gap is None
+
+
+# ------------------------------------------------------------------------------ the in-process transport
+
+
+class Capturing:
+    """A request class that keeps every (status, body) it returned to python-telegram-bot."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.answers: list[tuple[int, bytes]] = []
+
+    async def do_request(self, *args, **kwargs):
+        answer = await super().do_request(*args, **kwargs)
+        self.answers.append(answer)
+        return answer
+
+
+class CapturingHttp(Capturing, HTTPXRequest):
+    pass
+
+
+class CapturingInProcess(Capturing, StandInRequest):
+    pass
+
+
+def with_in_process_bot(standin: BotApiStandIn, body, token: str = TOKEN, request: StandInRequest | None = None):
+    """Runs `await body(bot)` with a PTB Bot whose requests the stand-in answers in-process."""
+    request = request or StandInRequest(standin)
+
+    async def main():
+        async with Bot(token, request=request, get_updates_request=request) as bot:
+            return await body(bot)
+
+    return asyncio.run(main())
+
+
+def outcome(run) -> tuple[str, str]:
+    """What python-telegram-bot made of a call: its result's type, or its error's type and message."""
+    try:
+        return type(run()).__name__, ""
+    except TelegramError as exc:
+        return type(exc).__name__, str(exc)
+
+
+def comparable(answer: tuple[int, bytes]) -> tuple[int, object]:
+    """An answer with what differs between two sends of the same message (ids, dates) left out."""
+    code, payload = answer
+    data = json.loads(payload)
+    if isinstance(data.get("result"), dict):
+        data["result"] = {k: v for k, v in data["result"].items() if k not in ("message_id", "date")}
+    return code, data
+
+
+IN_PROCESS_CASES = {
+    "get-me": lambda bot: bot.get_me(),
+    "sent": lambda bot: bot.send_message(CHAT, "<b>粗体</b> &amp; 正文", parse_mode="HTML", reply_markup=keyboard("a")),
+    "bad-html": lambda bot: bot.send_message(CHAT, "<b>未闭合", parse_mode="HTML"),
+    "too-long": lambda bot: bot.send_message(CHAT, "长" * 4097),
+    "unknown-chat": lambda bot: bot.send_message(4242, "你好"),
+    "bad-button": lambda bot: bot.send_message(CHAT, "按钮", reply_markup=keyboard("x" * 65)),
+    "old-query": lambda bot: bot.answer_callback_query("123"),
+    "unknown-method": lambda bot: bot.do_api_request("sendTelepathy", {"chat_id": CHAT}),
+}
+
+
+@pytest.mark.parametrize("case", list(IN_PROCESS_CASES))
+def test_the_in_process_transport_answers_as_http_does(standin, case):
+    standin.push_message(CHAT, "/start")
+    http, in_process = CapturingHttp(httpx_kwargs={"verify": SHARED_SSL}), CapturingInProcess(standin)
+
+    async def over(request):
+        bot = Bot(TOKEN, base_url=standin.base_url, request=request, get_updates_request=request)
+        await request.initialize()  # the Bot's own initialize would call getMe first
+        try:
+            return await IN_PROCESS_CASES[case](bot)
+        finally:
+            await request.shutdown()
+
+    by_http = outcome(lambda: asyncio.run(over(http)))
+    by_call = outcome(lambda: asyncio.run(over(in_process)))
+    assert by_call == by_http
+    assert [comparable(a) for a in in_process.answers] == [comparable(a) for a in http.answers]
+    first, second = standin.calls()[-2:]
+    assert (second.method, second.params, second.ok, second.error, second.error_code) == (
+        first.method,
+        first.params,
+        first.ok,
+        first.error,
+        first.error_code,
+    )
+
+
+def test_the_in_process_transport_needs_no_server_and_checks_the_token():
+    standin = BotApiStandIn(TOKEN)  # never started
+    with pytest.raises(RuntimeError, match="not running"):
+        standin.port
+    me = with_in_process_bot(standin, lambda bot: bot.get_me())
+    assert me.username == "bulletin_test_bot"
+    with pytest.raises(InvalidToken):
+        with_in_process_bot(standin, lambda bot: bot.get_me(), token="654321:wrong")
+    calls = [(c.method, c.ok, c.error_code) for c in standin.calls()]
+    assert calls == [("getMe", True, None)] * 2 + [("getMe", False, 401)]  # initialize() and ours, then the wrong token
+
+
+def test_the_in_process_transport_uploads_and_downloads_files():
+    standin = BotApiStandIn(TOKEN)
+    pdf = b"%PDF-1.4\n" + bytes(range(256)) * 40
+    standin.push_document(CHAT, USER, "2202.pdf", pdf, caption="简报")
+    file_id = standin.pending_updates()[0]["message"]["document"]["file_id"]
+
+    async def body(bot: Bot):
+        downloaded = await (await bot.get_file(file_id)).download_as_bytearray()
+        sent = await bot.send_document(
+            CHAT, InputFile(b"\xef\xbb\xbf2202", filename="2202.txt"), caption="<i>原文</i>", parse_mode="HTML"
+        )
+        return bytes(downloaded), sent
+
+    downloaded, sent = with_in_process_bot(standin, body)
+    assert downloaded == pdf
+    assert sent.caption == "原文" and sent.document.file_name == "2202.txt"
+    [document] = standin.documents(CHAT)
+    assert document["content"] == b"\xef\xbb\xbf2202" and document["caption"] == "原文"
+
+
+# PTB announces that RetryAfter.retry_after will become a timedelta.
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+@pytest.mark.parametrize(("kind", "error"), [("reset", NetworkError), ("garbled", TelegramError), ("slow", TimedOut)])
+@pytest.mark.parametrize("applied", [False, True], ids=["lost-on-the-way", "answer-lost"])
+def test_in_process_faults_fail_the_call_as_over_http(kind, error, applied):
+    standin = BotApiStandIn(TOKEN)
+    standin.push_message(CHAT, "/start")
+    standin.fault_next("sendMessage", kind, applied=applied)
+    standin.fail_next("sendMessage", retry_after=2)
+
+    async def body(bot: Bot):
+        with pytest.raises(error):
+            await bot.send_message(CHAT, "第一次", read_timeout=0.2)
+        with pytest.raises(RetryAfter):
+            await bot.send_message(CHAT, "第二次")
+        return await bot.send_message(CHAT, "第三次")
+
+    assert with_in_process_bot(standin, body).text == "第三次"
+    faulted, refused, sent = standin.calls("sendMessage")
+    assert faulted.injected and faulted.fault == kind and faulted.ok is applied
+    assert refused.injected and refused.error_code == 429 and sent.ok
+    assert [m["text"] for m in standin.messages(CHAT)] == (["第一次", "第三次"] if applied else ["第三次"])
+
+
+def test_an_application_polls_in_process():
+    standin = BotApiStandIn(TOKEN)
+
+    async def issue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.message.reply_html(f"<b>总第{html.escape(' '.join(context.args))}期</b>")
+
+    async def main():
+        request = StandInRequest(standin)
+        app = ApplicationBuilder().token(TOKEN).request(request).get_updates_request(request).build()
+        app.add_handler(CommandHandler("issue", issue))
+        async with app:
+            await app.start()
+            await app.updater.start_polling(poll_interval=0, timeout=5)
+            standin.push_message(CHAT, "/issue 2202")
+            call = await asyncio.to_thread(standin.wait_for, "sendMessage", lambda p: p["chat_id"] == CHAT, 5)
+            await asyncio.to_thread(standin.wait_idle)
+            await app.updater.stop()
+            await app.stop()
+        return call
+
+    call = asyncio.run(main())
+    assert call.params["parse_mode"] == "HTML" and call.result["text"] == "总第2202期"
+    assert standin.rejected() == [] and standin.pending_updates() == []
