@@ -120,9 +120,7 @@ class Brute:
                 continue
             span = slice(self.indptr[term], self.indptr[term + 1])
             rows = self.rows[span]
-            scores[rows] += (
-                weight * idf(len(self.ids), len(rows)) * impacts(self.tf[span], norm[rows])
-            )
+            scores[rows] += weight * idf(len(self.ids), len(rows)) * impacts(self.tf[span], norm[rows])
         return best(self.ids, scores)
 
 

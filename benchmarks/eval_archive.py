@@ -226,22 +226,26 @@ def project_report(results: list[QuestionResult], offtopic: frozenset[str], limi
     unanswerable = {r.qid for r in results if r.kind == NO_ANSWER}
     no_hits = [r.qid for r in answerable if r.hits == 0]
     shown = answer_shown(r.shown for r in answerable) if any(r.shown[2] for r in answerable) else {}
-    return scores([r.rank for r in answerable], limit) | shown | {
-        "tiers": {
-            group: {tier: sum(r.match == tier for r in chosen) for tier in ("answer", "related", "none")}
-            for group, chosen in (
-                ("answerable", answerable),
-                ("offtopic", [r for r in results if r.qid in unanswerable & offtopic]),
-                ("ondomain", [r for r in results if r.qid in unanswerable - offtopic]),
-            )
-        },
-        "kinds": {kind: scores([r.rank for r in answerable if r.kind == kind], limit) for kind in KINDS},
-        "no_hits": {"count": len(no_hits), "qids": no_hits},
-        "no_answer": {
-            "offtopic": silence(results, unanswerable & offtopic),
-            "ondomain": silence(results, unanswerable - offtopic),
-        },
-    }
+    return (
+        scores([r.rank for r in answerable], limit)
+        | shown
+        | {
+            "tiers": {
+                group: {tier: sum(r.match == tier for r in chosen) for tier in ("answer", "related", "none")}
+                for group, chosen in (
+                    ("answerable", answerable),
+                    ("offtopic", [r for r in results if r.qid in unanswerable & offtopic]),
+                    ("ondomain", [r for r in results if r.qid in unanswerable - offtopic]),
+                )
+            },
+            "kinds": {kind: scores([r.rank for r in answerable if r.kind == kind], limit) for kind in KINDS},
+            "no_hits": {"count": len(no_hits), "qids": no_hits},
+            "no_answer": {
+                "offtopic": silence(results, unanswerable & offtopic),
+                "ondomain": silence(results, unanswerable - offtopic),
+            },
+        }
+    )
 
 
 def evaluate_archive(

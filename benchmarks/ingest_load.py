@@ -47,7 +47,9 @@ def run(archive: Path, db: Path, count: int, users: int, interval: float, timeou
             "QUESTIONS_PER_MINUTE": "1000000",
             "TELEGRAM_SEND_RATE": "0",
         }
-        bot = subprocess.Popen([sys.executable, str(ROOT / "run_bot.py"), "serve"], cwd=ROOT, env=env, stderr=log.open("w"))
+        bot = subprocess.Popen(
+            [sys.executable, str(ROOT / "run_bot.py"), "serve"], cwd=ROOT, env=env, stderr=log.open("w")
+        )
         ingest = None
         try:
             mark = standin.wait_for("deleteWebhook", timeout=timeout).index + 1
@@ -92,7 +94,9 @@ def run(archive: Path, db: Path, count: int, users: int, interval: float, timeou
             cited = [int(n) for n in CITED.findall(text)][:3]
             found[record["held"]][0] += 1
             found[record["held"]][1] += record["total"] in cited
-        errors = [line for line in log.read_text(encoding="utf-8").splitlines() if "ERROR" in line or "Traceback" in line]
+        errors = [
+            line for line in log.read_text(encoding="utf-8").splitlines() if "ERROR" in line or "Traceback" in line
+        ]
         rejected = standin.rejected()
         return {
             "questions": len(records),

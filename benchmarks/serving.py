@@ -19,9 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-from replies import conversation
 from bot.keyboards import answer_keyboard
 from bot.render_html import answer_message, notice_message
+from replies import conversation
 from retrieval.archive import Archive
 
 from .stats import rss_mb, summary

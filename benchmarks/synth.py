@@ -68,7 +68,7 @@ class Pool:
     cumulative: tuple[float, ...]
 
     @classmethod
-    def of(cls, weights: dict[str, float]) -> "Pool":
+    def of(cls, weights: dict[str, float]) -> Pool:
         words = tuple(sorted(weights, key=lambda w: (-weights[w], w)))
         return cls(words, tuple(itertools.accumulate(weights[w] for w in words)))
 
@@ -82,7 +82,7 @@ class Vocabulary:
     domain: Pool
 
     @classmethod
-    def load(cls) -> "Vocabulary":
+    def load(cls) -> Vocabulary:
         return cls(general=Pool.of(_jieba_frequencies()), domain=Pool.of(_sample_frequencies()))
 
     def words(self, rng: random.Random, k: int) -> list[str]:

@@ -126,7 +126,7 @@ def measure(pid: int, port: int, original: str, args: argparse.Namespace) -> Non
         while half.recv(100):
             pass
         print(f"half a request line: {first[:12]!r}, closed after {time.monotonic() - sent:.1f} s")
-    except socket.timeout:
+    except TimeoutError:
         print(f"half a request line: still open after {4 * args.request_timeout:.0f} s")
 
 

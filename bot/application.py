@@ -200,8 +200,9 @@ def build_application(
         .post_stop(on_stopped)
         .post_shutdown(on_stop)
     )
-    if settings.api_base_url:
-        builder = builder.base_url(settings.api_base_url).base_file_url(settings.api_file_url)
+    base, files = settings.api_base_url, settings.api_file_url
+    if base and files:
+        builder = builder.base_url(base).base_file_url(files)
     app = builder.build()
     register(app, Handlers(worker, uploads, settings.admin_ids, settings.questions_per_minute, alerts))
     return app

@@ -172,7 +172,7 @@ def pack(blocks: list[str], limit: int = MESSAGE_LIMIT, separator: str = BLOCK_S
     current: list[str] = []
     size = 0
     gap = utf16_length(separator)
-    for block in (piece for block in blocks for piece in _fit(block, limit)):
+    for block in (piece for whole in blocks for piece in _fit(whole, limit)):
         length = visible_length(block)
         if current and size + gap + length > limit:
             messages_out.append(separator.join(current))

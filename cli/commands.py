@@ -7,8 +7,9 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from tqdm import tqdm
 
@@ -34,7 +35,6 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         tqdm(total=len(bulletin_files(paths)), desc="导入", unit="个文件", file=sys.stderr, disable=None) as bar,
         tqdm(desc="页", unit="页", file=sys.stderr, disable=None, leave=False, position=1) as pages,
     ):
-
         shown = [""]  # the pages bar's description, set only when it changes
 
         def on_page(name: str, done: int, total: int, ocr: bool) -> None:

@@ -9,8 +9,9 @@ import logging
 import re
 import sys
 import threading
+from collections.abc import Iterator
 from logging.handlers import BufferingHandler
-from typing import Any, Iterator
+from typing import Any
 
 REDACTED = "<token>"
 MIN_SECRET_CHARS = 8

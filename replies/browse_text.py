@@ -40,6 +40,7 @@ def issue_line(ref: IssueRef) -> str:
 def issue_button(ref: IssueRef) -> str:
     return f"打开第{ref.number}期（总第{ref.total}期）"
 
+
 # For the help text and Telegram's command menu (messages.HELP and messages.COMMAND_MENU).
 HELP_LINES = "/years 各年的简报有几期\n/year 2022 按年份浏览各期"
 COMMAND_MENU = (

@@ -78,8 +78,7 @@ CHANNEL_LINK = "在机器人中打开本期 ›"
 EMPTY_QUESTION = "请写出想查的内容，例如：丰台区创城建立了哪些工作机制？"
 EMPTY_QUESTION_WITH_FILTER = "请在“{label}”之外再写出想查的内容，例如：{label} 创城 工作机制。"
 NO_MATCH = (
-    "没有找到与“{question}”相关的内容。可以换个说法，写出区名（如“丰台区”）、"
-    "年份（如“2022年”）或期号（如“总第2202期”）"
+    "没有找到与“{question}”相关的内容。可以换个说法，写出区名（如“丰台区”）、年份（如“2022年”）或期号（如“总第2202期”）"
 )
 OUTSIDE_ARCHIVE = "档案中没有{label}的简报。现有简报从{first}到{latest}，可以去掉时间或期号再问。"
 OUTSIDE_EMPTY_ARCHIVE = "档案里还没有任何简报。"

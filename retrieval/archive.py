@@ -11,9 +11,9 @@ import logging
 import secrets
 import sqlite3
 import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from .answering import answer as answering
 from .answering.answer import MAX_QUESTION_CHARS
@@ -111,13 +111,15 @@ class Archive:
         except BaseException:
             self.store.close()
             raise
-        self.stale: list[str] | None = (changed_parts(held, self.fingerprint) if held else ["索引格式"]) if stale else None
+        self.stale: list[str] | None = (
+            (changed_parts(held, self.fingerprint) if held else ["索引格式"]) if stale else None
+        )
         """What changed since the index was built (Chinese names), or None when it is current."""
         self.state_path = state_path if state_path is not None else state_path_of(db_path)
         self._saved: SavedQuestions | None = None
 
     @classmethod
-    def with_tokenizer_files(cls, db_path: Path | str, tokenizer_files: tuple[Path, Path]) -> "Archive":
+    def with_tokenizer_files(cls, db_path: Path | str, tokenizer_files: tuple[Path, Path]) -> Archive:
         """An archive whose tokenizer is built from these data files (another archive's
         `tokenizer.files`), as in a worker process. The tokenizer is kept for the next archive
         opened with the same files: jieba's dictionary takes a second to load."""
@@ -169,14 +171,16 @@ class Archive:
 
     def _refuse_writes(self) -> None:
         if self.readonly:
-            raise DatabaseReadOnly(f"档案数据库 {self.store.path} 以只读方式打开，不能导入；请用 python run_bot.py ingest 导入。")
+            raise DatabaseReadOnly(
+                f"档案数据库 {self.store.path} 以只读方式打开，不能导入；请用 python run_bot.py ingest 导入。"
+            )
 
     def backup(self, target: Path) -> None:
         """A consistent copy of the archive at target, taken while it is read and written."""
         with self._database():
             self.store.backup(target)
 
-    def __enter__(self) -> "Archive":
+    def __enter__(self) -> Archive:
         return self
 
     def __exit__(self, *exc: object) -> None:

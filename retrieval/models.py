@@ -172,10 +172,7 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return any(
-            v is not None
-            for v in (self.year_from, self.year_to, self.month, self.day, self.number, self.total)
-        )
+        return any(v is not None for v in (self.year_from, self.year_to, self.month, self.day, self.number, self.total))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ CLOSERS = "”’」』\"')）】》"
 
 _SENTENCE = re.compile(rf"[^{TERMINAL}]*(?:[{TERMINAL}]+[{CLOSERS}]*|$)")
 # Spaces left by line wrapping between two Chinese characters, or between Chinese and a digit.
-_WRAP_SPACE = re.compile(rf"(?<=[{CJK}，。、；：“”（）《》])[ \t\u3000]+(?=[{CJK}0-9“”（）《》])|(?<=[0-9])[ \t\u3000]+(?=[{CJK}])")
+_WRAP_SPACE = re.compile(
+    rf"(?<=[{CJK}，。、；：“”（）《》])[ \t\u3000]+(?=[{CJK}0-9“”（）《》])|(?<=[0-9])[ \t\u3000]+(?=[{CJK}])"
+)
 _ENDS_SENTENCE = re.compile(rf"[{TERMINAL}:：][{CLOSERS}]*$")
 
 

@@ -68,7 +68,11 @@ def top_level_imports(path) -> dict[str, int]:
 def test_each_surface_keeps_to_its_own_front_end(path) -> None:
     surface = path.relative_to(ROOT).parts[0]
     imports = top_level_imports(path)
-    wrong = sorted(f"{path.relative_to(ROOT)}:{line} imports {name}" for name, line in imports.items() if name in FORBIDDEN[surface])
+    wrong = sorted(
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for name, line in imports.items()
+        if name in FORBIDDEN[surface]
+    )
     assert not wrong, f"{surface}/ may not import {sorted(FORBIDDEN[surface])}:\n" + "\n".join(wrong)
 
 
@@ -130,7 +134,9 @@ def resolved_imports(path) -> set[str]:
             found.add(base)
             for alias in node.names:
                 candidate = f"{base}.{alias.name}"
-                if (ROOT / (candidate.replace(".", "/") + ".py")).exists() or (ROOT / candidate.replace(".", "/")).is_dir():
+                if (ROOT / (candidate.replace(".", "/") + ".py")).exists() or (
+                    ROOT / candidate.replace(".", "/")
+                ).is_dir():
                     found.add(candidate)
     return {name for name in found if name == "retrieval" or name.startswith("retrieval.")} - {"retrieval"}
 

@@ -24,9 +24,7 @@ def wants_json(request: Request) -> bool:
     return site_path(request.scope).startswith("/api/")
 
 
-def error_response(
-    request: Request, status: int, message: str, headers: Mapping[str, str] | None = None
-) -> Response:
+def error_response(request: Request, status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
     if wants_json(request):
         return JSONResponse({"error": message}, status_code=status, headers=headers)
     return request.app.state.pages.notice(request, status, message, headers=headers)

@@ -21,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import http
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import h11
 import uvicorn

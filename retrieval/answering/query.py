@@ -10,6 +10,7 @@ from ..tokenize import Tokenizer
 # Terms searched at most, the question's first (a pasted essay would otherwise cost without bound).
 MAX_TERMS = 256
 
+
 @dataclass(frozen=True)
 class Query:
     text: str
@@ -24,7 +25,7 @@ class Query:
     (全国文明城市, not also 文明城市 inside it): what it is about, counted one by one."""
 
     @classmethod
-    def of(cls, tokenizer: Tokenizer, text: str) -> "Query":
+    def of(cls, tokenizer: Tokenizer, text: str) -> Query:
         grams = Counter(tokenizer.question_grams(text))
         # A pasted essay: its first terms stand for it (the cost of a question stays bounded).
         weights = {gram: float(n) for gram, n in list(grams.items())[:MAX_TERMS]}

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from itertools import chain
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 

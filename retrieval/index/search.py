@@ -10,9 +10,9 @@ order, so this and scoring every passage (score_all) agree to the last bit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Callable
 
 import numpy as np
 

@@ -29,7 +29,9 @@ def decode_bulletin(data: bytes) -> str:
 
 def ensure_size(size: int) -> None:
     if size > MAX_BYTES:
-        raise UnreadableFile(f"文件过大（{size / 1024 / 1024:.0f} MB，上限 {MAX_BYTES // 1024 // 1024} MB），请确认这是一期简报的文本。")
+        raise UnreadableFile(
+            f"文件过大（{size / 1024 / 1024:.0f} MB，上限 {MAX_BYTES // 1024 // 1024} MB），请确认这是一期简报的文本。"
+        )
 
 
 def _decode(data: bytes) -> str:

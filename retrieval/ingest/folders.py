@@ -4,8 +4,8 @@ hidden files, system clutter and links that lead out of the folder."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..models import IngestReport
 

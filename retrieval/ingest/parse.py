@@ -30,7 +30,9 @@ _TOTAL = re.compile(r"总\s*第\s*(\d+)\s*期")
 _NUMBER = re.compile(r"第\s*(\d+)\s*期")
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _CN_DIGITS = "〇一二三四五六七八九"
-_CN_DATE = re.compile(r"([〇零○Ｏ一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+_CN_DATE = re.compile(
+    r"([〇零○Ｏ一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日"
+)
 
 _FOOTER_FIELDS = {
     "责编": "editor",
@@ -49,7 +51,9 @@ _FOOTER_LINE = re.compile(r"^\s*(" + "|".join(sorted(_FOOTER_FIELDS, key=len, re
 _ATTRIBUTION = re.compile(r"^[(（]([^()（）。，,]{2,40})[)）]$")
 _TRAILING_ATTRIBUTION = re.compile(r"^(.*[。！？!?”』」])\s*[(（]([^()（）。，,]{2,40})[)）]$", re.S)
 _NOT_A_SOURCE = re.compile(r"^[\d一二三四五六七八九十]+$|^完$")
-_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+[、是.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|第[一二三四五六七八九十]+[,，、])")
+_ENUMERATED = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、是.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|第[一二三四五六七八九十]+[,，、])"
+)
 _EDITOR_NOTE = re.compile(r"^[【\[]?编者按")
 
 

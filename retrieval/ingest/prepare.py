@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import ArchiveError
 from ..models import Article, IngestReport, IngestStatus, Issue, IssueRef, SourceFile

@@ -12,9 +12,10 @@ import json
 import os
 import sqlite3
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, cast
+from typing import cast
 
 from ..errors import DatabaseDamaged
 from ..index.params import TITLE_WEIGHT
@@ -324,4 +325,4 @@ def _passage_terms(passage_id: int, title: list[str], body: list[str]) -> Passag
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -3,8 +3,8 @@ were read from. Ingest builds these without touching the database."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from ..models import Footer, IngestStatus, IssueRef, SourceFile
 

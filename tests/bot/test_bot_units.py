@@ -298,9 +298,8 @@ def test_progress_edits_are_throttled_show_the_latest_state_and_never_repeat(mon
 
 def test_uploads_ahead_put_the_next_one_in_line(tmp_path, tokenizer) -> None:
     uploads = UploadWorker(tmp_path / "archive.db", tokenizer.files)
-    with uploads.place() as first:
-        with uploads.place() as second:
-            assert (first, second) == (False, True)
+    with uploads.place() as first, uploads.place() as second:
+        assert (first, second) == (False, True)
     with uploads.place() as again:
         assert again is False
     uploads.close()

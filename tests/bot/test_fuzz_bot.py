@@ -126,14 +126,18 @@ def test_any_callback_data_parses_to_nothing_or_to_exactly_what_the_bot_makes(da
     assert fits_callback(data)
 
 
-@pytest.mark.parametrize("data", [None, "", "a:12\n", "p:key:1\n", "a:١٢", "a:１２", "a:" + "9" * 13, "f:1:" + "0" * 15, 12, b"a:1"])
+@pytest.mark.parametrize(
+    "data", [None, "", "a:12\n", "p:key:1\n", "a:١٢", "a:１２", "a:" + "9" * 13, "f:1:" + "0" * 15, 12, b"a:1"]
+)
 def test_near_misses_and_data_that_is_not_text_are_not_ours(data) -> None:
     assert parse_callback(data) is None
 
 
 @fuzz(60)
 @given(key=st.text(st.sampled_from("ABCDEFabcdef0123456789_-"), min_size=1, max_size=32), number=st.integers(0, 99))
-def test_a_forged_page_key_gets_the_polite_expired_notice(shared_sample_archive: Archive, key: str, number: int) -> None:
+def test_a_forged_page_key_gets_the_polite_expired_notice(
+    shared_sample_archive: Archive, key: str, number: int
+) -> None:
     request = parse_callback(page_data(key, number))
     assert isinstance(request, PageRequest)
     reply = conversation.turn_page(shared_sample_archive, request.key, request.page)

@@ -160,7 +160,9 @@ def test_continuation_headers_fit_even_when_every_title_character_counts_twice()
 
 
 def test_citations_of_hits_and_articles_read_from_pages_name_the_page() -> None:
-    paged = Hit(issue=REF, article_id=1, title="标题", source="丰台区文明办", excerpt="摘录", score=1.0, terms=(), page=3)
+    paged = Hit(
+        issue=REF, article_id=1, title="标题", source="丰台区文明办", excerpt="摘录", score=1.0, terms=(), page=3
+    )
     plain, entities = telegram(answer_message(AnswerPage(Answer(question="摘录", hits=(paged, hit())))))
     first, second = [line for line in plain.splitlines() if line.startswith("——")]
     assert "第3页" in first and first.endswith("丰台区文明办") and "页" not in second

@@ -13,7 +13,8 @@ import html
 import threading
 import time
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import BotApiError
 from .faults import GARBLED_BODY, FaultsMixin, _Abandoned, _Fault, _Reset

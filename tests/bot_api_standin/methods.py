@@ -23,13 +23,31 @@ MAX_INLINE_RESULTS = 50
 MAX_CALLBACK_ANSWER_CHARS = 200
 
 _CHAT_ACTIONS = frozenset(
-    """typing upload_photo record_video upload_video record_voice upload_voice upload_document
-    choose_sticker find_location record_video_note upload_video_note""".split()
+    [
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    ]
 )
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _SCOPES = frozenset(
-    """default all_private_chats all_group_chats all_chat_administrators chat
-    chat_administrators chat_member""".split()
+    [
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
+    ]
 )
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "

@@ -8,7 +8,7 @@ import copy
 import mimetypes
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from .entities import MAX_MESSAGE_UTF16, _user_entities, utf16_len
 from .errors import BotApiError, _bad

@@ -16,14 +16,54 @@ from urllib.parse import parse_qsl
 from .errors import _bad
 
 _STRING_FIELDS = frozenset(
-    """text caption document query data callback_query_id inline_query_id next_offset title url file_id language_code
-    parse_mode action name message_text inline_message_id secret_token business_connection_id
-    message_effect_id emoji switch_pm_text switch_pm_parameter result_id ip_address""".split()
+    [
+        "text",
+        "caption",
+        "document",
+        "query",
+        "data",
+        "callback_query_id",
+        "inline_query_id",
+        "next_offset",
+        "title",
+        "url",
+        "file_id",
+        "language_code",
+        "parse_mode",
+        "action",
+        "name",
+        "message_text",
+        "inline_message_id",
+        "secret_token",
+        "business_connection_id",
+        "message_effect_id",
+        "emoji",
+        "switch_pm_text",
+        "switch_pm_parameter",
+        "result_id",
+        "ip_address",
+    ]
 )
 _INTEGER_FIELDS = frozenset(
-    """chat_id message_id from_chat_id user_id offset limit timeout cache_time
-    message_thread_id reply_to_message_id until_date max_connections duration width
-    height sender_chat_id direct_messages_topic_id""".split()
+    [
+        "chat_id",
+        "message_id",
+        "from_chat_id",
+        "user_id",
+        "offset",
+        "limit",
+        "timeout",
+        "cache_time",
+        "message_thread_id",
+        "reply_to_message_id",
+        "until_date",
+        "max_connections",
+        "duration",
+        "width",
+        "height",
+        "sender_chat_id",
+        "direct_messages_topic_id",
+    ]
 )
 _INTEGER = re.compile(r"-?\d+")
 

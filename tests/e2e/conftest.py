@@ -20,6 +20,7 @@ def end_to_end() -> None:
     """Every test here runs the product as a user does: its processes, servers and a browser. The
     fixture's name puts them in the slow tier (tests/conftest.py)."""
 
+
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("bot")

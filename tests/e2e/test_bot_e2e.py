@@ -98,7 +98,7 @@ def test_an_admin_upload_is_ingested_like_the_cli_and_then_answers(standin: BotA
     assert "已导入 总第2165期" in upload(standin, ADMIN, "2165.txt", new_issue)
     assert "未变化 总第2165期" in upload(standin, ADMIN, "2165.txt", new_issue)
     assert "朝阳区" in plain(say(standin, ADMIN, "朝阳区垃圾分类入户宣传"))
-    refused = upload(standin, ADMIN, "notes.txt", "会议纪要：今天讨论了午餐。".encode("utf-8"))
+    refused = upload(standin, ADMIN, "notes.txt", "会议纪要：今天讨论了午餐。".encode())
     assert "未导入" in refused and "请确认" in refused
     broken = upload(standin, ADMIN, "2165.pdf", b"%PDF-1.4")  # the format is read from the bytes
     assert "未导入" in broken and "PDF" in broken

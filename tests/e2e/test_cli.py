@@ -32,7 +32,11 @@ def test_ingest_prints_one_line_per_file_and_reingest_is_unchanged(tmp_path: Pat
     assert len(lines) == 2
     assert "已导入 总第2202期（2022年第10期，2022-04-29），3 篇文章" in lines[0]
     assert "已导入 总第2126期（2020年第17期，2020-04-24），2 篇文章" in lines[1]
-    assert first.stderr.strip().splitlines()[-1].startswith("共 2 个文件（文本 2）：新增 2，更新 0，未变化 0，未导入 0；用时")
+    assert (
+        first.stderr.strip()
+        .splitlines()[-1]
+        .startswith("共 2 个文件（文本 2）：新增 2，更新 0，未变化 0，未导入 0；用时")
+    )
     assert "万字" in first.stderr  # the speed, in characters a second
     again = run_bot("ingest", str(SAMPLE_ARCHIVE), "--db", path)
     assert again.returncode == 0

@@ -73,9 +73,9 @@ def start_bot(standin: BotApiStandIn, db: Path, log: Path, *args: str, **extra: 
         # Its first poll is waiting here: a fault injected from now on meets a bot that serves,
         # not one still starting, which would stop on it.
         standin.wait_polling(timeout=30)
-    except AssertionError:
+    except AssertionError as exc:
         process.kill()
-        raise AssertionError(log.read_text(encoding="utf-8"))
+        raise AssertionError(log.read_text(encoding="utf-8")) from exc
     return process
 
 
@@ -148,7 +148,9 @@ def upload(standin: BotApiStandIn, user: int, name: str, content: bytes, timeout
     message_id = first.result["message_id"]
     final = standin.wait_for(
         "editMessageText",
-        lambda p: p["chat_id"] == user and p["message_id"] == message_id and p["text"].startswith(f"{printable(name)}: "),
+        lambda p: (
+            p["chat_id"] == user and p["message_id"] == message_id and p["text"].startswith(f"{printable(name)}: ")
+        ),
         after=mark,
         timeout=timeout,
     )

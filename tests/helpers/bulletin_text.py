@@ -18,5 +18,7 @@ ARTICLE_RUN_IN = (
 )
 
 
-def bulletin(body: str = ARTICLE_WITH_HEADING + "\n\n" + ARTICLE_RUN_IN, header: str = HEADER, footer: str = FOOTER) -> str:
+def bulletin(
+    body: str = ARTICLE_WITH_HEADING + "\n\n" + ARTICLE_RUN_IN, header: str = HEADER, footer: str = FOOTER
+) -> str:
     return header + body + footer

@@ -11,8 +11,8 @@ import itertools
 import re
 import sqlite3
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,8 +31,12 @@ from tests.helpers.properties import examples
 
 def fuzz(count: int) -> settings:
     return settings(
-        max_examples=examples(count), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+        max_examples=examples(count),
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
+
+
 CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 # Names a file may come under: the format is read from the bytes, so every extension, none, and odd ones.
 NAMES = (
@@ -159,8 +163,12 @@ def test_random_bytes_under_every_format_and_name_are_refused_cleanly(
 
 
 @fuzz(40)
-@given(text=st.text(max_size=2000), encoding=st.sampled_from(["utf-8", "utf-16", "gb18030"]), name=st.sampled_from(NAMES))
-def test_random_text_in_every_encoding_is_refused_cleanly(archives: Archives, text: str, encoding: str, name: str) -> None:
+@given(
+    text=st.text(max_size=2000), encoding=st.sampled_from(["utf-8", "utf-16", "gb18030"]), name=st.sampled_from(NAMES)
+)
+def test_random_text_in_every_encoding_is_refused_cleanly(
+    archives: Archives, text: str, encoding: str, name: str
+) -> None:
     data = text.encode(encoding, errors="replace")
     ingest_once(archives, data, name)
 
@@ -265,7 +273,9 @@ def test_forged_header_numbers_and_dates_are_stored_whole_or_refused(
 
 # --- folders ----------------------------------------------------------------------------------
 
-FILE_NAME = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\:"), min_size=1, max_size=20)
+FILE_NAME = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\:"), min_size=1, max_size=20
+)
 
 
 @fuzz(15)
@@ -275,7 +285,9 @@ FILE_NAME = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_c
     ),
     missing=st.booleans(),
 )
-def test_a_folder_of_junk_gives_one_report_per_file_and_changes_nothing(archives: Archives, files, missing: bool) -> None:
+def test_a_folder_of_junk_gives_one_report_per_file_and_changes_nothing(
+    archives: Archives, files, missing: bool
+) -> None:
     folder = archives.folder / f"folder-{next(archives.count)}"
     folder.mkdir()
     written = []

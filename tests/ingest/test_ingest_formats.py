@@ -183,7 +183,9 @@ def test_questions_find_their_issue_first_with_the_page_for_pdfs(ingested, token
         assert checked >= 5
 
 
-def test_issue_json_names_the_stored_file_and_the_original_bytes_come_back(ingested, folder, tokenizer, run_bot) -> None:
+def test_issue_json_names_the_stored_file_and_the_original_bytes_come_back(
+    ingested, folder, tokenizer, run_bot
+) -> None:
     db, _ = ingested
     data = json.loads(run_bot("issue", "2166", "--json", "--db", str(db)).stdout)
     assert data["file"] == {"name": "2166-scan.pdf", "format": "pdf", "pages": 1, "ocr": True}

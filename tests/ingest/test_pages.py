@@ -78,6 +78,6 @@ def test_an_excerpt_is_placed_in_its_passage_across_the_line_breaks_it_joins() -
     from retrieval.answering.answer import _excerpt_start
 
     passage = "第一段到此为止。\n第二段的开头，继续写下去。\n第三段的开头。"
-    assert passage[_excerpt_start(passage, "…为止。第二段的开头，继续写下去。…"):].startswith("为止。")
-    assert passage[_excerpt_start(passage, "…继续写下去。第三段的开头。"):].startswith("继续写下去")
+    assert passage[_excerpt_start(passage, "…为止。第二段的开头，继续写下去。…") :].startswith("为止。")
+    assert passage[_excerpt_start(passage, "…继续写下去。第三段的开头。") :].startswith("继续写下去")
     assert _excerpt_start(passage, "不在其中的文字") == 0

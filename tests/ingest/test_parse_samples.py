@@ -25,14 +25,21 @@ def issue_2126() -> Issue:
 def test_2202_header(issue_2202: Issue) -> None:
     ref = issue_2202.ref
     assert (ref.total, ref.number, ref.year, ref.date, ref.issuer) == (
-        2202, 10, 2022, dt.date(2022, 4, 29), "首都精神文明办",
+        2202,
+        10,
+        2022,
+        dt.date(2022, 4, 29),
+        "首都精神文明办",
     )
 
 
 def test_2202_has_three_run_in_articles_with_their_sources(issue_2202: Issue) -> None:
     assert [(a.title, a.source) for a in issue_2202.articles] == [
         ("驻京部队官兵积极参加首都地区文明城区创建工作", "中央军委政治工作部群众工作局"),
-        ("全市认真贯彻落实中央文明办《关于2021年全国文明城市年度测评结果通报》精神", "精神文明综合协调处、精神文明创建活动指导处"),
+        (
+            "全市认真贯彻落实中央文明办《关于2021年全国文明城市年度测评结果通报》精神",
+            "精神文明综合协调处、精神文明创建活动指导处",
+        ),
         ("丰台区凝心聚力全力以赴打好创建全国文明城市主动仗", "丰台区文明办"),
     ]
 
@@ -58,7 +65,11 @@ def test_2202_headline_sentence_is_the_title_not_body(issue_2202: Issue) -> None
 def test_2202_footer_is_metadata_not_article_text(issue_2202: Issue) -> None:
     footer = issue_2202.footer
     assert (footer.editor, footer.reviewer, footer.phone, footer.fax, footer.email) == (
-        "梅雪峰", "吕俊超", "55569506", "55569505", "jswmzhxtc@163.com",
+        "梅雪峰",
+        "吕俊超",
+        "55569506",
+        "55569505",
+        "jswmzhxtc@163.com",
     )
     assert footer.report_to.startswith("中央文明办")
     assert footer.send_to.startswith("首都文明委委员")

@@ -24,7 +24,9 @@ def test_page_break_inside_a_sentence_and_a_word_is_joined() -> None:
         "环境”等工作重点。每周选取出现问题较多街镇,点对\n\n点上门督导,提出任务清单。\n\n(丰台区文明办)"
     )
     article = parse(bulletin(body)).articles[0]
-    assert article.paragraphs == ("通知要求,要把握“注重思想道德引领、维护健康生活环境”等工作重点。每周选取出现问题较多街镇,点对点上门督导,提出任务清单。",)
+    assert article.paragraphs == (
+        "通知要求,要把握“注重思想道德引领、维护健康生活环境”等工作重点。每周选取出现问题较多街镇,点对点上门督导,提出任务清单。",
+    )
 
 
 def test_line_wrap_spaces_inside_a_heading_are_removed() -> None:
@@ -77,7 +79,10 @@ def test_editor_note_after_a_heading_belongs_to_its_article() -> None:
 
 
 def test_editor_note_before_a_run_in_headline_belongs_to_the_article_that_follows() -> None:
-    body = ARTICLE_RUN_IN + "\n\n编者按:现将延庆区经验刊发。\n\n延庆区打造示范街巷。延庆区整治街巷五十条。\n\n(延庆区文明办)"
+    body = (
+        ARTICLE_RUN_IN
+        + "\n\n编者按:现将延庆区经验刊发。\n\n延庆区打造示范街巷。延庆区整治街巷五十条。\n\n(延庆区文明办)"
+    )
     issue = parse(bulletin(body))
     assert [a.title for a in issue.articles] == ["海淀区开展文明交通劝导活动", "延庆区打造示范街巷"]
     assert issue.articles[1].paragraphs == ("编者按:现将延庆区经验刊发。", "延庆区整治街巷五十条。")
@@ -156,8 +161,17 @@ def test_a_file_without_footer_that_ends_cleanly_is_accepted() -> None:
         (HEADER + "海淀区开展文明交通劝导活动。海淀区组织三百名志愿者在重点路口开", "中断"),
         (HEADER + "海淀区开展文明交通劝导活动\n\n", "只有标题"),
     ],
-    ids=["not a bulletin", "no number", "no total", "no date", "invalid date", "no articles", "header only",
-         "cut mid-sentence", "heading only"],
+    ids=[
+        "not a bulletin",
+        "no number",
+        "no total",
+        "no date",
+        "invalid date",
+        "no articles",
+        "header only",
+        "cut mid-sentence",
+        "heading only",
+    ],
 )
 def test_what_is_not_a_whole_bulletin_is_refused_naming_what_is_missing(text: str, missing: str) -> None:
     with pytest.raises(NotABulletin, match=missing):

@@ -80,7 +80,13 @@ def test_word_table_rows_and_text_box_sit_in_their_articles_in_document_order(wo
 
 
 def test_word_masthead_table_comes_out_as_header_lines(word_document) -> None:
-    assert word_document.text.splitlines()[:5] == [BULLETIN_TITLE, "第17期", "（总第2126期）", "首都精神文明办", "2020年4月24日"]
+    assert word_document.text.splitlines()[:5] == [
+        BULLETIN_TITLE,
+        "第17期",
+        "（总第2126期）",
+        "首都精神文明办",
+        "2020年4月24日",
+    ]
     assert (word_document.format, word_document.page_starts, word_document.pages) == ("docx", (), None)
 
 
@@ -273,9 +279,9 @@ def test_boilerplate_filter_drops_site_lines_and_keeps_every_bulletin_line() -> 
     [
         ('<meta charset="gb2312"><p>朱镕基</p>'.encode("gb18030"), "朱镕基"),  # 镕 is outside GB2312
         ('<meta http-equiv="Content-Type" content="text/html; charset=GBK"><p>首都</p>'.encode("gbk"), "首都"),
-        ("<html><p>首都文明</p></html>".encode("utf-8"), "首都文明"),
+        ("<html><p>首都文明</p></html>".encode(), "首都文明"),
         ("<html><p>首都文明</p></html>".encode("gb18030"), "首都文明"),
-        ('<meta charset="iso-8859-1"><p>首都文明</p>'.encode("utf-8"), "首都文明"),  # mislabelled
+        ('<meta charset="iso-8859-1"><p>首都文明</p>'.encode(), "首都文明"),  # mislabelled
         (codecs.BOM_UTF16_LE + "<html><p>首都文明</p></html>".encode("utf-16-le"), "首都文明"),
         ("<html><p>首都文明</p></html>".encode("utf-16-le"), "首都文明"),  # no BOM
         ('<?xml version="1.0" encoding="gb2312"?><html><p>首都文明</p></html>'.encode("gb18030"), "首都文明"),

@@ -11,9 +11,9 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -108,7 +108,9 @@ def test_a_read_only_archive_refuses_to_ingest_with_one_line(db: Path, tokenizer
             archive.ingest_bytes(bulletin().encode(), "new.txt")
 
 
-def test_readers_answer_while_a_writer_holds_the_lock_and_see_its_issues_once_committed(db: Path, tokenizer, run_bot) -> None:
+def test_readers_answer_while_a_writer_holds_the_lock_and_see_its_issues_once_committed(
+    db: Path, tokenizer, run_bot
+) -> None:
     """Serving never waits for an ingest and never sees half of one; a new issue is answerable
     from the next question on, without a restart."""
     with Archive(db, tokenizer, readonly=True) as serving, Archive(db, tokenizer) as writer:
@@ -134,9 +136,8 @@ def test_a_busy_archive_says_try_again_not_delete(db: Path, tokenizer, monkeypat
     monkeypatch.setattr(store_module, "WRITE_BUSY_MS", 200)
     with closing(sqlite3.connect(db)) as holder:
         holder.execute("BEGIN IMMEDIATE")
-        with Archive(db, tokenizer) as archive:
-            with pytest.raises(DatabaseBusy) as caught:
-                archive.ingest_bytes(bulletin(header=HEADER.replace("2165", "2301")).encode(), "new.txt")
+        with Archive(db, tokenizer) as archive, pytest.raises(DatabaseBusy) as caught:
+            archive.ingest_bytes(bulletin(header=HEADER.replace("2165", "2301")).encode(), "new.txt")
         holder.rollback()
     message = str(caught.value)
     assert "稍后再试" in message and "删除" not in message and "\n" not in message
@@ -264,9 +265,12 @@ def test_backups_taken_during_an_ingest_are_consistent_and_restore(tmp_path: Pat
             issues, articles, passages = counts(target)
             assert f"{issues} 期，{articles} 篇，{passages} 段" in printed
             # Every issue held is whole: as many passages as its articles' texts were cut into.
-            assert copy.db.execute(
-                "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.article_id = a.id)"
-            ).fetchone()[0] == 0
+            assert (
+                copy.db.execute(
+                    "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM passages p WHERE p.article_id = a.id)"
+                ).fetchone()[0]
+                == 0
+            )
     restored = tmp_path / "restored" / "archive.db"
     restored.parent.mkdir()
     shutil.copy(copies[-1][0], restored)

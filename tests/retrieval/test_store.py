@@ -81,7 +81,12 @@ def test_bad_files_are_refused_and_the_rest_of_the_run_is_ingested(empty_archive
     (folder / ".hidden.txt").write_text(bulletin(), encoding="utf-8")
     reports = list(empty_archive.ingest([folder, tmp_path / "missing.txt"]))
     assert [Path(r.name).name for r in reports] == [
-        "a_not_a_bulletin.txt", "b_binary.txt", "c_empty.txt", "d_good.txt", "e_broken.pdf", "missing.txt",
+        "a_not_a_bulletin.txt",
+        "b_binary.txt",
+        "c_empty.txt",
+        "d_good.txt",
+        "e_broken.pdf",
+        "missing.txt",
     ]
     assert [r.ok for r in reports] == [False, False, False, True, False, False]
     assert "报头" in reports[0].error and "二进制" in reports[1].error and "空" in reports[2].error

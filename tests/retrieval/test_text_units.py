@@ -132,7 +132,9 @@ def test_the_answer_sentence_is_told_apart_by_the_words_the_title_does_not_hold(
 
 
 @settings(max_examples=examples(200), deadline=None)
-@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFFFF, blacklist_categories=("Cs",)), max_size=60))
+@given(
+    st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFFFF, blacklist_categories=("Cs",)), max_size=60)
+)
 def test_aligned_normalisation_folds_each_character_as_a_whole_normalisation_would(text: str) -> None:
     tokenizer = ALIGNING_TOKENIZER
     folded, origin = tokenizer.normalize_aligned(text)
@@ -161,7 +163,9 @@ def test_the_fast_nfkc_is_nfkc(text: str) -> None:
 def test_sub_words_are_every_dictionary_word_inside_a_word(tokenizer: Tokenizer, word: str) -> None:
     # Read off jieba's word graph; the same as trying every slice of the word against the dictionary.
     freq = tokenizer._segmenter().FREQ
-    sliced = [word[i : i + n] for n in range(2, len(word)) for i in range(len(word) - n + 1) if freq.get(word[i : i + n])]
+    sliced = [
+        word[i : i + n] for n in range(2, len(word)) for i in range(len(word) - n + 1) if freq.get(word[i : i + n])
+    ]
     expected = [word] if len(word) <= 2 else sliced + [word]
     assert tokenizer._with_subwords(word) == expected
 

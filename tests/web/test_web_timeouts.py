@@ -187,12 +187,9 @@ def test_a_stalled_download_holds_up_shutdown_only_to_its_bound(large_original, 
     archive = PieceCounter(large_original.archive)
     limits = ClientLimits(request=REQUEST_BOUND, send=60, shutdown=0.5)  # the send bound out of the way
     caplog.set_level(logging.INFO)
-    with uvicorn(create_app(archive, ask_rate=NO_LIMIT), limits) as server:
-        with server.connect(SO_RCVBUF=4096) as sock:
-            sock.sendall(f"GET /issues/{large_original.total}/original HTTP/1.1\r\nHost: a\r\n\r\n".encode())
-            wait_until(lambda: archive.read > 0, MARGIN, "the download did not begin")
-            server.server.should_exit = True
-            wait_until(lambda: not server.thread.is_alive(), limits.shutdown + MARGIN, "the server did not stop")
+    with uvicorn(create_app(archive, ask_rate=NO_LIMIT), limits) as server, server.connect(SO_RCVBUF=4096) as sock:
+        sock.sendall(f"GET /issues/{large_original.total}/original HTTP/1.1\r\nHost: a\r\n\r\n".encode())
+        wait_until(lambda: archive.read > 0, MARGIN, "the download did not begin")
+        server.server.should_exit = True
+        wait_until(lambda: not server.thread.is_alive(), limits.shutdown + MARGIN, "the server did not stop")
     assert not any(record.exc_info for record in caplog.records), [r.getMessage() for r in caplog.records]
-
-

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # Called as progress(done, total, ocr) while a reader works through pages: pages done of all,
 # and whether the page just done was read by OCR (seconds a page, against milliseconds).

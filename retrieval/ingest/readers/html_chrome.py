@@ -50,7 +50,9 @@ _BAR_TOKEN = re.compile(
     r"[【】\[\]()（）|｜/·•:：\s]",
     re.I,
 )
-_LINKS_HEADING = re.compile(r"^(相关链接|相关新闻|相关文章|相关阅读|相关推荐|相关文件|延伸阅读|推荐阅读|热点推荐|猜你喜欢)\s*[:：]?$")
+_LINKS_HEADING = re.compile(
+    r"^(相关链接|相关新闻|相关文章|相关阅读|相关推荐|相关文件|延伸阅读|推荐阅读|热点推荐|猜你喜欢)\s*[:：]?$"
+)
 _FOOTER_FIELD = re.compile(r"^(责编|责任编辑|核稿|电话|传真|邮箱|电子邮箱|报|送|发)\s*[:：]")
 _SENTENCE_MARK = re.compile(r"[。！？!?；;]")
 
@@ -58,7 +60,9 @@ _SENTENCE_MARK = re.compile(r"[。！？!?；;]")
 
 _TOTAL = re.compile(r"总第\d+期")
 _NUMBER = re.compile(r"(?<!总)第\d+期")
-_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|[〇零○Ｏ一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日")
+_DATE = re.compile(
+    r"\d{4}年\d{1,2}月\d{1,2}日|[〇零○Ｏ一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日"
+)
 _TITLE_SEPARATORS = re.compile(r"\s*[_|｜—–]\s*|\s+-\s+")
 
 

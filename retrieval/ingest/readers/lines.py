@@ -125,12 +125,12 @@ def ascii_word(ch: str) -> bool:
 def row_groups(lines: list[Line], la: LAParams) -> list[list[Line]]:
     """Lines top to bottom, grouped into rows (they overlap vertically), each row left to right."""
     rows: list[list[Line]] = []
-    for line in sorted(lines, key=lambda l: l.middle):
+    for line in sorted(lines, key=lambda ln: ln.middle):
         if rows and same_row(rows[-1][0], line, la):
             rows[-1].append(line)
         else:
             rows.append([line])
-    return [sorted(row, key=lambda l: l.x0) for row in rows]
+    return [sorted(row, key=lambda ln: ln.x0) for row in rows]
 
 
 def same_row(a: Line, b: Line, la: LAParams) -> bool:

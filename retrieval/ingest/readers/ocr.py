@@ -163,7 +163,7 @@ def _engine(params: OcrParams):
     models = Path(package).parent / "models"
     missing = [name for name in (params.det_model, params.rec_model, params.cls_model) if not (models / name).is_file()]
     if missing:  # never let rapidocr fetch them: the wheel ships them
-        raise OcrUnavailable(f"OCR 组件不完整（缺少模型文件 {missing[0]}），请重新安装：pip install -e \".[ocr]\"。")
+        raise OcrUnavailable(f'OCR 组件不完整（缺少模型文件 {missing[0]}），请重新安装：pip install -e ".[ocr]"。')
     threads = max(1, min(params.threads, os.cpu_count() or 1))
     log.info("building the OCR engine (%s, %s)", params.det_model, params.rec_model)
     return RapidOCR(
@@ -238,14 +238,11 @@ _SIZED_BY_WIDTH = 8
 
 def _short_line_sizes(lines: list[Line]) -> list[Line]:
     """Short lines get their size from their height, scaled as the page's long lines are."""
-    ratios = [(l.bottom - l.top) / l.size for l in lines if len(l.text) >= _SIZED_BY_WIDTH and l.size > 0]
+    ratios = [(ln.bottom - ln.top) / ln.size for ln in lines if len(ln.text) >= _SIZED_BY_WIDTH and ln.size > 0]
     if not ratios:
         return lines
     ratio = statistics.median(ratios)
-    return [
-        l if len(l.text) >= _SIZED_BY_WIDTH else replace(l, size=(l.bottom - l.top) / ratio)
-        for l in lines
-    ]
+    return [ln if len(ln.text) >= _SIZED_BY_WIDTH else replace(ln, size=(ln.bottom - ln.top) / ratio) for ln in lines]
 
 
 def _overlaps(row: list[_Box], box: _Box, la: LAParams) -> bool:

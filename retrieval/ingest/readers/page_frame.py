@@ -30,7 +30,7 @@ def body_frame(pages: list[PageText], la: LAParams) -> Frame | None:
         weight[round(line.size * 2) / 2] = weight.get(round(line.size * 2) / 2, 0) + len(line.text)
     size = max(weight, key=weight.__getitem__)
     body = body_lines(lines, size, la) or lines
-    lefts, rights = sorted(l.x0 for l in body), sorted(l.x1 for l in body)
+    lefts, rights = sorted(ln.x0 for ln in body), sorted(ln.x1 for ln in body)
     left, right = lefts[len(lefts) // 10], rights[(len(rights) * 9) // 10]
     steps = [step for page in pages for step in _line_steps(body_lines(page.lines, size, la))]
     steps = [step for step in steps if 0.8 * size < step < 3 * size]
@@ -72,10 +72,10 @@ def _page_edges(body: list[Line], size: float, la: LAParams) -> tuple[float, flo
     columns)."""
     if len(body) < la.column_lines:
         return None
-    left = common_edge([l.x0 for l in body], size / 2)
-    right = common_edge([l.x1 for l in body], size)
-    starting = sum(abs(l.x0 - left) < size / 2 for l in body)
-    ending = sum(abs(l.x1 - right) < size for l in body)
+    left = common_edge([ln.x0 for ln in body], size / 2)
+    right = common_edge([ln.x1 for ln in body], size)
+    starting = sum(abs(ln.x0 - left) < size / 2 for ln in body)
+    ending = sum(abs(ln.x1 - right) < size for ln in body)
     if starting < 0.4 * len(body) or ending < 0.6 * len(body) or right - left < 4 * size:
         return None
     return left, right

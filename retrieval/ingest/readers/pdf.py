@@ -36,7 +36,6 @@ _PDFIUM = threading.RLock()
 """PDFium is not thread-safe: one document at a time per process."""
 
 
-
 def read(data: bytes, progress: Progress | None = None) -> Document:
     """Read a PDF; raises EncryptedPdf, DamagedFile, TooManyPages, ContentTooLarge or OcrUnavailable,
     or NotABulletin when page 1's masthead is a picture OCR cannot read (see masthead.py)."""
@@ -352,8 +351,3 @@ def _space_between(prev: _Char, c: _Char, la: LAParams) -> bool:
     if ascii_word(prev.ch) and ascii_word(c.ch):
         return bool(c.space_before) or c.x0 - prev.x1 >= la.word_gap * c.size
     return c.space_before == 2 and (prev.ch.isascii() or c.ch.isascii())
-
-
-
-
-

@@ -18,14 +18,14 @@ def column_gutter(pages: list[PageText], frame: Frame, la: LAParams) -> Gutter |
     another. None for one column."""
     middle = (frame.left + frame.right) / 2
     lines = body_lines([line for page in pages for line in page.lines], frame.size, la)
-    left = [l for l in lines if l.x1 < middle]
-    right = [l for l in lines if l.x0 > middle]
+    left = [ln for ln in lines if ln.x1 < middle]
+    right = [ln for ln in lines if ln.x0 > middle]
     if min(len(left), len(right)) < la.column_lines or len(left) + len(right) < la.column_share * len(lines):
         return None
-    edge_left = common_edge([l.x1 for l in left], frame.size)
-    edge_right = common_edge([l.x0 for l in right], frame.size)
-    flush_left = sum(abs(l.x1 - edge_left) < frame.size for l in left)
-    flush_right = sum(abs(l.x0 - edge_right) < frame.size for l in right)
+    edge_left = common_edge([ln.x1 for ln in left], frame.size)
+    edge_right = common_edge([ln.x0 for ln in right], frame.size)
+    flush_left = sum(abs(ln.x1 - edge_left) < frame.size for ln in left)
+    flush_right = sum(abs(ln.x0 - edge_right) < frame.size for ln in right)
     if min(flush_left, flush_right) < la.column_lines or edge_right - edge_left < frame.size:
         return None
     return edge_left, edge_right
@@ -58,12 +58,12 @@ def _columns_top(lines: list[Line], gutter: Gutter, frame: Frame, la: LAParams) 
     that fits in a column and sits at most a paragraph gap higher (a heading over a column).
     Above it (a masthead), lines read across; below it, down each column."""
     middle = sum(gutter) / 2
-    fits = [l for l in lines if l.x1 <= gutter[0] + frame.size or l.x0 >= gutter[1] - frame.size]
-    flush = [l for l in fits if abs(l.x1 - gutter[0]) < frame.size or abs(l.x0 - gutter[1]) < frame.size]
+    fits = [ln for ln in lines if ln.x1 <= gutter[0] + frame.size or ln.x0 >= gutter[1] - frame.size]
+    flush = [ln for ln in fits if abs(ln.x1 - gutter[0]) < frame.size or abs(ln.x0 - gutter[1]) < frame.size]
     if not flush:
         return None
-    top = min(l.top for l in flush)
-    for line in sorted((l for l in lines if l.top < top), key=lambda l: -l.top):
+    top = min(ln.top for ln in flush)
+    for line in sorted((ln for ln in lines if ln.top < top), key=lambda ln: -ln.top):
         reach = la.paragraph_gap * frame.pitch * line.size / frame.size
         if line in fits and not (line.x0 <= middle <= line.x1) and top - line.top <= reach:
             top = line.top
@@ -77,7 +77,7 @@ def _column_flows(band: list[Line], gutter: Gutter, frame: Frame) -> list[Flow]:
     middle = sum(gutter) / 2
     left = Frame(frame.left, gutter[0], frame.size, frame.pitch)
     right = Frame(gutter[1], frame.right, frame.size, frame.pitch)
-    return [([l for l in band if l.x1 < middle], left), ([l for l in band if l.x1 >= middle], right)]
+    return [([ln for ln in band if ln.x1 < middle], left), ([ln for ln in band if ln.x1 >= middle], right)]
 
 
 def _merge_flows(flows: list[Flow]) -> list[Flow]:
