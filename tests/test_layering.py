@@ -174,3 +174,18 @@ def test_the_layer_check_catches_a_store_module_reading_files(tmp_path) -> None:
     assert layer_of("retrieval.tokenize") == SHARED
     assert "ingest" not in LAYERS["store"] and "answering" not in LAYERS["ingest"]
     assert "store" not in LAYERS["index"]
+
+
+PRODUCT_MODULES = sorted(p for package in ("retrieval", *SURFACES) for p in (ROOT / package).rglob("*.py"))
+MAX_MODULE_LINES = 400
+
+
+@pytest.mark.parametrize("path", PRODUCT_MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_a_module_stays_readable_in_one_sitting(path) -> None:
+    """No product module over 400 lines, unless its opening docstring says why it must be one file."""
+    source = path.read_text(encoding="utf-8")
+    lines = len(source.splitlines())
+    reason = ast.get_docstring(ast.parse(source)) or ""
+    assert lines <= MAX_MODULE_LINES or "one file" in reason, (
+        f"{path.relative_to(ROOT)} has {lines} lines: split it, or say in its docstring why it must be one file"
+    )
