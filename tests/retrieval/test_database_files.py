@@ -258,12 +258,17 @@ def test_backups_taken_during_an_ingest_are_consistent_and_restore(tmp_path: Pat
     finally:
         ingest.wait(timeout=600)
     assert ingest.returncode == 0
+    checked = set()
     for target, printed in copies:
+        issues, articles, passages = counts(target)
+        assert f"{issues} 期，{articles} 篇，{passages} 段" in printed
         with closing(Store(target, readonly=True)) as copy:
             assert copy.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            assert_index_matches_passages(copy)
-            issues, articles, passages = counts(target)
-            assert f"{issues} 期，{articles} 篇，{passages} 段" in printed
+            # Copies of one committed state (a backup sees no half-written transaction) are the
+            # same file's content: its index is checked once.
+            if (issues, articles, passages) not in checked:
+                checked.add((issues, articles, passages))
+                assert_index_matches_passages(copy)
             # Every issue held is whole: as many passages as its articles' texts were cut into.
             assert (
                 copy.db.execute(
