@@ -106,12 +106,20 @@ class YearView:
 Reply = AnswerPage | IssueView | ArticleView | StatsView | YearsView | YearView | Notice
 
 
-def ask(archive: Archive, question: str, page: int = 0) -> AnswerPage | Notice:
-    """Greetings get the help text; anything else is searched, PER_PAGE hits at a time."""
+def ask(
+    archive: Archive,
+    question: str,
+    page: int = 0,
+    year: int | None = None,
+    source: str | None = None,
+    facets: bool = False,
+) -> AnswerPage | Notice:
+    """Greetings get the help text; anything else is searched, PER_PAGE hits at a time, narrowed
+    to a year or an office when a reader picked one, with the list's facets when asked."""
     if is_small_talk(question):
         return Notice(messages.HELP)
     page = max(0, min(page, MAX_PAGES - 1))
-    answer = archive.ask(question, limit=PER_PAGE, offset=page * PER_PAGE)
+    answer = archive.ask(question, limit=PER_PAGE, offset=page * PER_PAGE, year=year, source=source, facets=facets)
     return AnswerPage(answer, page=page, has_more=answer.more and page + 1 < MAX_PAGES)
 
 

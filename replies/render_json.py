@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrieval.models import Answer, ArchiveStats, SourceFile, StoredIssue
+from retrieval.models import Answer, ArchiveStats, Facets, SourceFile, StoredIssue
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -25,6 +25,16 @@ def answer_json(answer: Answer) -> dict[str, Any]:
             }
             for hit in answer.hits
         ],
+    }
+
+
+def facets_json(facets: Facets | None) -> dict[str, Any]:
+    """How the whole list spreads over years and offices: counts that add up to its hits."""
+    if facets is None:
+        return {"years": [], "sources": []}
+    return {
+        "years": [{"year": year, "articles": count} for year, count in facets.years],
+        "sources": [{"source": source, "articles": count} for source, count in facets.sources],
     }
 
 

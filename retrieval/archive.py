@@ -186,10 +186,29 @@ class Archive:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def ask(self, question: str, limit: int = 3, offset: int = 0) -> Answer:
+    def ask(
+        self,
+        question: str,
+        limit: int = 3,
+        offset: int = 0,
+        year: int | None = None,
+        source: str | None = None,
+        facets: bool = False,
+    ) -> Answer:
+        """Hits for a question; `year` and `source` narrow it as a reader does from its facets, and
+        `facets` adds how the whole list spreads over years and offices."""
         self.check_index()
         with self._reading():
-            return answering.answer(self.store, self.tokenizer, question, limit=limit, offset=offset)
+            return answering.answer(
+                self.store,
+                self.tokenizer,
+                question,
+                limit=limit,
+                offset=offset,
+                year=year,
+                source=source,
+                facets=facets,
+            )
 
     def rank(self, question: str, limit: int = 10) -> answering.Ranking:
         """Article ids best first and the first one's excerpt, the whole archive, no filters: the

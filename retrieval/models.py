@@ -165,6 +165,8 @@ class Filters:
     number: int | None = None
     total: int | None = None
     label: str = ""
+    source: str | None = None
+    """The office an article comes from (its 来源 line), as a reader narrows a list by it."""
 
     @property
     def names_issue(self) -> bool:
@@ -172,7 +174,22 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return any(v is not None for v in (self.year_from, self.year_to, self.month, self.day, self.number, self.total))
+        return any(
+            v is not None for v in (self.year_from, self.year_to, self.month, self.day, self.number, self.total)
+        ) or bool(self.source)
+
+
+@dataclass(frozen=True)
+class Facets:
+    """How the whole list of hits (every page) spreads over years and source offices: counts that
+    add up to the hits, years newest first, offices by count then name."""
+
+    years: tuple[tuple[int, int], ...] = ()
+    sources: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def hits(self) -> int:
+        return sum(count for _, count in self.years)
 
 
 @dataclass(frozen=True)
@@ -189,6 +206,8 @@ class Answer:
     """Further hits follow the ones asked for."""
     match: Match = Match.NONE
     """The tier of the hits: Match.NONE exactly when there are none."""
+    facets: Facets | None = None
+    """Asked for: the whole list's spread over years and offices."""
 
 
 class IngestStatus(Enum):

@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from replies import conversation, messages
 from replies.commands import parse_issue_query
 from replies.conversation import AnswerPage, IssueView
-from replies.render_json import answer_json, issue_json, stats_json
+from replies.render_json import answer_json, facets_json, issue_json, stats_json
 
 from . import params, text
 from .pages import asked, on_archive
@@ -18,8 +18,10 @@ from .pages import asked, on_archive
 async def ask(request: Request) -> Response:
     question, page, reply = await asked(request)
     if isinstance(reply, AnswerPage):
-        return JSONResponse(answer_json(reply.answer) | {"page": page, "more": reply.has_more})
-    return JSONResponse({"question": question, "hits": [], "page": page, "more": False})  # small talk
+        facets = facets_json(reply.answer.facets)
+        return JSONResponse(answer_json(reply.answer) | {"page": page, "more": reply.has_more, "facets": facets})
+    empty = facets_json(None)
+    return JSONResponse({"question": question, "hits": [], "page": page, "more": False, "facets": empty})  # small talk
 
 
 async def issue(request: Request) -> Response:

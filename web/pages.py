@@ -39,19 +39,24 @@ async def home(request: Request) -> Response:
 
 async def asked(request: Request) -> tuple[str, int, AnswerPage | Notice]:
     """The request's question and 1-based page, within the client's allowance and the bot's
-    pages, and the bot's answer to them (for the page and the API alike)."""
+    pages, and the bot's answer to them, narrowed as the request says and with the list's facets
+    (for the page and the API alike)."""
     params.limit_questions(request)
     question, page = params.question(request), params.page(request)
+    year, source = params.year(request), params.source(request)
     if page > MAX_PAGES:
         raise params.PageError(404, messages.NO_MORE.format(question=messages.shorten(question, 30)))
-    return question, page, await on_archive(request, conversation.ask, question, page - 1)
+    reply = await on_archive(request, conversation.ask, question, page - 1, year, source, True)
+    return question, page, reply
 
 
 async def ask(request: Request) -> Response:
     question, page, reply = await asked(request)
+    year, source = params.year(request), params.source(request)
     title = text.ANSWER_TITLE.format(question=messages.shorten(question, 30)) if question else text.SEARCH_LABEL
-    context = answer_context(reply, page)
-    return pages(request).render(request, "ask.html", title=title, path=ask_url(question, page), q=question, **context)
+    context = answer_context(reply, page, year, source)
+    path = ask_url(question, page, year, source)
+    return pages(request).render(request, "ask.html", title=title, path=path, q=question, **context)
 
 
 async def issue(request: Request) -> Response:

@@ -14,6 +14,8 @@ from . import text
 
 # Page numbers past any real list, but small enough that arithmetic on them stays cheap.
 MAX_PAGE_DIGITS = 6
+# An office's name in a source line is a few dozen characters at most.
+MAX_SOURCE_CHARS = 100
 # Ids and 总期号 in paths: SQLite integers, and far more than the archive will ever hold.
 MAX_NUMBER_DIGITS = 9
 
@@ -44,6 +46,24 @@ def page(request: Request) -> int:
     if not (raw.isascii() and raw.isdigit() and len(raw) <= MAX_PAGE_DIGITS and int(raw) >= 1):
         raise PageError(400, text.BAD_PAGE)
     return int(raw)
+
+
+def year(request: Request) -> int | None:
+    """The `year` a reader narrowed the list to (a facet's link), None when absent."""
+    raw = request.query_params.get("year", "")
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+        raise PageError(400, text.BAD_YEAR)
+    return int(raw)
+
+
+def source(request: Request) -> str | None:
+    """The `source` office a reader narrowed the list to, None when absent."""
+    raw = printable(request.query_params.get("source", ""))
+    if len(raw) > MAX_SOURCE_CHARS:
+        raise PageError(400, text.BAD_SOURCE)
+    return raw or None
 
 
 def number(raw: str, not_found: str) -> int:

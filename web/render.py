@@ -43,9 +43,12 @@ def original_details(file: SourceFile) -> str:
     return "，".join([*messages.file_parts(file.format, file.pages, file.ocr_pages), size])
 
 
-def ask_url(question: str, page: int = 1) -> str:
-    """/ask?q=… (and &page=N past the first)."""
-    query = {"q": question} | ({"page": str(page)} if page > 1 else {})
+def ask_url(question: str, page: int = 1, year: int | None = None, source: str | None = None) -> str:
+    """/ask?q=… (and the year or office it is narrowed to, and &page=N past the first)."""
+    query = {"q": question}
+    query |= {"year": str(year)} if year is not None else {}
+    query |= {"source": source} if source else {}
+    query |= {"page": str(page)} if page > 1 else {}
     return "/ask?" + urlencode(query)
 
 
@@ -118,8 +121,13 @@ class Pages:
         return self.render(request, "notice.html", title=title, status=status, message=message, **context)
 
 
-def answer_context(reply: AnswerPage | Notice, page: int) -> dict[str, Any]:
-    """What the answer page shows: the bot's heading and hits, or its notice; pager links."""
+def answer_context(
+    reply: AnswerPage | Notice, page: int, year: int | None = None, source: str | None = None
+) -> dict[str, Any]:
+    """What the answer page shows: the bot's heading and hits, or its notice; pager links; the
+    list's facets and the narrowing chosen, which every link keeps."""
+    narrowing = {"year": year, "source": source}
+    narrowed = "、".join(([f"{year}年"] if year is not None else []) + ([source] if source else []))
     if isinstance(reply, Notice):  # a greeting: the bot's help names Telegram's commands, the site says what it does
         return {
             "hits": (),
@@ -129,10 +137,16 @@ def answer_context(reply: AnswerPage | Notice, page: int) -> dict[str, Any]:
             "first": 1,
             "previous": None,
             "next": None,
+            "facets": None,
+            "narrowing": narrowing,
+            "narrowed": narrowed,
         }
     answer = reply.answer
     first = reply.first_number
     return {
+        "facets": answer.facets if answer.facets and answer.facets.hits else None,
+        "narrowing": narrowing,
+        "narrowed": narrowed,
         "hits": answer.hits,
         "heading": messages.answer_heading(answer, first) if answer.hits else None,
         "related": answer.match is Match.RELATED,

@@ -30,6 +30,12 @@ COPIED = "引用已复制到剪贴板。"
 COPY_FAILED = "无法自动复制，请选中上面的引用文字后复制。"
 CITATION_HEADING = "引用"
 PAGER_LABEL = "翻页"
+FACETS_LABEL = "按年份、来源筛选结果"
+FACET_YEARS = "年份"
+FACET_SOURCES = "来源"
+FACET_COUNT = "{label}（{count}）"
+NARROWED_TO = "只看：{label}"
+ALL_RESULTS = "查看全部结果"
 FOOTER = "本站只供查阅，不收集任何信息。"
 
 # Errors: the heading of each status, and what a page says when nothing more specific is known.
@@ -55,6 +61,8 @@ ERROR_TEXTS = {
 HINTS = Hints(latest="，或从首页查看最新一期。", show_issue="要查看整期，请打开总第{total}期。")
 QUESTION_TOO_LONG = "问题太长了（{length} 字），请缩短到 {limit} 字以内再查询。"
 BAD_PAGE = "页码应是正整数，如 page=2。"
+BAD_YEAR = "年份应是四位数字，如 year=2022。"
+BAD_SOURCE = "来源过长，请从结果页的“来源”列表中选择。"
 NOT_AN_ISSUE = "“{text}”不是期号。期号写作总期号（如 2202）或年份-期号（如 2022-10）。"
 NOT_AN_ARTICLE = "没有这篇文章。可以从首页查询，或按年份浏览。"
 NOT_A_YEAR = "“{text}”不是年份。年份写作四位数字，如 2022。"

@@ -13,6 +13,7 @@ from ..models import Answer, Filters, Hit, Match, NoAnswer, page_at
 from ..store.database import Store
 from ..tokenize import Tokenizer
 from .excerpt import make_excerpt
+from .facets import facet_counts, narrowed
 from .filters import extract_filters
 from .highlight import term_spans
 from .query import Query
@@ -50,7 +51,16 @@ def clean_question(question: str) -> str:
     return " ".join(_CONTROL.sub(" ", question).split())[:MAX_QUESTION_CHARS]
 
 
-def answer(store: Store, tokenizer: Tokenizer, question: str, limit: int = 3, offset: int = 0) -> Answer:
+def answer(
+    store: Store,
+    tokenizer: Tokenizer,
+    question: str,
+    limit: int = 3,
+    offset: int = 0,
+    year: int | None = None,
+    source: str | None = None,
+    facets: bool = False,
+) -> Answer:
     """Up to `limit` hits after skipping `offset`, best first, at most one per article, with the
     tier of the best (Match).
 
@@ -58,26 +68,33 @@ def answer(store: Store, tokenizer: Tokenizer, question: str, limit: int = 3, of
     confident answer, the whole archive is searched with the year kept as a word, and its answer
     is taken, saying so, when it is confident, or when the year held nothing at all (a question
     about 2021年测评结果 is often answered by an issue of 2022).
+
+    `year` and `source` narrow the list as a reader does from its facets: only those issues' (or
+    that office's) articles, never widened. With `facets`, the answer carries how the whole list,
+    every page of it, spreads over years and offices.
     """
     question = clean_question(question)
     filters, rest = extract_filters(question)
+    chosen = year is not None or bool(source)
+    if chosen:
+        filters = narrowed(filters, year, source)
     query = Query.of(tokenizer, rest)
     if query.empty:
         return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.EMPTY_QUESTION)
     in_range = not filters.active or store.count_issues(filters) > 0
-    found = _hits(store, tokenizer, query, filters, limit, offset) if in_range else None
+    found = _hits(store, tokenizer, query, filters, limit, offset, everything=facets) if in_range else None
     if found is not None and found.match is Match.ANSWER:
-        return _answer_of(question, filters, found)
-    if filters.active and not filters.names_issue:
+        return _answer_of(question, filters, found, store=store)
+    if filters.active and not filters.names_issue and not chosen:
         # The named year holds no confident answer: the whole archive, the year kept as words
         # (results of 2020 are reported in 2021's issues). Taken when it answers with confidence,
         # or when the year held nothing at all.
-        wide = _hits(store, tokenizer, Query.of(tokenizer, question), Filters(), limit, offset)
+        wide = _hits(store, tokenizer, Query.of(tokenizer, question), Filters(), limit, offset, everything=facets)
         if wide.match is Match.ANSWER or (wide.match is Match.RELATED and (found is None or not found.answered)):
-            return _answer_of(question, filters, wide, relaxed=True)
+            return _answer_of(question, filters, wide, relaxed=True, store=store)
     if found is not None and found.answered:
         # A page past the last of the named year's hits is empty, and still an answered question.
-        return _answer_of(question, filters, found)
+        return _answer_of(question, filters, found, store=store)
     if not in_range:
         stats = store.stats()
         held = (stats.first, stats.latest) if stats.first and stats.latest else None
@@ -85,9 +102,18 @@ def answer(store: Store, tokenizer: Tokenizer, question: str, limit: int = 3, of
     return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.NO_MATCH)
 
 
-def _answer_of(question: str, filters: Filters, found: Found, relaxed: bool = False) -> Answer:
+def _answer_of(
+    question: str, filters: Filters, found: Found, relaxed: bool = False, store: Store | None = None
+) -> Answer:
+    facets = facet_counts(store, found.articles) if store is not None and found.articles is not None else None
     return Answer(
-        question=question, hits=found.hits, filters=filters, relaxed=relaxed, more=found.more, match=found.match
+        question=question,
+        hits=found.hits,
+        filters=filters,
+        relaxed=relaxed,
+        more=found.more,
+        match=found.match,
+        facets=facets,
     )
 
 
@@ -138,6 +164,8 @@ class Found:
     hits: tuple[Hit, ...]
     more: bool
     match: Match
+    articles: tuple[int, ...] | None = None
+    """Every article of the whole list, when it was asked for."""
 
     @property
     def answered(self) -> bool:
@@ -153,10 +181,12 @@ def _hits(
     limit: int,
     offset: int,
     strict: bool = False,
+    everything: bool = False,
 ) -> Found:
     """The page of hits with their excerpts. `strict`: an issue named by the question still needs
-    a related match (a followed topic must not alert on any issue that shares a word with it)."""
-    ranked = _ranked(store, tokenizer.normalize, query, filters, limit, offset, strict)
+    a related match (a followed topic must not alert on any issue that shares a word with it).
+    `everything`: the whole list is ranked, and its articles come back too."""
+    ranked = _ranked(store, tokenizer.normalize, query, filters, limit, offset, strict, everything)
     page = ranked.page
     refs = store.refs(c.issue_total for c in page)
     articles = store.articles(c.article_id for c in page)
@@ -180,7 +210,7 @@ def _hits(
                 answer=excerpt.answer,
             )
         )
-    return Found(tuple(hits), ranked.more, ranked.match)
+    return Found(tuple(hits), ranked.more, ranked.match, ranked.articles)
 
 
 def _excerpt_start(passage: str, excerpt: str) -> int:
@@ -220,6 +250,7 @@ class Ranked:
     more: bool
     term_weights: dict[str, float]
     match: Match = Match.NONE
+    articles: tuple[int, ...] | None = None
 
 
 def _ranked(
@@ -230,6 +261,7 @@ def _ranked(
     limit: int,
     offset: int,
     strict: bool = False,
+    everything: bool = False,
 ) -> Ranked:
     """The best passage of each of the best articles, skipping offset; nothing when the best
     passage holds too little of the question (see _tier).
@@ -242,7 +274,8 @@ def _ranked(
     term_weights = {t.term: t.scale for t in terms}
     allowed = np.array(store.passage_ids(filters), dtype=np.int64) if filters.active else None
     wanted = offset + limit + 1
-    k = wanted * PASSAGES_PER_HIT
+    # The whole list: every passage scoring above zero is ranked (the exhaustive path of the index).
+    k = store.passage_count() if everything else wanted * PASSAGES_PER_HIT
     match = Match.NONE
     while True:
         scored = search.top(k, allowed)
@@ -250,7 +283,7 @@ def _ranked(
             named = filters.names_issue and not strict
             match = _tier(store, normalize, query, terms, int(scored.ids[0]), float(scored.coverage[0]), named)
         if match is Match.NONE:
-            return Ranked([], False, term_weights)
+            return Ranked([], False, term_weights, articles=() if everything else None)
         shown = _shown(store, scored)
         if len(shown) >= wanted or scored.exhausted:
             break
@@ -258,7 +291,8 @@ def _ranked(
     page = shown[offset : offset + limit]
     held = store.passage_pages(pid for pid, _, _ in page)
     candidates = [Candidate(pid, *held[pid], score=score, coverage=cover) for pid, score, cover in page]
-    return Ranked(candidates, len(shown) > offset + limit, term_weights, match)
+    articles = tuple(store.passage_articles(pid for pid, _, _ in shown).values()) if everything else None
+    return Ranked(candidates, len(shown) > offset + limit, term_weights, match, articles)
 
 
 def _shown(store: Store, scored: Scored) -> list[tuple[int, float, float]]:

@@ -41,7 +41,16 @@ def extract_filters(question: str) -> tuple[Filters, str]:
             text = text[: match.start()] + " " + text[match.end() :]
     if not values:
         return Filters(), question
-    return Filters(label="、".join(labels), **values), text
+    found = Filters(
+        year_from=values.get("year_from"),
+        year_to=values.get("year_to"),
+        month=values.get("month"),
+        day=values.get("day"),
+        number=values.get("number"),
+        total=values.get("total"),
+        label="、".join(labels),
+    )
+    return found, text
 
 
 def _apply(kind: str, match: re.Match[str], values: dict[str, int]) -> bool:

@@ -165,6 +165,9 @@ class Lookups:
 
     def count_issues(self, filters: Filters) -> int:
         where, params = filter_sql(filters)
+        if filters.source:
+            where += " AND total IN (SELECT issue_total FROM articles WHERE source = ?)"
+            params = [*params, filters.source]
         return self.db.execute(f"SELECT count(*) FROM issues WHERE {where}", params).fetchone()[0]
 
     def passage_pages(self, ids: Iterable[int]) -> dict[int, PassagePlace]:
@@ -177,6 +180,13 @@ class Lookups:
                 chunk,
             )
             found.update((r[0], (r[1], r[2], r[3], r[4], breaks_of(r[5]))) for r in rows)
+        return found
+
+    def passage_articles(self, ids: Iterable[int]) -> dict[int, int]:
+        """The article of each passage."""
+        found: dict[int, int] = {}
+        for chunk, marks in in_chunks(list(ids)):
+            found.update(self.db.execute(f"SELECT id, article_id FROM passages WHERE id IN ({marks})", chunk))
         return found
 
     def sibling_passages(self, ids: list[int]) -> dict[int, int]:
@@ -195,13 +205,23 @@ class Lookups:
     def passage_ids(self, filters: Filters) -> list[int]:
         """Ids of the passages of the issues the filters match, in order."""
         where, params = filter_sql(filters)
-        return [
-            r[0]
-            for r in self.db.execute(
-                f"SELECT id FROM passages WHERE issue_total IN (SELECT total FROM issues WHERE {where}) ORDER BY id",
-                params,
+        sql = f"SELECT id FROM passages WHERE issue_total IN (SELECT total FROM issues WHERE {where})"
+        if filters.source:
+            sql += " AND article_id IN (SELECT id FROM articles WHERE source = ?)"
+            params = [*params, filters.source]
+        return [r[0] for r in self.db.execute(sql + " ORDER BY id", params)]
+
+    def article_years_and_sources(self, article_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+        """The year of its issue and the source office of each article."""
+        found: dict[int, tuple[int, str]] = {}
+        for chunk, marks in in_chunks(list(article_ids)):
+            rows = self.db.execute(
+                "SELECT a.id, i.year, a.source FROM articles a JOIN issues i ON i.total = a.issue_total"
+                f" WHERE a.id IN ({marks})",
+                chunk,
             )
-        ]
+            found.update((r[0], (r[1], r[2] or "")) for r in rows)
+        return found
 
 
 def breaks_text(breaks: tuple[tuple[int, int], ...]) -> str | None:

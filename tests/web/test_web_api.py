@@ -21,7 +21,7 @@ def test_ask_returns_the_clis_fields_and_the_bots_hits(client, web_archive) -> N
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     expected = answer_json(web_archive.ask(QUESTION, limit=PER_PAGE))
-    assert set(body) == set(expected) | {"page", "more"}
+    assert set(body) == set(expected) | {"page", "more", "facets"}
     assert {k: body[k] for k in expected} == expected
     assert set(body["hits"][0]) == {"total", "number", "date", "title", "source", "excerpt", "score", "page", "answer"}
     assert body["match"] == "answer"
