@@ -13,7 +13,7 @@ from replies import messages
 from replies.conversation import AnswerPage, ArticleView, IssueView, Reply, StatsView, YearsView, YearView
 from replies.worker import ArchiveWorker
 
-from .keyboards import answer_keyboard, issue_keyboard, year_keyboard, years_keyboard
+from .keyboards import answer_keyboard, issue_keyboard, related_keyboard, year_keyboard, years_keyboard
 from .ratelimit import RateLimiter
 from .render_html import answer_message, article_messages, issue_messages, notice_message, year_message, years_message
 from .subscriptions import StateWorker
@@ -71,7 +71,10 @@ async def send(bot: Bot, chat_id: int, reply: Reply, key: str | None = None, quo
         texts = issue_messages(reply.issue)
         parts = [(text, issue_keyboard(reply.issue) if i == len(texts) else None) for i, text in enumerate(texts, 1)]
     elif isinstance(reply, ArticleView):
-        parts = [(text, None) for text in article_messages(reply)]
+        texts = article_messages(reply)
+        parts = [
+            (text, related_keyboard(reply.related) if i == len(texts) else None) for i, text in enumerate(texts, 1)
+        ]
     elif isinstance(reply, StatsView):
         parts = [(notice_message(messages.stats(reply.stats)), None)]
     elif isinstance(reply, YearsView | YearView):

@@ -10,13 +10,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from replies import browse_text, messages
 from replies.conversation import AnswerPage, YearsView, YearView
-from retrieval.models import StoredIssue
+from retrieval.models import Hit, StoredIssue
 
 MAX_ISSUE_BUTTONS = 50
 # Matched whole (fullmatch: "$" would let a trailing newline through), ASCII digits only.
@@ -134,6 +135,23 @@ def answer_keyboard(page: AnswerPage, key: str | None) -> InlineKeyboardMarkup |
         if nav:
             rows.append(nav)
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def related_keyboard(hits: Sequence[Hit]) -> InlineKeyboardMarkup | None:
+    """One button per related article, opening it whole; none when there are none."""
+    if not hits:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    messages.RELATED_BUTTON.format(title=messages.shorten(hit.title, 20)),
+                    callback_data=article_data(hit.article_id),
+                )
+            ]
+            for hit in hits
+        ]
+    )
 
 
 def issue_keyboard(issue: StoredIssue) -> InlineKeyboardMarkup | None:

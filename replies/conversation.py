@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import PureWindowsPath
 
 from retrieval.archive import Archive, ArchiveError, UnknownArticle, UnknownIssue
-from retrieval.models import Answer, ArchiveStats, IssueRef, SourceFile, StoredArticle, StoredIssue
+from retrieval.models import Answer, ArchiveStats, Hit, IssueRef, SourceFile, StoredArticle, StoredIssue
 
 from . import browse_text, messages
 from .commands import deep_link_issue, find_issue, is_small_talk, parse_issue_query, parse_year_query
 
 PER_PAGE = 3
 MAX_PAGES = 5
+RELATED_ARTICLES = 5
 # Telegram's limit for a file a bot sends (sendDocument).
 MAX_SEND_BYTES = 50 * 1024 * 1024
 # Issues on one page of a year: their titles must fit one message (the renderer shortens the rest).
@@ -48,6 +49,8 @@ class IssueView:
 class ArticleView:
     article: StoredArticle
     ref: IssueRef
+    related: tuple[Hit, ...] = ()
+    """Up to RELATED_ARTICLES others on its theme, from other issues, best first."""
 
 
 @dataclass(frozen=True)
@@ -189,8 +192,10 @@ def latest(archive: Archive) -> IssueView | Notice:
 
 
 def article(archive: Archive, article_id: int) -> ArticleView | Notice:
+    """An article whole, with the others on its theme."""
     try:
-        return ArticleView(*archive.article(article_id))
+        stored, ref = archive.article(article_id)
+        return ArticleView(stored, ref, archive.related(article_id, RELATED_ARTICLES))
     except UnknownArticle as exc:
         return Notice(str(exc))
 

@@ -111,6 +111,8 @@ UNKNOWN_ISSUE = "档案中没有{what}。"
 NEAREST_ISSUES = "现有最接近的：{issues}。"
 EMPTY_ARCHIVE = "档案里还没有任何简报。"
 ARTICLES_HEADING = "本期文章："
+RELATED_HEADING = "相关文章"
+RELATED_BUTTON = "相关：{title}"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .answering import answer as answering
 from .answering.answer import MAX_QUESTION_CHARS
+from .answering.related import related as related_articles
 from .errors import (
     ArchiveError,
     DatabaseBusy,
@@ -242,6 +243,13 @@ class Archive:
         """Raises UnknownArticle when the id is no longer held."""
         with self._reading():
             return self.store.article(article_id)
+
+    def related(self, article_id: int, limit: int = 5) -> tuple[Hit, ...]:
+        """Up to `limit` articles of other issues on the same theme, best first, with excerpts and
+        citations as hits; raises UnknownArticle when the id is no longer held."""
+        self.check_index()
+        with self._reading():
+            return related_articles(self.store, self.tokenizer, article_id, limit)
 
     def save_question(self, question: str, owner: int | None = None) -> str | None:
         """Keep a question server-side for its owner (the chat it was answered in); the short key

@@ -182,11 +182,12 @@ def _hits(
     offset: int,
     strict: bool = False,
     everything: bool = False,
+    allowed: np.ndarray | None = None,
 ) -> Found:
     """The page of hits with their excerpts. `strict`: an issue named by the question still needs
     a related match (a followed topic must not alert on any issue that shares a word with it).
     `everything`: the whole list is ranked, and its articles come back too."""
-    ranked = _ranked(store, tokenizer.normalize, query, filters, limit, offset, strict, everything)
+    ranked = _ranked(store, tokenizer.normalize, query, filters, limit, offset, strict, everything, allowed)
     page = ranked.page
     refs = store.refs(c.issue_total for c in page)
     articles = store.articles(c.article_id for c in page)
@@ -262,6 +263,7 @@ def _ranked(
     offset: int,
     strict: bool = False,
     everything: bool = False,
+    allowed: np.ndarray | None = None,
 ) -> Ranked:
     """The best passage of each of the best articles, skipping offset; nothing when the best
     passage holds too little of the question (see _tier).
@@ -272,7 +274,8 @@ def _ranked(
     search = store.index.search(query.weights, store.passage_count())
     terms = search.terms
     term_weights = {t.term: t.scale for t in terms}
-    allowed = np.array(store.passage_ids(filters), dtype=np.int64) if filters.active else None
+    if allowed is None and filters.active:
+        allowed = np.array(store.passage_ids(filters), dtype=np.int64)
     wanted = offset + limit + 1
     # The whole list: every passage scoring above zero is ranked (the exhaustive path of the index).
     k = store.passage_count() if everything else wanted * PASSAGES_PER_HIT

@@ -148,6 +148,29 @@ def test_full_text_button_sends_the_whole_article(
     assert_nothing_rejected(api)
 
 
+def test_the_full_text_offers_the_related_articles_of_other_issues_as_buttons(
+    api: BotApiStandIn, telegram_app: InProcessBot, chat: int, bot_archive_db: Path, tokenizer: Tokenizer
+) -> None:
+    answer = say(api, chat, QUESTION)
+    mark = api.mark()
+    api.push_callback(chat, chat, answer.result["message_id"], button(answer, "全文 1")["callback_data"])
+    article = api.wait_for("sendMessage", lambda p: p["chat_id"] == chat, after=mark)
+    with Archive(bot_archive_db, tokenizer, readonly=True) as archive:
+        stored = next(a for a in archive.issue(2202).articles if a.title.startswith("丰台区"))
+        related = archive.related(stored.id)
+    assert related, "the sample archive's other issue shares 丰台区's theme of 创城"
+    offered = buttons(article)
+    assert [b["text"] for b in offered] == [
+        messages.RELATED_BUTTON.format(title=messages.shorten(h.title, 20)) for h in related
+    ]
+    # A related article's button opens it whole.
+    mark = api.mark()
+    api.push_callback(chat, chat, article.result["message_id"], offered[0]["callback_data"])
+    opened = api.wait_for("sendMessage", lambda p: p["chat_id"] == chat, after=mark)
+    assert plain(opened).startswith(related[0].title)
+    assert_nothing_rejected(api)
+
+
 def test_a_long_article_is_split_over_messages_under_4096(
     api: BotApiStandIn, telegram_app: InProcessBot, chat: int
 ) -> None:
