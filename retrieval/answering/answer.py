@@ -287,39 +287,33 @@ def _ranked(
             match = _tier(store, normalize, query, terms, int(scored.ids[0]), float(scored.coverage[0]), named)
         if match is Match.NONE:
             return Ranked([], False, term_weights, articles=() if everything else None)
-        shown = _shown(store, scored)
+        shown, articles = _shown(store, scored)
         if len(shown) >= wanted or scored.exhausted:
             break
         k *= 4
-    page = shown[offset : offset + limit]
+    page = [
+        (int(scored.ids[i]), float(scored.scores[i]), float(scored.coverage[i])) for i in shown[offset : offset + limit]
+    ]
     held = store.passage_pages(pid for pid, _, _ in page)
     candidates = [Candidate(pid, *held[pid], score=score, coverage=cover) for pid, score, cover in page]
-    articles = tuple(store.passage_articles(pid for pid, _, _ in shown).values()) if everything else None
-    return Ranked(candidates, len(shown) > offset + limit, term_weights, match, articles)
+    listed = tuple(articles.tolist()) if everything else None
+    return Ranked(candidates, len(shown) > offset + limit, term_weights, match, listed)
 
 
-def _shown(store: Store, scored: Scored) -> list[tuple[int, float, float]]:
-    """(passage, score, coverage) of each article's best passage, best first, the first always and
-    the others when they hold HIT_COVERAGE of the question.
-
-    Only passages that may be shown have their article looked up; one of them is its article's
-    best unless a passage of the same article ranks above it. Asking for many passages (a question
-    whose few good hits leave the rest under HIT_COVERAGE) so costs a lookup per possible hit, not
-    per passage ranked."""
+def _shown(store: Store, scored: Scored) -> tuple[np.ndarray, np.ndarray]:
+    """The positions in `scored` of each article's best passage, best first, the first always and
+    the others when they hold HIT_COVERAGE of the question; and their articles. Articles come
+    from the store's map of them, so ranking thousands of passages asks the database nothing."""
     if not len(scored.ids):
-        return []
-    maybe = np.flatnonzero(scored.coverage >= HIT_COVERAGE)
-    maybe = np.union1d([0], maybe)
-    ids = scored.ids.tolist()
-    owner_of = store.sibling_passages([ids[i] for i in maybe.tolist()])
-    first: dict[int, int] = {}  # article -> the position of its best passage
-    for position in np.flatnonzero(np.isin(scored.ids, list(owner_of))).tolist():
-        first.setdefault(owner_of[ids[position]], position)
-    return [
-        (ids[i], float(scored.scores[i]), float(scored.coverage[i]))
-        for i in maybe.tolist()
-        if first[owner_of[ids[i]]] == i
-    ]
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    articles = store.article_of_passages()[scored.ids]
+    _, best = np.unique(articles, return_index=True)  # each article's first (best) position
+    keep = np.zeros(len(articles), bool)
+    keep[best] = True
+    keep &= scored.coverage >= HIT_COVERAGE
+    keep[0] = True
+    positions = np.flatnonzero(keep)
+    return positions, articles[positions]
 
 
 def _tier(

@@ -4,8 +4,9 @@ whole list over both, which the surfaces show beside the hits as links that narr
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Iterable
+
+import numpy as np
 
 from ..models import Facets, Filters
 from ..store.database import Store
@@ -27,10 +28,12 @@ def narrowed(filters: Filters, year: int | None, source: str | None) -> Filters:
 def facet_counts(store: Store, article_ids: Iterable[int]) -> Facets:
     """How many of these articles each year and each office holds (articles without a source
     line count in their year only)."""
-    held = store.article_years_and_sources(article_ids)
-    years = Counter(year for year, _ in held.values())
-    sources = Counter(source for _, source in held.values() if source)
+    facts = store.article_facts()
+    ids = np.fromiter(article_ids, np.int64)
+    years = np.unique(facts.year[ids], return_counts=True)
+    codes, counts = np.unique(facts.source[ids], return_counts=True)
+    sources = [(facts.sources[code], int(n)) for code, n in zip(codes.tolist(), counts.tolist()) if code >= 0]
     return Facets(
-        years=tuple(sorted(years.items(), reverse=True)),
-        sources=tuple(sorted(sources.items(), key=lambda item: (-item[1], item[0]))),
+        years=tuple(sorted(zip(years[0].tolist(), years[1].tolist()), reverse=True)),
+        sources=tuple(sorted(sources, key=lambda item: (-item[1], item[0]))),
     )

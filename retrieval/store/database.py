@@ -17,11 +17,14 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import cast
 
+import numpy as np
+
 from ..errors import DatabaseDamaged
 from ..index.params import TITLE_WEIGHT
 from ..index.term_index import PassageTerms, TermIndex
 from ..models import Footer, IngestStatus, IssueRef, format_rank
 from ..sql_chunks import in_chunks
+from .article_map import ArticleFacts, article_facts, passage_articles
 from .connection import open_database
 from .lookups import Lookups, breaks_of, breaks_text
 from .records import Analyzer, ArticleRecord, FileRecord, HeldPassage, IssueRecord, PassageRecord, Rechunker, SaveResult
@@ -40,6 +43,25 @@ class Store(Lookups):
         self.readonly = readonly
         self.db = open_database(path, readonly)
         self.index = TermIndex(self.db.conn)
+        self._maps: dict[str, tuple[tuple[int, int], object]] = {}
+
+    def article_of_passages(self) -> np.ndarray:
+        """passage id -> its article's id (article_map.py)."""
+        return cast(np.ndarray, self._kept("articles", passage_articles))
+
+    def article_facts(self) -> ArticleFacts:
+        """article id -> its year and office (article_map.py)."""
+        return cast(ArticleFacts, self._kept("facts", article_facts))
+
+    def _kept(self, name: str, load: Callable[[sqlite3.Connection], object]) -> object:
+        """What load reads, kept between questions and read again after a write, through another
+        connection (data_version) or this one (whose own writes data_version does not count,
+        total_changes does)."""
+        version = (self.db.execute("PRAGMA data_version").fetchone()[0], self.db.conn.total_changes)
+        held = self._maps.get(name)
+        if held is None or held[0] != version:
+            held = self._maps[name] = (version, load(self.db.conn))
+        return held[1]
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -139,6 +161,7 @@ class Store(Lookups):
                 yield
         except BaseException:
             self.index.forget()
+            self._maps.clear()  # a rollback's changes still count in total_changes
             raise
 
     def save_issue(

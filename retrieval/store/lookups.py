@@ -182,26 +182,6 @@ class Lookups:
             found.update((r[0], (r[1], r[2], r[3], r[4], breaks_of(r[5]))) for r in rows)
         return found
 
-    def passage_articles(self, ids: Iterable[int]) -> dict[int, int]:
-        """The article of each passage."""
-        found: dict[int, int] = {}
-        for chunk, marks in in_chunks(list(ids)):
-            found.update(self.db.execute(f"SELECT id, article_id FROM passages WHERE id IN ({marks})", chunk))
-        return found
-
-    def sibling_passages(self, ids: list[int]) -> dict[int, int]:
-        """Every passage of the articles these passages belong to, with its article."""
-        found: dict[int, int] = {}
-        for chunk, marks in in_chunks(ids):
-            found.update(
-                self.db.execute(
-                    "SELECT id, article_id FROM passages WHERE article_id IN"
-                    f" (SELECT article_id FROM passages WHERE id IN ({marks}))",
-                    chunk,
-                )
-            )
-        return found
-
     def passage_ids(self, filters: Filters) -> list[int]:
         """Ids of the passages of the issues the filters match, in order."""
         where, params = filter_sql(filters)
@@ -210,18 +190,6 @@ class Lookups:
             sql += " AND article_id IN (SELECT id FROM articles WHERE source = ?)"
             params = [*params, filters.source]
         return [r[0] for r in self.db.execute(sql + " ORDER BY id", params)]
-
-    def article_years_and_sources(self, article_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
-        """The year of its issue and the source office of each article."""
-        found: dict[int, tuple[int, str]] = {}
-        for chunk, marks in in_chunks(list(article_ids)):
-            rows = self.db.execute(
-                "SELECT a.id, i.year, a.source FROM articles a JOIN issues i ON i.total = a.issue_total"
-                f" WHERE a.id IN ({marks})",
-                chunk,
-            )
-            found.update((r[0], (r[1], r[2] or "")) for r in rows)
-        return found
 
 
 def breaks_text(breaks: tuple[tuple[int, int], ...]) -> str | None:

@@ -20,7 +20,10 @@ from ..index import lists as term_index
 #    watches to announce new issues.
 # 7: raw posting lists in chunks with passage lengths in the index (index/lists.py); the index
 #    is rebuilt from the stored text.
-SCHEMA_VERSION = 7
+# 8: an index of articles by source office and issue: a list narrowed to one office, and a
+#    whole list's facets, read it instead of every article's row.
+SCHEMA_VERSION = 8
+_SOURCE_INDEX = "CREATE INDEX IF NOT EXISTS idx_articles_source ON articles(source, issue_total)"
 
 
 # Every index table any version wrote: a migration drops them all and creates the current ones.
@@ -90,6 +93,8 @@ def ensure_schema(db: sqlite_utils.Database, path: object) -> None:
         if version < 7 and version >= 4:
             _drop_index(db)
             term_index.create_tables(db.conn)
+        if version < 8:
+            db.execute(_SOURCE_INDEX)
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -137,6 +142,7 @@ def _create_archive_tables(db: sqlite_utils.Database) -> None:
 def _index_archive_tables(db: sqlite_utils.Database) -> None:
     db.execute("CREATE UNIQUE INDEX IF NOT EXISTS idx_articles_issue_total_position ON articles(issue_total, position)")
     db.execute("CREATE INDEX IF NOT EXISTS idx_passages_article_id ON passages(article_id)")
+    db.execute(_SOURCE_INDEX)
     db.execute("CREATE INDEX IF NOT EXISTS idx_passages_issue_total ON passages(issue_total)")
     db.table("passages").enable_counts()
 
