@@ -70,7 +70,9 @@ def test_ask_json_has_cited_hits_best_first(db: str, run_bot) -> None:
     data = json.loads(result.stdout)
     assert data["question"] == "丰台区创城建立了哪些工作机制？"
     first = data["hits"][0]
-    assert set(first) == {"total", "number", "date", "title", "source", "excerpt", "score", "page", "answer"}
+    assert set(first) == {
+        "total", "number", "date", "title", "source", "excerpt", "score", "page", "answer", "cite_gbt7714"
+    }  # fmt: skip
     assert data["match"] == "answer"
     sentence = first["answer"]
     assert first["excerpt"][sentence["start"] : sentence["end"]] == sentence["text"]
@@ -78,6 +80,7 @@ def test_ask_json_has_cited_hits_best_first(db: str, run_bot) -> None:
     assert (first["total"], first["number"], first["date"], first["source"]) == (2202, 10, "2022-04-29", "丰台区文明办")
     assert first["title"] == "丰台区凝心聚力全力以赴打好创建全国文明城市主动仗"
     assert 120 <= len(first["excerpt"].strip("…")) <= 200
+    assert first["cite_gbt7714"] == f"丰台区文明办. {first['title']}[J]. 首都精神文明建设情况简报, 2022(10)."
     scores = [h["score"] for h in data["hits"]]
     assert len(scores) <= 3
 
@@ -119,7 +122,10 @@ def test_issue_2202_json_has_three_articles_with_sources(db: str, run_bot) -> No
         "精神文明综合协调处、精神文明创建活动指导处",
         "丰台区文明办",
     ]
-    assert all(set(a) == {"title", "source", "text"} for a in data["articles"])
+    assert all(set(a) == {"title", "source", "text", "cite_gbt7714"} for a in data["articles"])
+    assert data["articles"][1]["cite_gbt7714"] == (
+        f"精神文明综合协调处, 精神文明创建活动指导处. {data['articles'][1]['title']}[J]. 首都精神文明建设情况简报, 2022(10)."
+    )
 
 
 def test_issue_2126_json_has_two_articles_titled_by_heading_lines(db: str, run_bot) -> None:
