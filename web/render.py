@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from replies import browse_text, messages
+from replies.citations import gbt7714
 from replies.conversation import MAX_PAGES, AnswerPage, Notice
 from replies.emphasis import emphasise
 from retrieval.archive import MAX_QUESTION_CHARS
@@ -67,6 +68,7 @@ def environment(root: str = "", asset: Callable[[str], str] | None = None) -> ji
         messages=messages,
         browse=browse_text,
         ask_url=ask_url,
+        gbt7714=gbt7714,
         root=root,
         asset=lambda name: root + (asset(name) if asset else f"/static/{name}"),
         MAX_QUESTION_CHARS=MAX_QUESTION_CHARS,

@@ -29,6 +29,8 @@ COPY_CITATION = "复制引用"
 COPIED = "引用已复制到剪贴板。"
 COPY_FAILED = "无法自动复制，请选中上面的引用文字后复制。"
 CITATION_HEADING = "引用"
+GBT7714_HEADING = "GB/T 7714—2015 格式（期刊论文参考文献）"
+COPY_GBT7714 = "复制 GB/T 7714 引用"
 PAGER_LABEL = "翻页"
 FOOTER = "本站只供查阅，不收集任何信息。"
 
