@@ -85,6 +85,16 @@ def test_ask_json_has_cited_hits_best_first(db: str, run_bot) -> None:
     assert len(scores) <= 3
 
 
+def test_export_writes_a_word_file_and_refuses_a_bad_out(db: str, run_bot, tmp_path) -> None:
+    out = tmp_path / "摘录.docx"
+    result = run_bot("export", "丰台区创城建立了哪些工作机制？", "--out", str(out), "--limit", "1", "--db", db)
+    assert result.returncode == 0 and out.stat().st_size > 0
+    assert result.stderr.strip() == f"已导出到 {out}（1 条摘录）。"
+    bad = run_bot("export", "文明", "--out", str(tmp_path / "missing" / "x.docx"), "--db", db)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("错误：无法写入") and "Traceback" not in bad.stderr
+
+
 def test_ask_text_shows_excerpt_then_citation(db: str, run_bot) -> None:
     result = run_bot("ask", "丰台区创城建立了哪些工作机制？", "--db", db)
     assert result.returncode == 0
