@@ -50,6 +50,11 @@ def ask_url(question: str, page: int = 1) -> str:
     return "/ask?" + urlencode(query)
 
 
+def export_url(question: str) -> str:
+    """/export.docx?q=…: the answer as a Word file."""
+    return "/export.docx?" + urlencode({"q": question})
+
+
 def environment(root: str = "", asset: Callable[[str], str] | None = None) -> jinja2.Environment:
     """`root` is the path the site lives under ("" or "/archive"), put before every link;
     `asset` gives a static file's path by its name ("site.css")."""
@@ -68,6 +73,7 @@ def environment(root: str = "", asset: Callable[[str], str] | None = None) -> ji
         messages=messages,
         browse=browse_text,
         ask_url=ask_url,
+        export_url=export_url,
         gbt7714=gbt7714,
         root=root,
         asset=lambda name: root + (asset(name) if asset else f"/static/{name}"),
