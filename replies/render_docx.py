@@ -18,10 +18,10 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.styles.style import BaseStyle
 
-from retrieval.models import BULLETIN_TITLE, Answer, StoredIssue
+from retrieval.models import BULLETIN_TITLE, Answer, Match, StoredIssue
 
 from .citations import gbt7714
-from .messages import citation, cn_date, issue_label
+from .messages import RELATED_ONLY, answer_heading, citation, cn_date, issue_label
 
 BODY_FONT = "宋体"
 BODY_FONT_LATIN = "SimSun"
@@ -78,6 +78,10 @@ def answer_document(answer: Answer, exported: dt.date) -> bytes:
     passages = answer_passages(answer)
     if not passages:
         document.add_paragraph(NO_HITS)
+    elif answer.relaxed:  # the named year or month held nothing: say where the hits come from
+        document.add_paragraph(answer_heading(answer, 1))
+    if answer.match is Match.RELATED:
+        document.add_paragraph(RELATED_ONLY)
     add_passages(document, passages, numbered=True)
     return saved(document)
 

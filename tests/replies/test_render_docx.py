@@ -14,6 +14,7 @@ from replies import messages
 from replies.citations import gbt7714
 from replies.render_docx import answer_document, answer_filename, issue_document, issue_filename
 from retrieval.archive import Archive
+from retrieval.models import Match
 
 EXPORTED = dt.date(2026, 12, 7)
 QUESTION = "丰台区创城建立了哪些工作机制？"
@@ -49,6 +50,14 @@ def test_an_answer_with_no_hits_says_so(shared_sample_archive: Archive) -> None:
     lines = paragraphs(answer_document(answer, EXPORTED))
     assert "问题：今天天气怎么样" in lines and "档案中没有找到回答这个问题的内容。" in lines
     assert not any(line.startswith("参考文献") for line in lines)
+
+
+def test_a_weak_match_is_labelled_as_on_the_surfaces(shared_sample_archive: Archive) -> None:
+    answer = shared_sample_archive.ask("学雷锋志愿服务", limit=3)
+    assert answer.match is Match.RELATED, "the test wants a weak match"
+    assert messages.RELATED_ONLY in paragraphs(answer_document(answer, EXPORTED))
+    confident = shared_sample_archive.ask(QUESTION, limit=3)
+    assert messages.RELATED_ONLY not in paragraphs(answer_document(confident, EXPORTED))
 
 
 def test_an_issue_holds_every_article_whole_with_both_citations(shared_sample_archive: Archive) -> None:
