@@ -24,7 +24,7 @@ number. So an article is cited as a serial article, in the standard's form
   "(" ")" around the issue, ": " before the page, a final ".".
 
 The 总期号 has no element of its own in the standard; `total=True` notes it after the issue
-(2022(10)(总第2202期)), as some journals ask.
+(2022(10)(总第2202期)) for readers who look issues up by it; the default leaves it out.
 """
 
 from __future__ import annotations
