@@ -3,6 +3,8 @@ and buttons are here; alerts, inline mode and uploads each have a module of thei
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 import re
 import time
@@ -13,6 +15,7 @@ from telegram.ext import ContextTypes, filters
 
 from replies import conversation, messages
 from replies.conversation import AnswerPage, IssueView, Notice, Reply, YearsView, YearView
+from replies.render_docx import answer_document, answer_filename
 from retrieval.archive import Archive
 
 from .alert_commands import AlertCommands
@@ -21,6 +24,7 @@ from .handler_base import browse_message, chat_id_of, message_of, query_of, send
 from .inline_mode import InlineMode
 from .keyboards import (
     ArticleRequest,
+    ExportRequest,
     IssueRequest,
     PageRequest,
     SourceRequest,
@@ -29,7 +33,7 @@ from .keyboards import (
     answer_keyboard,
     parse_callback,
 )
-from .render_html import answer_message, notice_message, source_caption
+from .render_html import answer_message, export_caption, notice_message, source_caption
 from .upload_handler import UploadHandler
 
 log = logging.getLogger(__name__)
@@ -115,7 +119,7 @@ class Handlers(AlertCommands, InlineMode, UploadHandler):
         started = time.perf_counter()
         reply = await self.worker.run(conversation.ask, question)
         key = None
-        if isinstance(reply, AnswerPage) and reply.has_more:
+        if isinstance(reply, AnswerPage) and reply.answer.hits:  # for 更多结果 and 导出Word
             key = await self.worker.run(Archive.save_question, reply.answer.question, chat_id_of(update))
         await self._reply(update, context, reply, key)
         hits = len(reply.answer.hits) if isinstance(reply, AnswerPage) else 0
@@ -153,6 +157,8 @@ class Handlers(AlertCommands, InlineMode, UploadHandler):
             return
         if isinstance(request, PageRequest):
             await self._turn_page(update, context, pressed, request)
+        elif isinstance(request, ExportRequest):
+            await self._send_export(update, context, pressed, request)
         elif isinstance(request, ArticleRequest):
             view = await self.worker.run(conversation.article, request.article_id)
             await self._ack(query)
@@ -206,6 +212,29 @@ class Handlers(AlertCommands, InlineMode, UploadHandler):
             pressed.chat.id,
             InputFile(found.data, filename=found.filename),
             caption=source_caption(found),
+            write_timeout=SEND_FILE_SECONDS,
+        )
+
+    async def _send_export(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        pressed: MaybeInaccessibleMessage,
+        request: ExportRequest,
+    ) -> None:
+        """导出Word: the saved question's answer as a .docx document, or an alert saying why not."""
+        query = query_of(update)
+        found = await self.worker.run(conversation.saved_answer, request.key, pressed.chat.id)
+        if isinstance(found, Notice):
+            await self._ack(query, found.text)
+            return
+        await self._ack(query)
+        today = dt.date.today()
+        data = await asyncio.to_thread(answer_document, found, today)  # off the event loop
+        await context.bot.send_document(
+            pressed.chat.id,
+            InputFile(data, filename=answer_filename(found.question, today)),
+            caption=export_caption(found),
             write_timeout=SEND_FILE_SECONDS,
         )
 

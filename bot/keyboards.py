@@ -1,6 +1,7 @@
 """Inline buttons, and the short callback data behind them (Telegram allows 64 bytes).
 
 "p:<key>:<page>" shows a page of a saved question (the question itself stays in the database);
+"x:<key>" sends a saved question's answer as a Word file (导出Word);
 "a:<article id>" sends an article's whole text;
 "f:<总期号>:<start of the file's sha256>" sends an issue's original file, if it is still that file;
 "y:<year>:<page>" shows a page (0-based) of a year's issues, "ys" the years held;
@@ -23,6 +24,7 @@ MAX_ISSUE_BUTTONS = 50
 # Matched whole (fullmatch: "$" would let a trailing newline through), ASCII digits only.
 _PAGE = re.compile(r"p:([A-Za-z0-9_-]{1,32}):([0-9]{1,2})")
 _ARTICLE = re.compile(r"a:([0-9]{1,12})")
+_EXPORT = re.compile(r"x:([A-Za-z0-9_-]{1,32})")
 SOURCE_HASH_CHARS = 16
 _SOURCE = re.compile(rf"f:([0-9]{{1,6}}):([0-9a-f]{{{SOURCE_HASH_CHARS}}})")
 # No leading zeros: each datum has one spelling, the one year_data / issue_data write.
@@ -38,6 +40,13 @@ MAX_YEAR_BUTTONS = 96
 class PageRequest:
     key: str
     page: int
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """The answer to the question saved under `key`, as a Word file."""
+
+    key: str
 
 
 @dataclass(frozen=True)
@@ -71,7 +80,9 @@ class IssueRequest:
     total: int
 
 
-CallbackRequest = PageRequest | ArticleRequest | SourceRequest | YearRequest | YearsRequest | IssueRequest
+CallbackRequest = (
+    PageRequest | ExportRequest | ArticleRequest | SourceRequest | YearRequest | YearsRequest | IssueRequest
+)
 
 
 def parse_callback(data: object) -> CallbackRequest | None:
@@ -80,6 +91,8 @@ def parse_callback(data: object) -> CallbackRequest | None:
         return None
     if m := _PAGE.fullmatch(data):
         return PageRequest(m.group(1), int(m.group(2)))
+    if m := _EXPORT.fullmatch(data):
+        return ExportRequest(m.group(1))
     if m := _ARTICLE.fullmatch(data):
         return ArticleRequest(int(m.group(1)))
     if m := _SOURCE.fullmatch(data):
@@ -95,6 +108,10 @@ def parse_callback(data: object) -> CallbackRequest | None:
 
 def page_data(key: str, page: int) -> str:
     return f"p:{key}:{page}"
+
+
+def export_data(key: str) -> str:
+    return f"x:{key}"
 
 
 def article_data(article_id: int) -> str:
@@ -114,7 +131,7 @@ def issue_data(total: int) -> str:
 
 
 def answer_keyboard(page: AnswerPage, key: str | None) -> InlineKeyboardMarkup | None:
-    """A 全文 button per hit; 上一页 / 更多结果 when the question was saved for paging."""
+    """A 全文 button per hit; 上一页 / 更多结果 and 导出Word when the question was saved."""
     hits = page.answer.hits
     rows = []
     if hits:
@@ -134,6 +151,8 @@ def answer_keyboard(page: AnswerPage, key: str | None) -> InlineKeyboardMarkup |
             nav.append(InlineKeyboardButton(messages.MORE_BUTTON, callback_data=page_data(key, page.page + 1)))
         if nav:
             rows.append(nav)
+        if hits:
+            rows.append([InlineKeyboardButton(messages.EXPORT_BUTTON, callback_data=export_data(key))])
     return InlineKeyboardMarkup(rows) if rows else None
 
 

@@ -13,7 +13,7 @@ from replies import browse_text, messages
 from replies.conversation import AnswerPage, ArticleView, SourceDocument, YearsView, YearView
 from replies.emphasis import emphasise, escape
 from retrieval.archive import split_sentences
-from retrieval.models import Hit, Match, StoredIssue
+from retrieval.models import Answer, Hit, Match, StoredIssue
 
 MESSAGE_LIMIT = 4096
 TITLE_CHARS = 200
@@ -161,6 +161,13 @@ def notice_message(text: str) -> str:
 def source_caption(document: SourceDocument) -> str:
     """The caption under an issue's original file: the issue's label."""
     return escape(messages.issue_label(document.ref))
+
+
+def export_caption(answer: Answer) -> str:
+    """The caption under a Word export: the question (escaped, shortened) and what the file holds."""
+    return escape(
+        messages.EXPORT_CAPTION.format(question=messages.shorten(answer.question, 60), count=len(answer.hits))
+    )
 
 
 # --- packing -------------------------------------------------------------------

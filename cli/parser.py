@@ -6,6 +6,8 @@ import argparse
 from typing import Any
 
 from .commands import cmd_ask, cmd_backup, cmd_console, cmd_ingest, cmd_issue, cmd_latest, cmd_reindex, cmd_stats
+from .export import DEFAULT_LIMIT as EXPORT_LIMIT
+from .export import cmd_export
 from .serving import cmd_serve, cmd_web
 from .settings import DATABASE
 
@@ -86,6 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", help="the question, in plain Chinese")
     p.add_argument("--limit", type=limit_type, default=3, metavar="N", help=f"hits to show (1-{MAX_LIMIT}, default 3)")
     p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("export", parents=[common], help="write a question's cited excerpts to a Word file")
+    p.add_argument("question", help="the question, in plain Chinese")
+    p.add_argument(
+        "--out", metavar="FILE.docx", help="the file to write (default 简报摘录-<question>-<date>.docx here)"
+    )
+    p.add_argument(
+        "--limit",
+        type=limit_type,
+        default=EXPORT_LIMIT,
+        metavar="N",
+        help=f"excerpts (1-{MAX_LIMIT}, default {EXPORT_LIMIT})",
+    )
+    p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("latest", parents=[common, json_flag, full_flag], help="show the newest issue")
     p.set_defaults(handler=cmd_latest)

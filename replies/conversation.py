@@ -19,6 +19,8 @@ from .commands import deep_link_issue, find_issue, is_small_talk, parse_issue_qu
 PER_PAGE = 3
 MAX_PAGES = 5
 RELATED_ARTICLES = 5
+# A Word export holds every hit the pages would show.
+EXPORT_HITS = PER_PAGE * MAX_PAGES
 # Telegram's limit for a file a bot sends (sendDocument).
 MAX_SEND_BYTES = 50 * 1024 * 1024
 # Issues on one page of a year: their titles must fit one message (the renderer shortens the rest).
@@ -134,6 +136,15 @@ def turn_page(archive: Archive, key: str, page: int, owner: int | None = None) -
     if saved is None:
         return Notice(messages.EXPIRED)
     return ask(archive, saved, page)
+
+
+def saved_answer(archive: Archive, key: str, owner: int, limit: int = EXPORT_HITS) -> Answer | Notice:
+    """The answer to a saved question, up to `limit` hits, for a 导出Word button; a key that is
+    forged, expired or another chat's gets the polite 'ask again'."""
+    saved = archive.saved_question(key, owner=owner)
+    if saved is None:
+        return Notice(messages.EXPIRED)
+    return archive.ask(saved, limit=limit)
 
 
 def issue(archive: Archive, argument: str) -> IssueView | YearsView | Notice:

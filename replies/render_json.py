@@ -6,6 +6,8 @@ from typing import Any
 
 from retrieval.models import Answer, ArchiveStats, Facets, SourceFile, StoredIssue
 
+from .citations import gbt7714
+
 
 def answer_json(answer: Answer) -> dict[str, Any]:
     return {
@@ -22,6 +24,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
                 "score": hit.score,
                 "page": hit.page,
                 "answer": answer_sentence_json(hit.excerpt, hit.answer),
+                "cite_gbt7714": gbt7714(hit.issue, hit.title, hit.source, hit.page),
             }
             for hit in answer.hits
         ],
@@ -54,7 +57,15 @@ def issue_json(issue: StoredIssue) -> dict[str, Any]:
         "date": ref.date.isoformat(),
         "issuer": ref.issuer,
         "file": file_json(issue.file),
-        "articles": [{"title": a.title, "source": a.source, "text": a.text} for a in issue.articles],
+        "articles": [
+            {
+                "title": a.title,
+                "source": a.source,
+                "text": a.text,
+                "cite_gbt7714": gbt7714(ref, a.title, a.source, a.page),
+            }
+            for a in issue.articles
+        ],
     }
 
 

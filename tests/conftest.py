@@ -7,6 +7,7 @@ tier by what it needs."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -36,6 +37,7 @@ SLOW_FIXTURES = frozenset(
         "ocr",  # rapidocr's models loaded, scanned pages recognised
         "worker_processes",  # ingest runs in worker processes
         "uvicorn",  # the web app served by uvicorn over real sockets
+        "libreoffice",  # LibreOffice (soffice --headless) converts a document in a process of its own
     }
 )
 
@@ -72,6 +74,16 @@ def ocr():
     if not ocr_reader.available():
         pytest.skip("OCR is not installed (the ocr extra)")
     return ocr_reader
+
+
+@pytest.fixture(scope="session")
+def libreoffice() -> str:
+    """The path of LibreOffice's `soffice`, to convert documents headless (Debian's
+    libreoffice-writer-nogui); the test is skipped without it."""
+    path = shutil.which("soffice")
+    if path is None:
+        pytest.skip("LibreOffice is not installed (soffice; Debian's libreoffice-writer-nogui)")
+    return path
 
 
 @pytest.fixture

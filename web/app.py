@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from replies.worker import ArchiveWorker
 from retrieval.archive import Archive, ArchiveError
 
-from . import api, pages
+from . import api, exports, pages
 from .address import FixedAddress, SiteAddress
 from .assets import MOUNT, Assets
 from .caching import CacheControl
@@ -38,7 +38,9 @@ def routes(assets: Assets) -> list[Route | Mount]:
     return [
         Route("/", pages.home, methods=get),
         Route("/ask", pages.ask, methods=get),
+        Route("/export.docx", exports.answer, methods=get),
         Route("/issues/{total}/original", pages.original, methods=get),
+        Route("/issues/{total}/export.docx", exports.issue, methods=get),
         Route("/issues/{ref}", pages.issue, methods=get),
         Route("/articles/{id}", pages.article, methods=get),
         Route("/years", pages.years, methods=get),

@@ -4,7 +4,7 @@
 |---|---|
 | an error (4xx, 5xx), Starlette's own 404 and 405 included; /healthz | no-store |
 | a page, a redirect, the API, an original file | public, max-age=60 |
-| an answer to a question (/ask, /api/ask) | private, max-age=60 |
+| an answer to a question (/ask, /api/ask, /export.docx) | private, max-age=60 |
 | a static file under its current versioned name | public, max-age=31536000, immutable |
 | a static file under any other name | no-cache |
 
@@ -30,7 +30,7 @@ SHORT = "public, max-age=60"
 PRIVATE_SHORT = "private, max-age=60"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-QUESTION_PATHS = frozenset({"/ask", "/api/ask"})
+QUESTION_PATHS = frozenset({"/ask", "/api/ask", "/export.docx"})
 
 
 def policy(path: str, status: int, assets: Assets) -> str:

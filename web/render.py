@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from replies import browse_text, messages
+from replies.citations import gbt7714
 from replies.conversation import MAX_PAGES, AnswerPage, Notice
 from replies.emphasis import emphasise
 from retrieval.archive import MAX_QUESTION_CHARS
@@ -52,6 +53,12 @@ def ask_url(question: str, page: int = 1, year: int | None = None, source: str |
     return "/ask?" + urlencode(query)
 
 
+def export_url(question: str, year: int | None = None, source: str | None = None) -> str:
+    """/export.docx?q=…: the answer as a Word file, narrowed as the answer page is."""
+    query = {"q": question} | ({"year": str(year)} if year is not None else {}) | ({"source": source} if source else {})
+    return "/export.docx?" + urlencode(query)
+
+
 def environment(root: str = "", asset: Callable[[str], str] | None = None) -> jinja2.Environment:
     """`root` is the path the site lives under ("" or "/archive"), put before every link;
     `asset` gives a static file's path by its name ("site.css")."""
@@ -70,6 +77,8 @@ def environment(root: str = "", asset: Callable[[str], str] | None = None) -> ji
         messages=messages,
         browse=browse_text,
         ask_url=ask_url,
+        export_url=export_url,
+        gbt7714=gbt7714,
         root=root,
         asset=lambda name: root + (asset(name) if asset else f"/static/{name}"),
         MAX_QUESTION_CHARS=MAX_QUESTION_CHARS,

@@ -14,10 +14,12 @@ from bot import progress as progress_module
 from bot import upload_messages
 from bot.keyboards import (
     ArticleRequest,
+    ExportRequest,
     PageRequest,
     SourceRequest,
     answer_keyboard,
     article_data,
+    export_data,
     issue_keyboard,
     page_data,
     parse_callback,
@@ -70,6 +72,9 @@ def test_rate_limiter_warns_once_per_blocked_stretch() -> None:
     [
         (page_data("AbC-_9xyz012", 3), PageRequest("AbC-_9xyz012", 3)),
         (article_data(123456), ArticleRequest(123456)),
+        (export_data("AbC-_9xyz012"), ExportRequest("AbC-_9xyz012")),
+        ("x:", None),
+        ("x:key:1", None),
         ("p:key:999", None),
         ("a:-1", None),
         ("a:1; DROP TABLE articles", None),
@@ -86,6 +91,7 @@ def test_callback_data_fits_telegrams_64_bytes(empty_archive) -> None:
     data = page_data(key, conversation.MAX_PAGES - 1)
     assert len(data.encode()) <= 64 and parse_callback(data) == PageRequest(key, conversation.MAX_PAGES - 1)
     assert len(article_data(10**12 - 1).encode()) <= 64
+    assert len(export_data(key).encode()) <= 64 and parse_callback(export_data(key)) == ExportRequest(key)
 
 
 def test_api_file_url_sits_beside_the_method_url() -> None:

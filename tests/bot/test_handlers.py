@@ -5,12 +5,16 @@ bot made, as the end-to-end tests do; those keep what needs the process and the 
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import multiprocessing
 from pathlib import Path
 
+import docx
 import pytest
 
-from replies import messages
+from replies import conversation, messages
+from replies.citations import gbt7714
 from retrieval.archive import Archive
 from retrieval.models import Match
 from retrieval.tokenize import Tokenizer
@@ -89,6 +93,50 @@ def test_more_results_turns_the_page_in_place(api: BotApiStandIn, telegram_app: 
     back = api.wait_for("editMessageText", lambda p: p["message_id"] == message_id, after=mark)
     assert back.result["text"] == first.result["text"]
     assert_nothing_rejected(api)
+
+
+def test_export_button_sends_the_answer_as_a_word_file(
+    api: BotApiStandIn, telegram_app: InProcessBot, chat: int, bot_archive_db: Path, tokenizer: Tokenizer
+) -> None:
+    answer = say(api, chat, QUESTION)
+    export = button(answer, "导出Word")
+    assert len(export["callback_data"].encode()) <= 64
+    mark = api.mark()
+    api.push_callback(chat, chat, answer.result["message_id"], export["callback_data"])
+    api.wait_for("sendDocument", lambda p: p["chat_id"] == chat, after=mark)
+    api.wait_for("answerCallbackQuery", after=mark)
+    [document] = api.documents(chat)
+    assert (
+        document["file_name"] == f"简报摘录-{''.join(c for c in QUESTION if c.isalnum())}-{dt.date.today():%Y%m%d}.docx"
+    )
+    assert document["caption"].startswith(f"“{QUESTION}”的查询结果：")
+    lines = [p.text for p in docx.Document(io.BytesIO(document["content"])).paragraphs]
+    assert "问题：" + QUESTION in lines
+    with Archive(bot_archive_db, tokenizer, readonly=True) as archive:
+        hits = archive.ask(QUESTION, limit=conversation.EXPORT_HITS).hits
+    assert f"{len(hits)} 条摘录" in document["caption"]
+    for hit in hits:
+        assert "参考文献（GB/T 7714—2015）：" + gbt7714(hit.issue, hit.title, hit.source, hit.page) in lines
+        assert "引用（简报格式）：" + messages.citation(hit.issue, hit.source, hit.page) in lines
+    assert_nothing_rejected(api)
+
+
+def test_export_button_stays_on_later_pages_and_an_expired_one_says_so(
+    api: BotApiStandIn, telegram_app: InProcessBot, chat: int, bot_archive_db: Path
+) -> None:
+    first = say(api, chat, MANY_HITS)
+    message_id = first.result["message_id"]
+    mark = api.mark()
+    api.push_callback(chat, chat, message_id, button(first, "更多结果")["callback_data"])
+    edit = api.wait_for("editMessageText", lambda p: p["message_id"] == message_id, after=mark)
+    assert button(edit, "导出Word")["callback_data"] == button(first, "导出Word")["callback_data"]
+    age_saved_questions(bot_archive_db, 8 * 24 * 3600)
+    mark = api.mark()
+    api.push_callback(chat, chat, message_id, button(edit, "导出Word")["callback_data"])
+    answered = api.wait_for("answerCallbackQuery", after=mark)
+    assert "过期" in answered.params["text"] and answered.params["show_alert"] is True
+    telegram_app.wait_idle()
+    assert not api.documents(chat)
 
 
 def test_a_page_turn_after_the_question_expired_says_so(

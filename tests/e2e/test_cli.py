@@ -70,7 +70,9 @@ def test_ask_json_has_cited_hits_best_first(db: str, run_bot) -> None:
     data = json.loads(result.stdout)
     assert data["question"] == "丰台区创城建立了哪些工作机制？"
     first = data["hits"][0]
-    assert set(first) == {"total", "number", "date", "title", "source", "excerpt", "score", "page", "answer"}
+    assert set(first) == {
+        "total", "number", "date", "title", "source", "excerpt", "score", "page", "answer", "cite_gbt7714"
+    }  # fmt: skip
     assert data["match"] == "answer"
     sentence = first["answer"]
     assert first["excerpt"][sentence["start"] : sentence["end"]] == sentence["text"]
@@ -78,8 +80,19 @@ def test_ask_json_has_cited_hits_best_first(db: str, run_bot) -> None:
     assert (first["total"], first["number"], first["date"], first["source"]) == (2202, 10, "2022-04-29", "丰台区文明办")
     assert first["title"] == "丰台区凝心聚力全力以赴打好创建全国文明城市主动仗"
     assert 120 <= len(first["excerpt"].strip("…")) <= 200
+    assert first["cite_gbt7714"] == f"丰台区文明办. {first['title']}[J]. 首都精神文明建设情况简报, 2022(10)."
     scores = [h["score"] for h in data["hits"]]
     assert len(scores) <= 3
+
+
+def test_export_writes_a_word_file_and_refuses_a_bad_out(db: str, run_bot, tmp_path) -> None:
+    out = tmp_path / "摘录.docx"
+    result = run_bot("export", "丰台区创城建立了哪些工作机制？", "--out", str(out), "--limit", "1", "--db", db)
+    assert result.returncode == 0 and out.stat().st_size > 0
+    assert result.stderr.strip() == f"已导出到 {out}（1 条摘录）。"
+    bad = run_bot("export", "文明", "--out", str(tmp_path / "missing" / "x.docx"), "--db", db)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("错误：无法写入") and "Traceback" not in bad.stderr
 
 
 def test_ask_text_shows_excerpt_then_citation(db: str, run_bot) -> None:
@@ -119,7 +132,10 @@ def test_issue_2202_json_has_three_articles_with_sources(db: str, run_bot) -> No
         "精神文明综合协调处、精神文明创建活动指导处",
         "丰台区文明办",
     ]
-    assert all(set(a) == {"title", "source", "text"} for a in data["articles"])
+    assert all(set(a) == {"title", "source", "text", "cite_gbt7714"} for a in data["articles"])
+    assert data["articles"][1]["cite_gbt7714"] == (
+        f"精神文明综合协调处, 精神文明创建活动指导处. {data['articles'][1]['title']}[J]. 首都精神文明建设情况简报, 2022(10)."
+    )
 
 
 def test_issue_2126_json_has_two_articles_titled_by_heading_lines(db: str, run_bot) -> None:

@@ -279,6 +279,21 @@ def test_the_citation_is_copied_with_the_keyboard(browser: WebDriver, app: WebAp
         )
     )
     assert copied.strip() == citation
+    # The GB/T 7714 line has its own button, which copies that line and no other.
+    reference = browser.find_element(By.ID, "citation-gbt7714").text.strip()
+    assert "[J]. " in reference and reference != citation
+    gbt_button = browser.find_element(By.ID, "copy-gbt7714")
+    browser.execute_script("arguments[0].focus()", gbt_button)
+    gbt_button.send_keys(Keys.ENTER)
+    copied = WebDriverWait(browser, WAIT).until(
+        lambda d: (
+            d.execute_async_script(
+                "const done = arguments[0]; navigator.clipboard.readText().then(done, () => done(''))"
+            )
+            == reference
+        )
+    )
+    assert browser.find_element(By.ID, "copy-status-gbt7714").text
     assert console_errors(browser) == []
 
 

@@ -23,7 +23,12 @@ def test_ask_returns_the_clis_fields_and_the_bots_hits(client, web_archive) -> N
     expected = answer_json(web_archive.ask(QUESTION, limit=PER_PAGE))
     assert set(body) == set(expected) | {"page", "more", "facets"}
     assert {k: body[k] for k in expected} == expected
-    assert set(body["hits"][0]) == {"total", "number", "date", "title", "source", "excerpt", "score", "page", "answer"}
+    first = body["hits"][0]
+    assert set(first) == {
+        "total", "number", "date", "title", "source", "excerpt", "score", "page", "answer", "cite_gbt7714"
+    }  # fmt: skip
+    assert first["cite_gbt7714"].endswith(f"[J]. 首都精神文明建设情况简报, {first['date'][:4]}({first['number']}).")
+    assert f"{first['title']}[J]. " in first["cite_gbt7714"]
     assert body["match"] == "answer"
     assert body["page"] == 1 and body["more"] is conversation.ask(web_archive, QUESTION).has_more is True
 

@@ -4,9 +4,11 @@ its facet says, and it pages like any other."""
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
+import docx
 import pytest
 
 from replies.conversation import PER_PAGE
@@ -86,3 +88,16 @@ def test_the_api_carries_the_same_facets_and_narrows_by_them(client, web_archive
 def test_a_year_that_is_not_one_is_refused_with_a_sentence(client, year: str) -> None:
     response = client.get("/ask", params={"q": "志愿服务", "year": year})
     assert response.status_code == 400 and "年份应是四位数字" in response.text
+
+
+def test_a_narrowed_list_exports_only_what_it_shows(client, web_archive) -> None:
+    """The answer page's 导出 Word link keeps its narrowing, and the file holds that year only."""
+    question = "志愿服务"
+    year = web_archive.ask(question, limit=PER_PAGE, facets=True).facets.years[0][0]
+    page = parse(client.get("/ask", params={"q": question, "year": str(year)}).text)
+    link = page.xpath("//a[@class='export-link']")[0].get("href")
+    assert parse_qs(urlsplit(link).query)["year"] == [str(year)]
+    exported = client.get(link.removeprefix(str(client.base_url)))
+    lines = [p.text for p in docx.Document(io.BytesIO(exported.content)).paragraphs]
+    cited = [line for line in lines if line.startswith("引用（简报格式）：")]
+    assert cited and all(f"》{year}年" in line for line in cited)

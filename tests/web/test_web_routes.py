@@ -346,6 +346,14 @@ def test_an_article_is_whole_with_its_citation_and_copy_button(client, web_archi
     assert text_of(body.xpath(".//p[@id='citation']")[0]) == messages.citation(ref, article.source, article.page)
     (button,) = body.xpath(".//button[@id='copy-citation']")
     assert button.get("type") == "button" and text_of(button) == "复制引用"
+    assert (button.get("data-target"), button.get("data-status")) == ("citation", "copy-status")
+    # The GB/T 7714 line, with a copy button of its own that names it.
+    assert text_of(body.xpath(".//p[@id='citation-gbt7714']")[0]) == (
+        f"丰台区文明办. {' '.join(article.title.split())}[J]. 首都精神文明建设情况简报, 2022(10)."
+    )
+    (gbt_button,) = body.xpath(".//button[@id='copy-gbt7714']")
+    assert gbt_button.get("type") == "button" and gbt_button.get("data-target") == "citation-gbt7714"
+    assert body.xpath(f".//*[@id='{gbt_button.get('data-status')}']")
     assert body.xpath(".//a[@class='issue-link']/@href") == [f"/issues/{ref.total}"]
     (script,) = doc.xpath("//script/@src")  # the script under its content's hash, as served
     assert re.fullmatch(r"/static/copy\.[0-9a-f]{12}\.js", script)
