@@ -277,8 +277,7 @@ def _ranked(
     if allowed is None and filters.active:
         allowed = np.array(store.passage_ids(filters), dtype=np.int64)
     wanted = offset + limit + 1
-    # The whole list: every passage scoring above zero is ranked (the exhaustive path of the index).
-    k = store.passage_count() if everything else wanted * PASSAGES_PER_HIT
+    k = wanted * PASSAGES_PER_HIT
     match = Match.NONE
     while True:
         scored = search.top(k, allowed)
@@ -296,7 +295,7 @@ def _ranked(
     ]
     held = store.passage_pages(pid for pid, _, _ in page)
     candidates = [Candidate(pid, *held[pid], score=score, coverage=cover) for pid, score, cover in page]
-    listed = tuple(articles.tolist()) if everything else None
+    listed = _listed(store, search.every_score(allowed), int(articles[0])) if everything else None
     return Ranked(candidates, len(shown) > offset + limit, term_weights, match, listed)
 
 
@@ -314,6 +313,24 @@ def _shown(store: Store, scored: Scored) -> tuple[np.ndarray, np.ndarray]:
     keep[0] = True
     positions = np.flatnonzero(keep)
     return positions, articles[positions]
+
+
+def _listed(store: Store, every: Scored, first_article: int) -> tuple[int, ...]:
+    """The articles of the whole list, every page of it, as _shown keeps them (each article's best
+    passage, the first hit's always and the others' when they hold HIT_COVERAGE), found without
+    ranking: a passage is its article's best when no passage of the article scores higher (ties:
+    the lower id, as the ranking breaks them)."""
+    articles = store.article_of_passages()[every.ids]
+    if not len(articles):
+        return ()
+    best = np.full(int(articles.max()) + 1, -np.inf)
+    np.maximum.at(best, articles, every.scores)
+    top = np.flatnonzero(every.scores == best[articles])
+    lowest = np.full(len(best), len(articles))
+    np.minimum.at(lowest, articles[top], top)  # ids ascend, so the lowest position is the lowest id
+    chosen = lowest[lowest < len(articles)]
+    keep = articles[chosen[every.coverage[chosen] >= HIT_COVERAGE]]
+    return tuple(np.union1d(keep, [first_article]).tolist())
 
 
 def _tier(

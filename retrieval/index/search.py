@@ -112,6 +112,19 @@ class Search:
             partial, cover = self._look_up([terms[index]], ids, partial, cover)
         return _best(ids, partial, cover, k)
 
+    def every_score(self, allowed: np.ndarray | None = None) -> Scored:
+        """Every passage scoring above zero (within `allowed`), in id order, unranked: what a whole
+        list needs when its order does not matter. Scores are added as top() adds them, to the bit."""
+        mask = None
+        if allowed is not None:
+            mask = np.zeros(len(self.norms), bool)
+            mask[allowed[allowed < len(mask)]] = True
+        ids, add, covered = self._contributions(self._ordered, mask)
+        scores = np.bincount(ids, add, minlength=len(self.norms))
+        cover = np.bincount(ids, covered, minlength=len(self.norms))
+        held = np.flatnonzero(scores)
+        return Scored(held, scores[held], cover[held], exhausted=True)
+
     def _look_up(
         self, terms: list[QueryTerm], ids: np.ndarray, partial: np.ndarray, cover: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
