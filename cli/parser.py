@@ -8,6 +8,7 @@ from typing import Any
 from .commands import cmd_ask, cmd_backup, cmd_console, cmd_ingest, cmd_issue, cmd_latest, cmd_reindex, cmd_stats
 from .serving import cmd_serve, cmd_web
 from .settings import DATABASE
+from .trend import cmd_trend
 
 MAX_LIMIT = 20
 
@@ -86,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", help="the question, in plain Chinese")
     p.add_argument("--limit", type=limit_type, default=3, metavar="N", help=f"hits to show (1-{MAX_LIMIT}, default 3)")
     p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("trend", parents=[common, json_flag], help="count a topic's articles year by year")
+    p.add_argument("topic", help="the topic, e.g. 垃圾分类")
+    p.set_defaults(handler=cmd_trend)
 
     p = sub.add_parser("latest", parents=[common, json_flag, full_flag], help="show the newest issue")
     p.set_defaults(handler=cmd_latest)

@@ -111,6 +111,13 @@ UNKNOWN_ISSUE = "档案中没有{what}。"
 NEAREST_ISSUES = "现有最接近的：{issues}。"
 EMPTY_ARCHIVE = "档案里还没有任何简报。"
 ARTICLES_HEADING = "本期文章："
+# A topic over the years (/trend, `run_bot.py trend`, /trends).
+TREND_CAPTION = "“{topic}”：{years}共 {count} 篇相关文章"
+TREND_NONE = "档案中没有谈到“{topic}”的文章"
+TREND_TABLE_HEAD = "年份  文章数    期号（总第N期）"
+TREND_USAGE = "用法：/trend 话题，例如 /trend 垃圾分类。我会画出各年谈到它的文章数。"
+TREND_CLI_USAGE = '请写出话题，例如：python run_bot.py trend "垃圾分类"'
+TREND_YEAR_BUTTON = "{year}年（{count}）"
 
 
 @dataclass(frozen=True)
