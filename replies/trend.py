@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from retrieval.archive import Archive
 from retrieval.models import Trend
 
 from . import messages
+from .conversation import Notice
 
 
 def year_question(topic: str, year: int) -> str:
@@ -84,3 +86,31 @@ def chart_layout(
         tall = room * y.articles / peak if peak else 0.0
         bars.append(Bar(y.year, y.articles, index * slot + slot * gap / 2, baseline - tall, slot * (1 - gap), tall))
     return ChartLayout(width, height, tuple(bars), baseline, peak)
+
+
+@dataclass(frozen=True)
+class TrendView:
+    """A topic's trend as a chat shows it: the chart (drawn by the surface), the caption, and a
+    button for each year with articles."""
+
+    trend: Trend
+    caption: str
+
+    @property
+    def years_with_articles(self) -> tuple[tuple[int, int], ...]:
+        """(year, articles) of each year with any, in order."""
+        return tuple((y.year, y.articles) for y in self.trend.years if y.articles)
+
+
+def trend_reply(archive: Archive, topic: str) -> TrendView | Notice:
+    """/trend 话题: the trend, or a notice (no topic, an empty archive, nothing found)."""
+    if not topic.strip():
+        return Notice(messages.TREND_USAGE)
+    if archive.is_empty():
+        return Notice(messages.EMPTY_ARCHIVE)
+    trend = archive.trend(topic)
+    if trend.empty_topic:
+        return Notice(messages.TREND_USAGE)
+    if trend.span is None:
+        return Notice(trend_caption(trend) + messages.TREND_NONE_HINT)
+    return TrendView(trend, trend_caption(trend))
