@@ -291,6 +291,11 @@ def is_confident(coverage: float, topic_words: int) -> bool:
     return coverage >= ANSWER_COVERAGE or (topic_words >= ANSWER_TOPIC_WORDS and coverage >= ANSWER_TOPIC_COVERAGE)
 
 
+def confident_mask(coverage: np.ndarray, topic_words: np.ndarray) -> np.ndarray:
+    """is_confident for many passages at once."""
+    return (coverage >= ANSWER_COVERAGE) | ((topic_words >= ANSWER_TOPIC_WORDS) & (coverage >= ANSWER_TOPIC_COVERAGE))
+
+
 def topic_words_in(query: Query, normal_text: str) -> int:
     """How many of the question's topic words the (normalized) title and text hold."""
     return sum(1 for word in query.topics if word in normal_text)

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.answering.answer import is_confident, topic_words_in
+from retrieval.answering.query import Query
+from retrieval.answering.trend import _confident_articles, holds_topic
 from retrieval.archive import Archive
 from retrieval.models import TrendYear
 from retrieval.tokenize import Tokenizer
@@ -104,3 +107,39 @@ def test_a_long_passage_article_counts_once(tmp_path: Path, tokenizer: Tokenizer
         [report] = list(archive.ingest([path]))
         assert report.error is None and report.passages > 1
         assert archive.trend("垃圾分类").years == (TrendYear(2021, 1, (2165,)),)
+
+
+def _reference_articles(archive: Archive, topic: str) -> set[int]:
+    """The decision passage by passage, on each passage's normalized title and text: the tier's
+    is_confident and holds_topic, with no shortcut through the index."""
+    query = Query.of(archive.tokenizer, topic)
+    store = archive.store
+    scored = store.index.search(query.weights, store.passage_count()).top(store.passage_count())
+    places = store.passage_pages(scored.ids.tolist())
+    titles = store.articles({p[0] for p in places.values()})
+    found = set()
+    for pid, cover in zip(scored.ids.tolist(), scored.coverage.tolist()):
+        article_id, _, text, _, _ = places[pid]
+        normal = archive.tokenizer.normalize(titles[article_id][0] + "\n" + text)
+        if is_confident(cover, topic_words_in(query, normal)) and holds_topic(query, normal):
+            found.add(article_id)
+    return found
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "垃圾分类",
+        "志愿服务",
+        "文明城区创建",
+        "背街小巷",
+        "控烟",
+        "新时代文明实践",
+        "垃圾分类工作取得了哪些成效",
+        "文明",
+    ],
+)
+def test_the_index_shortcut_decides_as_reading_every_passage_would(dev_archive: Archive, topic: str) -> None:
+    query = Query.of(dev_archive.tokenizer, topic)
+    fast = {article for article, _, _ in _confident_articles(dev_archive.store, dev_archive.tokenizer, query)}
+    assert fast == _reference_articles(dev_archive, topic)
