@@ -77,12 +77,11 @@ class RetryingRequest(HTTPXRequest):
     a doubling wait. getUpdates is not retried here: python-telegram-bot's polling loop retries
     it, forever.
 
-    Retried: timeouts, dropped connections, 5xx answers and answers that are not JSON, all of
-    which leave it unknown whether Telegram acted on the request. The Bot API has no idempotency
-    key, so a send whose answer was lost on the way back is sent again and arrives twice: a
-    rare duplicate is preferred to a question left without an answer. Telegram's refusals
-    (400 and 403) are answers, and are not retried. A 429 is logged here and waited out by the
-    rate limiter, which holds every other request meanwhile.
+    Retried: timeouts, dropped connections, 5xx answers and answers that are not JSON, all of which leave
+    it unknown whether Telegram acted on the request. The Bot API has no idempotency key, so a send whose
+    answer was lost on the way back is sent again and arrives twice: a rare duplicate is preferred to a
+    question left without an answer. Telegram's refusals (400 and 403) are answers, and are not retried.
+    A 429 is logged here and waited out by the rate limiter, which holds every other request meanwhile.
 
     Each answer and each failed poll is reported to start_up, which tells when the bot serves.
     """
@@ -252,6 +251,7 @@ def register(app: Application, h: Handlers) -> None:
     app.add_handler(CommandHandler("follow", h.follow, new_message))
     app.add_handler(CommandHandler("unfollow", h.unfollow, new_message))
     app.add_handler(CommandHandler("following", h.following, new_message))
+    app.add_handler(CommandHandler("trend", h.trend, new_message))
     app.add_handler(MessageHandler(private & filters.COMMAND & new_message, h.unknown_command))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND & new_message, h.private_text))
     app.add_handler(

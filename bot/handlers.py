@@ -34,6 +34,7 @@ from .keyboards import (
     parse_callback,
 )
 from .render_html import answer_message, export_caption, notice_message, source_caption
+from .trend_commands import TrendCommands, parse_trend_year
 from .upload_handler import UploadHandler
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class AddressedToBot(filters.MessageFilter):
         return any(text.casefold() == mention for text in message.parse_entities([MessageEntity.MENTION]).values())
 
 
-class Handlers(AlertCommands, InlineMode, UploadHandler):
+class Handlers(AlertCommands, TrendCommands, InlineMode, UploadHandler):
     """Every handler the bot registers; they share the archive and upload workers, admins and rate limits."""
 
     # --- commands ---------------------------------------------------------------
@@ -148,6 +149,9 @@ class Handlers(AlertCommands, InlineMode, UploadHandler):
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = query_of(update)
+        if parse_trend_year(query.data) is not None:
+            await self.trend_button(update, context)
+            return
         request = parse_callback(query.data)
         if request is None or query.message is None:  # data from elsewhere, or an inline message
             await self._ack(query, messages.EXPIRED)

@@ -10,6 +10,7 @@ from .export import DEFAULT_LIMIT as EXPORT_LIMIT
 from .export import cmd_export
 from .serving import cmd_serve, cmd_web
 from .settings import DATABASE
+from .trend import cmd_trend
 
 MAX_LIMIT = 20
 
@@ -102,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"excerpts (1-{MAX_LIMIT}, default {EXPORT_LIMIT})",
     )
     p.set_defaults(handler=cmd_export)
+    p = sub.add_parser("trend", parents=[common, json_flag], help="count a topic's articles year by year")
+    p.add_argument("topic", help="the topic, e.g. 垃圾分类")
+    p.set_defaults(handler=cmd_trend)
 
     p = sub.add_parser("latest", parents=[common, json_flag, full_flag], help="show the newest issue")
     p.set_defaults(handler=cmd_latest)

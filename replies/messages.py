@@ -37,6 +37,7 @@ HELP = (
     "/years 各年的简报有几期\n/year 2022 按年份浏览各期\n"
     "/ask 问题 在群里提问（也可以回复我的消息，或 @我）\n"
     "/subscribe 每出新一期，把目录发到这里（/unsubscribe 取消）\n"
+    "/trend 垃圾分类 画出各年谈到一个话题的文章数，点年份查看当年的文章\n"
     "/follow 垃圾分类 关注一个话题：新一期谈到它时发来相关段落（/unfollow 取消，/following 查看）\n"
     "/help 显示本说明\n\n"
     "在任何聊天的输入框里输入 @机器人用户名 和问题，可以直接选一条结果发出。"
@@ -49,6 +50,7 @@ COMMAND_MENU = (
     ("ask", "提问（群聊中使用）"),
     ("subscribe", "订阅新一期简报"),
     ("unsubscribe", "取消订阅"),
+    ("trend", "话题历年趋势，如 /trend 垃圾分类"),
     ("follow", "关注话题，如 /follow 垃圾分类"),
     ("unfollow", "取消关注话题"),
     ("following", "查看关注的话题"),
@@ -115,6 +117,14 @@ EMPTY_ARCHIVE = "档案里还没有任何简报。"
 ARTICLES_HEADING = "本期文章："
 RELATED_HEADING = "相关文章"
 RELATED_BUTTON = "相关：{title}"
+# A topic over the years (/trend, `run_bot.py trend`, /trends).
+TREND_CAPTION = "“{topic}”：{years}共 {count} 篇相关文章"
+TREND_NONE = "档案中没有谈到“{topic}”的文章"
+TREND_TABLE_HEAD = "年份  文章数    期号（总第N期）"
+TREND_USAGE = "用法：/trend 话题，例如 /trend 垃圾分类。我会画出各年谈到它的文章数。"
+TREND_CLI_USAGE = '请写出话题，例如：python run_bot.py trend "垃圾分类"'
+TREND_YEAR_BUTTON = "{year}年（{count}）"
+TREND_NONE_HINT = "。可以换个说法，例如写出更常用的词。"
 
 
 @dataclass(frozen=True)

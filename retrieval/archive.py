@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .answering import answer as answering
+from .answering import trend as trending
 from .answering.answer import MAX_QUESTION_CHARS
 from .answering.related import related as related_articles
 from .errors import (
@@ -37,7 +38,17 @@ from .ingest.prepare import rechunk
 from .ingest.readers import Progress, format_label
 from .ingest.worker_lifetime import context as worker_context
 from .ingest.worker_lifetime import die_with_parent
-from .models import Answer, ArchiveStats, Hit, IngestReport, IssueRef, SourceFile, StoredArticle, StoredIssue
+from .models import (
+    Answer,
+    ArchiveStats,
+    Hit,
+    IngestReport,
+    IssueRef,
+    SourceFile,
+    StoredArticle,
+    StoredIssue,
+    Trend,
+)
 from .store.connection import schema_version_of
 from .store.database import Store
 from .store.saved_questions import SavedQuestions
@@ -217,6 +228,13 @@ class Archive:
         self.check_index()
         with self._reading():
             return answering.rank(self.store, self.tokenizer, question, limit)
+
+    def trend(self, topic: str) -> Trend:
+        """For every year held, in order, the articles that answer the topic (the confident tier
+        of the ranking, each article once) and their issues' totals."""
+        self.check_index()
+        with self._reading():
+            return trending.trend(self.store, self.tokenizer, topic)
 
     def issue(self, total: int) -> StoredIssue:
         """Raises UnknownIssue, naming the nearest issues held."""

@@ -255,3 +255,33 @@ class ArchiveStats:
     passages: int
     first: dt.date | None
     latest: dt.date | None
+
+
+@dataclass(frozen=True)
+class TrendYear:
+    """One year of a topic's trend: the articles that answer the topic, and their issues."""
+
+    year: int
+    articles: int
+    issues: tuple[int, ...] = ()
+    """The 总期号 of the issues holding those articles, ascending."""
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A topic over the years: every year the archive holds, in order, zeros included."""
+
+    topic: str
+    years: tuple[TrendYear, ...]
+    empty_topic: bool = False
+    """The topic holds no word to look for (empty, or only function words)."""
+
+    @property
+    def articles(self) -> int:
+        return sum(y.articles for y in self.years)
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        """The first and last year with an article on the topic, or None when none has."""
+        found = [y.year for y in self.years if y.articles]
+        return (found[0], found[-1]) if found else None

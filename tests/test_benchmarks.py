@@ -85,3 +85,21 @@ def test_the_table_and_the_plot_come_from_the_json(smoke: dict, tmp_path: Path, 
     done = run_python("-m", "benchmarks.plot", *map(str, paths), "--out", str(out), timeout=120)
     assert done.returncode == 0, done.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_trend_benchmark_reports_each_topic_and_the_figures_over_them(tmp_path: Path, run_python) -> None:
+    from retrieval.archive import Archive
+
+    synth.write_archive(tmp_path / "synth", issues=6, questions=5)
+    with Archive(tmp_path / "a.db") as archive:
+        assert all(r.ok for r in archive.ingest([tmp_path / "synth"]))
+    result = run_python(
+        "-m", "benchmarks.trend", "--db", str(tmp_path / "a.db"), "--topics", "志愿服务,文明", "--repeat", "2"
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["issues"] == 6 and report["topics"] == 2
+    for figure in ("trend_ms", "trend_best_ms", "page_ms", "png_ms"):
+        assert 0 < report[figure]["p50"] <= report[figure]["max"]
+    assert set(report["per_topic"]) == {"志愿服务", "文明"}
+    assert report["per_topic"]["文明"]["articles"] > 0

@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from replies.worker import ArchiveWorker
 from retrieval.archive import Archive, ArchiveError
 
-from . import api, exports, pages
+from . import api, exports, pages, trends
 from .address import FixedAddress, SiteAddress
 from .assets import MOUNT, Assets
 from .caching import CacheControl
@@ -45,6 +45,7 @@ def routes(assets: Assets) -> list[Route | Mount]:
         Route("/articles/{id}", pages.article, methods=get),
         Route("/years", pages.years, methods=get),
         Route("/years/{year}", pages.year, methods=get),
+        Route("/trends", trends.trends, methods=get),
         Route("/api/ask", api.ask, methods=get),
         Route("/api/issues/{ref}", api.issue, methods=get),
         Route("/api/latest", api.latest, methods=get),

@@ -333,6 +333,22 @@ def _listed(store: Store, every: Scored, first_article: int) -> tuple[int, ...]:
     return tuple(np.union1d(keep, [first_article]).tolist())
 
 
+def is_confident(coverage: float, topic_words: int) -> bool:
+    """The confident tier: the passage holds ANSWER_COVERAGE of the question, or
+    ANSWER_TOPIC_WORDS of its words and ANSWER_TOPIC_COVERAGE of it."""
+    return coverage >= ANSWER_COVERAGE or (topic_words >= ANSWER_TOPIC_WORDS and coverage >= ANSWER_TOPIC_COVERAGE)
+
+
+def confident_mask(coverage: np.ndarray, topic_words: np.ndarray) -> np.ndarray:
+    """is_confident for many passages at once."""
+    return (coverage >= ANSWER_COVERAGE) | ((topic_words >= ANSWER_TOPIC_WORDS) & (coverage >= ANSWER_TOPIC_COVERAGE))
+
+
+def topic_words_in(query: Query, normal_text: str) -> int:
+    """How many of the question's topic words the (normalized) title and text hold."""
+    return sum(1 for word in query.topics if word in normal_text)
+
+
 def _tier(
     store: Store,
     normalize: Callable[[str], str],
@@ -347,8 +363,8 @@ def _tier(
     article_id, _, text, _, _ = store.passage_pages([passage_id])[passage_id]
     title = store.articles([article_id])[article_id][0]
     normal = normalize(title + "\n" + text)
-    topic_words = sum(1 for word in query.topics if word in normal)
-    if coverage >= ANSWER_COVERAGE or (topic_words >= ANSWER_TOPIC_WORDS and coverage >= ANSWER_TOPIC_COVERAGE):
+    topic_words = topic_words_in(query, normal)
+    if is_confident(coverage, topic_words):
         return Match.ANSWER
     bigrams = [t for t in terms if len(t.term) == 2]
     mass = sum(t.weight * t.idf for t in bigrams)

@@ -6,7 +6,8 @@ offsets (the only parse mode it knows), the 4096 UTF-16 unit limit, inline keybo
 per callback or inline query, command lists, file sizes (20 MB a bot can download, 50 MB it can
 send, 1024 characters of caption).  Every request is recorded, so a test can assert both on what
 the bot sent and on what Telegram would have refused; files the bot sends (sendDocument, as a
-multipart/form-data upload) are kept and read back with ``documents(chat_id)``.
+multipart/form-data upload) are kept and read back with ``documents(chat_id)``, and photos
+(sendPhoto: PNG or JPEG within Telegram's size and shape limits) with ``photos(chat_id)``.
 
     with BotApiStandIn() as standin:
         app = (ApplicationBuilder().token(standin.token)

@@ -19,13 +19,14 @@ from typing import Any
 from .errors import BotApiError
 from .faults import GARBLED_BODY, FaultsMixin, _Abandoned, _Fault, _Reset
 from .methods import MethodsMixin
+from .photos import PhotosMixin
 from .records import Call, RecordsMixin
 from .state import StateMixin, _File, _Stored
 from .updates import DEFAULT_UPDATE_TYPES, UpdatesMixin
 from .wire import _json
 
 
-class BotApiCore(UpdatesMixin, MethodsMixin, StateMixin, FaultsMixin, RecordsMixin):
+class BotApiCore(UpdatesMixin, MethodsMixin, PhotosMixin, StateMixin, FaultsMixin, RecordsMixin):
     """Telegram's side of the Bot API, without a transport: checks requests as Telegram does and records them."""
 
     def __init__(self, token: str = "123456:TEST-token", *, privacy_mode: bool = True):
@@ -85,6 +86,7 @@ class BotApiCore(UpdatesMixin, MethodsMixin, StateMixin, FaultsMixin, RecordsMix
                 "getWebhookInfo": self._get_webhook_info,
                 "sendMessage": self._send_message,
                 "sendDocument": self._send_document,
+                "sendPhoto": self._send_photo,
                 "editMessageText": self._edit_message_text,
                 "editMessageReplyMarkup": self._edit_message_reply_markup,
                 "deleteMessage": self._delete_message,

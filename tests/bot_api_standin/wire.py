@@ -20,6 +20,7 @@ _STRING_FIELDS = frozenset(
         "text",
         "caption",
         "document",
+        "photo",
         "query",
         "data",
         "callback_query_id",

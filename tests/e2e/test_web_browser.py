@@ -340,3 +340,20 @@ def test_an_article_reads_without_javascript(browser_without_js: WebDriver, app:
     assert citation.is_displayed() and BULLETIN in citation.text
     go(driver, article.find_element(By.CSS_SELECTOR, "a.issue-link"), r"/issues/\d+")
     assert driver.find_elements(By.CSS_SELECTOR, "ol.articles a")
+
+
+def test_a_topics_chart_fits_the_screen_and_its_bars_open_the_years_answers(browser: WebDriver, app: WebApp) -> None:
+    browser.get(app.url + "/trends?q=" + urllib.request.quote("垃圾分类"))
+    assert_page_is_sound(browser)  # no console error: the SVG keeps to the Content-Security-Policy
+    chart = browser.find_element(By.CSS_SELECTOR, "figure.trend-chart svg")
+    assert chart.size["width"] <= browser.width and chart.size["height"] > 100
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.trend-table tbody tr")
+    bars = browser.find_elements(By.CSS_SELECTOR, "figure.trend-chart svg .bar")
+    assert len(bars) == len(rows) > 1
+    links = browser.find_elements(By.CSS_SELECTOR, "figure.trend-chart svg a.bar")
+    year = links[0].get_attribute("aria-label")[:4]
+    links[0].click()
+    WebDriverWait(browser, WAIT).until(lambda d: urlsplit(d.current_url).path == "/ask")
+    assert_page_is_sound(browser)
+    assert browser.find_elements(By.CSS_SELECTOR, "ol.hits > li.hit"), f"no hits for {year}"
+    assert f"{year}年" in browser.find_element(By.TAG_NAME, "h1").text
