@@ -44,7 +44,7 @@ from tests.helpers.bulletin_text import HEADER, bulletin
 def test_command_menu_is_set_in_chinese_at_start_up(standin: BotApiStandIn, bot) -> None:
     menu = {c["command"]: c["description"] for c in standin.commands}
     assert set(menu) == {
-        "latest", "issue", "years", "year", "ask", "subscribe", "unsubscribe", "follow", "unfollow", "following", "help"
+        "latest", "issue", "years", "year", "ask", "subscribe", "unsubscribe", "follow", "unfollow", "following", "trend", "help"
     }  # fmt: skip
     assert "最新" in menu["latest"] and "期号" in menu["issue"]
 
