@@ -22,12 +22,12 @@ from retrieval.models import Hit, StoredIssue
 
 MAX_ISSUE_BUTTONS = 50
 # Matched whole (fullmatch: "$" would let a trailing newline through), ASCII digits only.
-_PAGE = re.compile(r"p:([A-Za-z0-9_-]{1,32}):([0-9]{1,2})")
-_ARTICLE = re.compile(r"a:([0-9]{1,12})")
+_PAGE = re.compile(r"p:([A-Za-z0-9_-]{1,32}):(0|[1-9][0-9]?)")
+_ARTICLE = re.compile(r"a:([1-9][0-9]{0,11})")
 _EXPORT = re.compile(r"x:([A-Za-z0-9_-]{1,32})")
 SOURCE_HASH_CHARS = 16
-_SOURCE = re.compile(rf"f:([0-9]{{1,6}}):([0-9a-f]{{{SOURCE_HASH_CHARS}}})")
-# No leading zeros: each datum has one spelling, the one year_data / issue_data write.
+_SOURCE = re.compile(rf"f:([1-9][0-9]{{0,5}}):([0-9a-f]{{{SOURCE_HASH_CHARS}}})")
+# No leading zeros: each datum has one spelling, the one its *_data function writes.
 _YEAR = re.compile(r"y:([1-9][0-9]{3}):(0|[1-9][0-9]{0,2})")
 _ISSUE = re.compile(r"i:([1-9][0-9]{0,5})")
 YEARS_DATA = "ys"

@@ -18,7 +18,7 @@ from .render_html import BLOCK_SEPARATOR, escape, hit_block, issue_messages, pac
 
 Part = list  # [html, keyboard dict | None]
 # "uf:<row id>" unfollows one topic; ids, as a topic may be longer than callback data's 64 bytes.
-_UNFOLLOW = re.compile(r"uf:([0-9]{1,12})")
+_UNFOLLOW = re.compile(r"uf:(0|[1-9][0-9]{0,11})")  # one spelling per id, as unfollow_data writes it
 UNFOLLOW_PATTERN = _UNFOLLOW.pattern
 
 
