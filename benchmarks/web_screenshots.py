@@ -3,10 +3,11 @@
     python -m benchmarks.web_screenshots [--out docs/web]
 
 Builds an archive from the sample and dev bulletins in a temporary folder, starts `run_bot.py web`
-on it as the browser tests do, and saves the answer page of one question and one issue page at a
-phone's 360 px and a desktop's 1280 px (the whole page, up to a cap, in 128 colours): ask-360.png, ask-1280.png,
-issue-360.png, issue-1280.png. The same archive, question and issue each time, so the pictures
-change only when the pages do.
+on it as the browser tests do, and saves the answer page of one question (with its facets), one
+issue page and the trend of one topic at a phone's 360 px and a desktop's 1280 px (the whole page,
+up to a cap, in 128 colours): ask-360.png, ask-1280.png, issue-360.png, issue-1280.png,
+trends-360.png, trends-1280.png. The same archive, question, issue and topic each time, so the
+pictures change only when the pages do.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .web_process import DEV_ARCHIVE, ROOT, SAMPLE_ARCHIVE, WebApp, build_archiv
 
 QUESTION = "丰台区创城建立了哪些工作机制？"
 ISSUE = 2202
+TOPIC = "志愿服务"
 WIDTHS = (360, 1280)
 MAX_HEIGHT = {360: 2400, 1280: 1600}  # CSS pixels; enough for the first screens of a page
 
@@ -30,7 +32,7 @@ MAX_HEIGHT = {360: 2400, 1280: 1600}  # CSS pixels; enough for the first screens
 def shoot(url: str, out: Path) -> list[Path]:
     from selenium.webdriver.support.ui import WebDriverWait
 
-    pages = {"ask": f"/ask?q={quote(QUESTION)}", "issue": f"/issues/{ISSUE}"}
+    pages = {"ask": f"/ask?q={quote(QUESTION)}", "issue": f"/issues/{ISSUE}", "trends": f"/trends?q={quote(TOPIC)}"}
     written = []
     for width in WIDTHS:
         with web_browser.chromium(width, 800) as driver:
