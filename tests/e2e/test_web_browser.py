@@ -357,3 +357,43 @@ def test_a_topics_chart_fits_the_screen_and_its_bars_open_the_years_answers(brow
     assert_page_is_sound(browser)
     assert browser.find_elements(By.CSS_SELECTOR, "ol.hits > li.hit"), f"no hits for {year}"
     assert f"{year}年" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+# --- accessibility ----------------------------------------------------------------------------
+
+# One page of each type a reader meets: home, answers with their facets, a narrowed list, a
+# topic's trend, an issue, an article, a year, and an error page.
+PAGE_TYPES = {
+    "home": "/",
+    "answers": "/ask?q=" + QUESTION,
+    "narrowed answers": "/ask?q=" + QUESTION + "&year=2022",
+    "trend": "/trends?q=志愿服务",
+    "issue": "/issues/2202",
+    "article": None,  # the first hit's, found below
+    "year": "/years/2022",
+    "years": "/years",
+    "error": "/issues/99999",
+}
+
+
+def test_every_page_type_has_no_serious_or_critical_accessibility_violation(browser: WebDriver, app: WebApp) -> None:
+    """axe-core, shipped in its wrapper's wheel, run in each page: any violation of serious or
+    critical impact fails, named with the elements it was found on."""
+    from axe_core_python.selenium import Axe
+
+    found = []
+    for kind, path in PAGE_TYPES.items():
+        if path is None:
+            browser.get(app.url + PAGE_TYPES["answers"])
+            path = urlsplit(browser.find_element(By.CSS_SELECTOR, ".hit-title a").get_attribute("href")).path
+        browser.get(app.url + path)
+        WebDriverWait(browser, WAIT).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        results = Axe().run(browser)
+        found += [
+            f"{kind} ({path}): {v['id']} [{v['impact']}] {v['help']}: "
+            + ", ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in results["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert results["passes"], f"axe checked nothing on {path}"
+    assert not found, f"at {browser.width}px:\n" + "\n".join(found)
