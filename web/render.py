@@ -4,6 +4,7 @@ once at start-up, and the sentences of replies.messages for the words."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -18,7 +19,7 @@ from replies.citations import gbt7714
 from replies.conversation import MAX_PAGES, AnswerPage, Notice
 from replies.emphasis import emphasise
 from retrieval.archive import MAX_QUESTION_CHARS
-from retrieval.models import Match, SourceFile
+from retrieval.models import Facets, Match, SourceFile
 
 from . import text
 from .address import SiteAddress, site_path
@@ -130,6 +131,38 @@ class Pages:
         return self.render(request, "notice.html", title=title, status=status, message=message, **context)
 
 
+# Offices listed on the answer page, most articles first; /api/ask carries them all.
+SHOWN_SOURCES = 12
+
+
+@dataclass(frozen=True)
+class FacetLink:
+    label: str
+    href: str
+    current: bool
+
+
+def facet_links(question: str, facets: Facets | None, year: int | None, source: str | None) -> dict[str, Any] | None:
+    """The facets as links that narrow the list (the chosen one marked), built once per page: a
+    question matching hundreds of offices would otherwise cost a URL per office in the template."""
+    if facets is None or not facets.hits:
+        return None
+    base = urlencode({"q": question})
+    keep_source = "&" + urlencode({"source": source}) if source else ""
+    keep_year = f"&year={year}" if year is not None else ""
+    years = [
+        FacetLink(text.FACET_COUNT.format(label=f"{y}年", count=n), f"/ask?{base}&year={y}{keep_source}", y == year)
+        for y, n in facets.years
+    ]
+    sources = [
+        FacetLink(
+            text.FACET_COUNT.format(label=s, count=n), f"/ask?{base}{keep_year}&{urlencode({'source': s})}", s == source
+        )
+        for s, n in facets.sources[:SHOWN_SOURCES]
+    ]
+    return {"hits": facets.hits, "years": years, "sources": sources, "more_sources": len(facets.sources) - len(sources)}
+
+
 def answer_context(
     reply: AnswerPage | Notice, page: int, year: int | None = None, source: str | None = None
 ) -> dict[str, Any]:
@@ -153,7 +186,7 @@ def answer_context(
     answer = reply.answer
     first = reply.first_number
     return {
-        "facets": answer.facets if answer.facets and answer.facets.hits else None,
+        "facets": facet_links(answer.question, answer.facets, year, source),
         "narrowing": narrowing,
         "narrowed": narrowed,
         "hits": answer.hits,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..index.search import QueryTerm, Scored
+from ..index.search import QueryTerm, Scored, Search
 from ..models import Answer, Filters, Hit, Match, NoAnswer, page_at
 from ..store.database import Store
 from ..tokenize import Tokenizer
@@ -295,7 +295,7 @@ def _ranked(
     ]
     held = store.passage_pages(pid for pid, _, _ in page)
     candidates = [Candidate(pid, *held[pid], score=score, coverage=cover) for pid, score, cover in page]
-    listed = _listed(store, search.every_score(allowed), int(articles[0])) if everything else None
+    listed = _listed(store, search, allowed, int(articles[0])) if everything else None
     return Ranked(candidates, len(shown) > offset + limit, term_weights, match, listed)
 
 
@@ -315,21 +315,25 @@ def _shown(store: Store, scored: Scored) -> tuple[np.ndarray, np.ndarray]:
     return positions, articles[positions]
 
 
-def _listed(store: Store, every: Scored, first_article: int) -> tuple[int, ...]:
+def _listed(store: Store, search: Search, allowed: np.ndarray | None, first_article: int) -> tuple[int, ...]:
     """The articles of the whole list, every page of it, as _shown keeps them (each article's best
     passage, the first hit's always and the others' when they hold HIT_COVERAGE), found without
-    ranking: a passage is its article's best when no passage of the article scores higher (ties:
-    the lower id, as the ranking breaks them)."""
-    articles = store.article_of_passages()[every.ids]
-    if not len(articles):
+    ranking. An article of one scoring passage needs no score; for the few with several, the
+    best is the one scoring highest (ties: the lower id, as the ranking breaks them)."""
+    ids, coverage = search.every_passage(allowed)
+    if not len(ids):
         return ()
-    best = np.full(int(articles.max()) + 1, -np.inf)
-    np.maximum.at(best, articles, every.scores)
-    top = np.flatnonzero(every.scores == best[articles])
-    lowest = np.full(len(best), len(articles))
-    np.minimum.at(lowest, articles[top], top)  # ids ascend, so the lowest position is the lowest id
-    chosen = lowest[lowest < len(articles)]
-    keep = articles[chosen[every.coverage[chosen] >= HIT_COVERAGE]]
+    articles = store.article_of_passages()[ids]
+    _, first, counts = np.unique(articles, return_index=True, return_counts=True)
+    best = first[counts == 1]
+    shared = np.flatnonzero(np.isin(articles, articles[first[counts > 1]]))
+    if len(shared):
+        scores = search.scores_of(ids[shared])
+        order = np.lexsort((ids[shared], -scores, articles[shared]))  # by article, best first
+        owners = articles[shared][order]
+        leads = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+        best = np.concatenate([best, shared[order[leads]]])
+    keep = articles[best[coverage[best] >= HIT_COVERAGE]]
     return tuple(np.union1d(keep, [first_article]).tolist())
 
 

@@ -112,18 +112,24 @@ class Search:
             partial, cover = self._look_up([terms[index]], ids, partial, cover)
         return _best(ids, partial, cover, k)
 
-    def every_score(self, allowed: np.ndarray | None = None) -> Scored:
-        """Every passage scoring above zero (within `allowed`), in id order, unranked: what a whole
-        list needs when its order does not matter. Scores are added as top() adds them, to the bit."""
-        mask = None
-        if allowed is not None:
-            mask = np.zeros(len(self.norms), bool)
-            mask[allowed[allowed < len(mask)]] = True
-        ids, add, covered = self._contributions(self._ordered, mask)
-        scores = np.bincount(ids, add, minlength=len(self.norms))
+    def every_passage(self, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Every passage scoring above zero (within `allowed`), in id order, with its coverage: what
+        a whole list needs when its order does not matter, without computing a single impact."""
+        lists = [self.postings(t) for t in self._ordered]
+        if not lists:
+            return np.zeros(0, np.int64), np.zeros(0)
+        ids = np.concatenate([i for i, _ in lists]).astype(np.intp)
+        covered = np.repeat([self._cover[t.term] for t in self._ordered], [len(i) for i, _ in lists])
         cover = np.bincount(ids, covered, minlength=len(self.norms))
-        held = np.flatnonzero(scores)
-        return Scored(held, scores[held], cover[held], exhausted=True)
+        held = np.flatnonzero(np.bincount(ids, minlength=len(self.norms)))
+        if allowed is not None:
+            held = held[np.isin(held, allowed)]
+        return held, cover[held]
+
+    def scores_of(self, ids: np.ndarray) -> np.ndarray:
+        """The exact scores of these passages (ascending ids), added as top() adds them, to the bit."""
+        scores, _ = self._look_up(self._ordered, ids, np.zeros(len(ids)), np.zeros(len(ids)))
+        return scores
 
     def _look_up(
         self, terms: list[QueryTerm], ids: np.ndarray, partial: np.ndarray, cover: np.ndarray
