@@ -15,8 +15,7 @@ from retrieval.tokenize import Tokenizer
 from tests.bot_api_standin import BotApiStandIn
 from tests.helpers import SAMPLE_ARCHIVE
 from tests.helpers.bot_in_process import InProcessBot
-from tests.helpers.bot_process import ADMIN, CHATS, LONG_HEADER, LONG_PARAGRAPH, TOKEN
-from tests.helpers.bulletin_text import bulletin
+from tests.helpers.bot_process import ADMIN, CHATS, TOKEN, write_long_issue
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +23,7 @@ def bot_archive_db(tmp_path_factory: pytest.TempPathFactory, tokenizer: Tokenize
     """The sample bulletins and one long issue, as `run_bot.py ingest` stores them; the bot's
     state file (saved questions, subscriptions) lives beside it."""
     folder = tmp_path_factory.mktemp("bot")
-    long_issue = folder / "long.txt"
-    long_issue.write_text(
-        bulletin(
-            "西城区深化背街小巷文明创建\n\n" + "\n\n".join([LONG_PARAGRAPH] * 4) + "\n\n（西城区文明办）",
-            header=LONG_HEADER,
-        ),
-        encoding="utf-8",
-    )
+    long_issue = write_long_issue(folder)
     db = folder / "archive.db"
     with Archive(db, tokenizer) as archive:
         reports = list(archive.ingest([SAMPLE_ARCHIVE, long_issue]))

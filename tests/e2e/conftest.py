@@ -11,8 +11,7 @@ import pytest
 
 from tests.bot_api_standin import BotApiStandIn
 from tests.helpers import ROOT, SAMPLE_ARCHIVE
-from tests.helpers.bot_process import CHATS, LONG_HEADER, LONG_PARAGRAPH, TOKEN, start_bot, stop_bot
-from tests.helpers.bulletin_text import bulletin
+from tests.helpers.bot_process import CHATS, TOKEN, start_bot, stop_bot, write_long_issue
 
 
 @pytest.fixture(autouse=True)
@@ -24,14 +23,7 @@ def end_to_end() -> None:
 @pytest.fixture(scope="module")
 def archive_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("bot")
-    long_issue = folder / "long.txt"
-    long_issue.write_text(
-        bulletin(
-            "西城区深化背街小巷文明创建\n\n" + "\n\n".join([LONG_PARAGRAPH] * 4) + "\n\n（西城区文明办）",
-            header=LONG_HEADER,
-        ),
-        encoding="utf-8",
-    )
+    long_issue = write_long_issue(folder)
     db = folder / "archive.db"
     result = subprocess.run(
         [sys.executable, str(ROOT / "run_bot.py"), "ingest", "--db", str(db), str(SAMPLE_ARCHIVE), str(long_issue)],

@@ -23,7 +23,7 @@ import pytest
 
 from bot.application import SEND_RETRIES
 from tests.bot_api_standin import BotApiStandIn
-from tests.helpers.bot_process import CITATION_2202, QUESTION, TOKEN, start_bot, stop_bot
+from tests.helpers.bot_process import CITATION_2202, QUESTION, start_bot, stop_bot
 
 CHATS = itertools.count(30_000)
 # Apache's proxy error page, which echoes the request line (and so the token in its path).
@@ -56,18 +56,8 @@ FAULTS = {
 
 
 @pytest.fixture(scope="module")
-def standin():
-    with BotApiStandIn(TOKEN, privacy_mode=False) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def bot_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("log") / "bot.log"
-
-
-@pytest.fixture(scope="module")
-def bot(standin: BotApiStandIn, archive_db: Path, bot_log: Path):  # noqa: F811 - the shared fixture
+def bot(standin: BotApiStandIn, archive_db: Path, bot_log: Path):
+    """As tests/e2e/conftest.py's, and the bot must also stop cleanly after every fault here."""
     process = start_bot(standin, archive_db, bot_log)
     yield process
     if process.poll() is None:

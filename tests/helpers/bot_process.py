@@ -14,7 +14,7 @@ from retrieval.archive import state_path_of
 from retrieval.display import printable
 from tests.bot_api_standin import BotApiStandIn, Call, format_text
 from tests.helpers import ROOT
-from tests.helpers.bulletin_text import HEADER
+from tests.helpers.bulletin_text import HEADER, bulletin
 
 TOKEN = "424242:e2e-SECRET-token-never-logged"
 
@@ -155,3 +155,11 @@ def upload(standin: BotApiStandIn, user: int, name: str, content: bytes, timeout
         timeout=timeout,
     )
     return plain(final)
+
+
+def write_long_issue(folder: Path) -> Path:
+    """An issue whose one article runs past a Telegram message, written as a bulletin file."""
+    path = folder / "long.txt"
+    body = "西城区深化背街小巷文明创建\n\n" + "\n\n".join([LONG_PARAGRAPH] * 4) + "\n\n（西城区文明办）"
+    path.write_text(bulletin(body, header=LONG_HEADER), encoding="utf-8")
+    return path
