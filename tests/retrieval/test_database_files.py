@@ -239,7 +239,7 @@ def test_a_bad_database_file_is_one_clear_line(db: Path, fault: str, command: st
 def test_backups_taken_during_an_ingest_are_consistent_and_restore(tmp_path: Path, run_bot) -> None:
     """Backups taken while another process ingests each hold whole issues with an index that
     agrees with them; one restored in the archive's place serves the same counts."""
-    synth.write_archive(tmp_path / "incoming", issues=120, questions=0)
+    synth.write_archive(tmp_path / "incoming", issues=40, questions=0)
     db = tmp_path / "archive.db"
     assert run_bot("ingest", str(SAMPLE_ARCHIVE), "--db", str(db)).returncode == 0
     ingest = subprocess.Popen(
