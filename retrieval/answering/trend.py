@@ -75,10 +75,11 @@ def _confident_articles(store: Store, tokenizer: Tokenizer, query: Query) -> lis
     if count == 0:
         return []
     search = store.index.search(query.weights, count)
-    scored = search.top(count)
+    # Every scoring passage, in no order (the years group them), and no score needed: only coverage.
+    ids, coverage = search.every_passage()
     # No passage under ANSWER_TOPIC_COVERAGE is confident.
-    keep = scored.coverage >= ANSWER_TOPIC_COVERAGE
-    ids, coverage = scored.ids[keep], scored.coverage[keep]
+    keep = coverage >= ANSWER_TOPIC_COVERAGE
+    ids, coverage = ids[keep], coverage[keep]
     words = list(dict.fromkeys([*query.topics, *(p for w in query.topics for p in word_parts(query, w))]))
     held = {word: _holding_bigrams(tokenizer, search, word, ids) for word in words}
     # The bigrams over-count (they may stand apart): only passages that could be confident by them
@@ -86,7 +87,9 @@ def _confident_articles(store: Store, tokenizer: Tokenizer, query: Query) -> lis
     maybe = confident_mask(coverage, _tier_words(query, held, len(ids))) & _holds_topic(query, held, len(ids))
     _read_long_words(store, tokenizer, held, ids, maybe)
     chosen = confident_mask(coverage, _tier_words(query, held, len(ids))) & _holds_topic(query, held, len(ids))
-    return list(store.passage_owners(ids[chosen].tolist()).values())
+    articles = store.article_of_passages()[ids[chosen]]
+    facts = store.article_facts()
+    return list(zip(articles.tolist(), facts.total[articles].tolist(), facts.year[articles].tolist()))
 
 
 def _tier_words(query: Query, held: dict[str, np.ndarray], rows: int) -> np.ndarray:

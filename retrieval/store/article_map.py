@@ -1,6 +1,6 @@
-"""Every passage's article, and every article's year and source office, held as arrays: what a
-question needs to keep one hit per article and to count a whole list's facets, without asking
-the database about each passage it ranked. Both are read from indexes that hold their columns
+"""Every passage's article, and every article's issue, year and source office, held as arrays:
+what a question needs to keep one hit per article, and a whole list needs for its facets or a
+topic's trend, without asking the database about each passage it ranked. Both are read from indexes that hold their columns
 (passages by article, articles by source), so no passage or article text is read."""
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ def passage_articles(db: sqlite3.Connection) -> np.ndarray:
 class ArticleFacts:
     year: np.ndarray
     """article id -> its issue's year."""
+    total: np.ndarray
+    """article id -> its issue's 总期号."""
     source: np.ndarray
     """article id -> the index of its office in `sources`, -1 without a source line."""
     sources: tuple[str, ...]
@@ -36,8 +38,9 @@ def article_facts(db: sqlite3.Connection) -> ArticleFacts:
     code = {name: n for n, name in enumerate(sources)}
     size = max((row[0] for row in rows), default=-1) + 1
     year = np.zeros(size, np.int64)
+    issue = np.zeros(size, np.int64)
     source = np.full(size, -1, np.int64)
     for article_id, total, name in rows:
-        year[article_id] = years[total]
+        year[article_id], issue[article_id] = years[total], total
         source[article_id] = code[name] if name else -1
-    return ArticleFacts(year, source, sources)
+    return ArticleFacts(year, issue, source, sources)

@@ -182,18 +182,6 @@ class Lookups:
             found.update((r[0], (r[1], r[2], r[3], r[4], breaks_of(r[5]))) for r in rows)
         return found
 
-    def passage_owners(self, ids: Iterable[int]) -> dict[int, tuple[int, int, int]]:
-        """The article, issue total and year of each passage id."""
-        found: dict[int, tuple[int, int, int]] = {}
-        for chunk, marks in in_chunks(list(ids)):
-            rows = self.db.execute(
-                "SELECT p.id, p.article_id, p.issue_total, i.year FROM passages p"
-                f" JOIN issues i ON i.total = p.issue_total WHERE p.id IN ({marks})",
-                chunk,
-            )
-            found.update((r[0], (r[1], r[2], r[3])) for r in rows)
-        return found
-
     def passage_ids(self, filters: Filters) -> list[int]:
         """Ids of the passages of the issues the filters match, in order."""
         where, params = filter_sql(filters)
