@@ -4,12 +4,12 @@ which topics, kept in the bot's state file."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from replies import messages
 from replies.conversation import Notice
 
+from .faults import unchanged_is_fine
 from .handler_base import HandlerBase, chat_id_of, query_of
 from .render_alerts import parse_unfollow, unfollow_keyboard
 from .render_html import notice_message
@@ -77,10 +77,7 @@ class AlertCommands(HandlerBase):
         topic = await self.alerts.run(AlertState.unfollow_id, chat, parse_unfollow(query.data))
         await self._ack(query, messages.UNFOLLOWED.format(topic=topic) if topic else messages.EXPIRED)
         followed = await self.alerts.run(AlertState.followed, chat)
-        try:
+        with unchanged_is_fine():  # a double press leaves the same buttons
             await context.bot.edit_message_reply_markup(
                 chat_id=chat, message_id=query.message.message_id, reply_markup=unfollow_keyboard(followed)
             )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():  # a double press leaves the same buttons
-                raise

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
+from collections.abc import Iterator
 
 from telegram.error import BadRequest, NetworkError
 
@@ -17,3 +19,14 @@ def describe_fault(error: BaseException | None) -> str:
     """The error in one line for the log. Shortened only at spaces, so a token an error page echoed
     is kept whole, where the entry point's log formatter finds it and hides it."""
     return textwrap.shorten(" ".join(str(error).split()) or type(error).__name__, 400, placeholder=" …")
+
+
+@contextlib.contextmanager
+def unchanged_is_fine() -> Iterator[None]:
+    """Around an edit: Telegram refuses one that changes nothing ("message is not modified"), as
+    after a double press or a repeated state, and that is no failure; any other refusal is raised."""
+    try:
+        yield
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise

@@ -10,7 +10,7 @@ import re
 import time
 
 from telegram import InputFile, MaybeInaccessibleMessage, Message, MessageEntity, Update
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ContextTypes, filters
 
 from replies import conversation, messages
@@ -19,7 +19,7 @@ from replies.render_docx import answer_document, answer_filename
 from retrieval.archive import Archive
 
 from .alert_commands import AlertCommands
-from .faults import describe_fault, is_network_fault
+from .faults import describe_fault, is_network_fault, unchanged_is_fine
 from .handler_base import browse_message, chat_id_of, message_of, query_of, send
 from .inline_mode import InlineMode
 from .keyboards import (
@@ -190,13 +190,10 @@ class Handlers(AlertCommands, TrendCommands, InlineMode, UploadHandler):
             return
         await self._ack(query)
         text, keyboard = browse_message(view)
-        try:
+        with unchanged_is_fine():  # a double press shows the same page
             await context.bot.edit_message_text(
                 text, chat_id=pressed.chat.id, message_id=pressed.message_id, reply_markup=keyboard
             )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():  # a double press shows the same page
-                raise
 
     async def _send_source(
         self,
@@ -256,17 +253,14 @@ class Handlers(AlertCommands, TrendCommands, InlineMode, UploadHandler):
             await self._ack(query, page.text)
             return
         await self._ack(query)
-        try:
-            # By chat and message id: a message too old to arrive whole (InaccessibleMessage) can still be edited.
+        # By chat and message id: a message too old to arrive whole (InaccessibleMessage) can still be edited.
+        with unchanged_is_fine():  # a double press shows the same page
             await context.bot.edit_message_text(
                 answer_message(page),
                 chat_id=pressed.chat.id,
                 message_id=pressed.message_id,
                 reply_markup=answer_keyboard(page, request.key),
             )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():  # a double press shows the same page
-                raise
 
     # --- failures -----------------------------------------------------------------------
 

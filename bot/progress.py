@@ -16,6 +16,7 @@ from collections.abc import Callable
 from telegram import Bot
 from telegram.error import BadRequest, TelegramError
 
+from .faults import unchanged_is_fine
 from .render_html import notice_message
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,6 @@ class ProgressMessage:
     async def _edit(self, text: str) -> None:
         if text == self._shown:
             return
-        try:
+        with unchanged_is_fine():
             await self.bot.edit_message_text(notice_message(text), chat_id=self.chat_id, message_id=self.message_id)
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
         self._shown, self._edited_at = text, self._clock()
