@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .entities import MAX_CAPTION_UTF16, format_text
+from .entities import format_caption, format_text
 from .errors import _bad
 
 MAX_KEYBOARD_BUTTONS = 100
@@ -118,14 +118,7 @@ def _check_inline_result(result: Any) -> None:
         elif not any(key in content for key in ("latitude", "phone_number", "payload", "title")):
             raise _bad("can't parse InputMessageContent JSON object")
     if "caption" in result:
-        format_text(
-            result["caption"],
-            result.get("parse_mode"),
-            result.get("caption_entities"),
-            limit=MAX_CAPTION_UTF16,
-            allow_empty=True,
-            what="message caption",
-        )
+        format_caption(result)
     _check_reply_markup(result.get("reply_markup"), inline_only=True)
 
 

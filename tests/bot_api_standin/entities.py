@@ -132,3 +132,20 @@ def _user_entities(text: str) -> list[dict]:
                 continue
             spans.append(("mention", pos, end))
     return [_entity(kind, utf16_len(text[:start]), utf16_len(text[start:end])) for kind, start, end in spans]
+
+
+def format_caption(params: dict) -> tuple[str, list[dict]]:
+    """A sent file's caption as Telegram parses it: at most MAX_CAPTION_UTF16, and may be empty."""
+    return format_text(
+        params.get("caption"),
+        params.get("parse_mode"),
+        params.get("caption_entities"),
+        limit=MAX_CAPTION_UTF16,
+        allow_empty=True,
+        what="message caption",
+    )
+
+
+def caption_fields(caption: str, entities: list[dict]) -> dict:
+    """The caption and its entities as a message carries them: absent when empty."""
+    return ({"caption": caption} if caption else {}) | ({"caption_entities": entities} if entities else {})

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from .checks import _check_inline_button, _check_inline_result, _check_link_preview, _check_reply_markup
-from .entities import MAX_CAPTION_UTF16, format_text
+from .entities import caption_fields, format_caption, format_text
 from .errors import BotApiError, _bad
 from .state import _document_of, _File, _Stored
 from .wire import Upload
@@ -195,22 +195,12 @@ class MethodsMixin:
             name, mime_type = stored.file_name, stored.mime_type
         else:
             raise _bad("wrong file identifier/HTTP URL specified")
-        caption, entities = format_text(
-            params.get("caption"),
-            params.get("parse_mode"),
-            params.get("caption_entities"),
-            limit=MAX_CAPTION_UTF16,
-            allow_empty=True,
-            what="message caption",
-        )
+        caption, entities = format_caption(params)
         markup = _check_reply_markup(params.get("reply_markup"), inline_only=False)
         chat = self._chat(params)
         stored.file_name, stored.mime_type = name, mime_type
         body: dict = {"document": _document_of(stored)}
-        if caption:
-            body["caption"] = caption
-        if entities:
-            body["caption_entities"] = entities
+        body |= caption_fields(caption, entities)
         return self._new_bot_message(chat, params, body, _raw(params.get("caption")), markup)
 
     def _editable(self, params: dict) -> _Stored:

@@ -9,7 +9,7 @@ import struct
 import threading
 
 from .checks import _check_reply_markup
-from .entities import MAX_CAPTION_UTF16, format_text
+from .entities import caption_fields, format_caption
 from .errors import BotApiError, _bad
 from .state import _File, _Stored
 from .wire import Upload
@@ -60,14 +60,7 @@ class PhotosMixin:
             stored = self._files[photo]
         else:
             raise _bad("wrong file identifier/HTTP URL specified")
-        caption, entities = format_text(
-            params.get("caption"),
-            params.get("parse_mode"),
-            params.get("caption_entities"),
-            limit=MAX_CAPTION_UTF16,
-            allow_empty=True,
-            what="message caption",
-        )
+        caption, entities = format_caption(params)
         markup = _check_reply_markup(params.get("reply_markup"), inline_only=False)
         chat = self._chat(params)
         self._check_flood(chat["id"])
@@ -83,10 +76,7 @@ class PhotosMixin:
                 }
             ]
         }
-        if caption:
-            body["caption"] = caption
-        if entities:
-            body["caption_entities"] = entities
+        body |= caption_fields(caption, entities)
         raw = params.get("caption")
         return self._new_bot_message(chat, params, body, raw if isinstance(raw, str) else None, markup)
 
