@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..index.search import QueryTerm, Scored, Search
+from ..index.search import Scored
 from ..models import Answer, Filters, Hit, Match, NoAnswer, page_at
 from ..store.database import Store
 from ..tokenize import Tokenizer
@@ -17,29 +17,10 @@ from .facets import facet_counts, narrowed
 from .filters import extract_filters
 from .highlight import term_spans
 from .query import Query
+from .tiers import HIT_COVERAGE, tier
+from .whole_list import whole_list
 
 MAX_QUESTION_CHARS = 1000
-# The three tiers (docs/quality.md has the figures they were read from, on the dev halves of
-# three sets). Coverage is the share of the question's weight (IDF x query term frequency of its
-# character grams) that the best passage holds; bigram coverage the same over its bigrams alone;
-# topic words are its jieba words of two or more characters found in the article.
-# Nothing: the best passage holds little of the question, almost none of its bigrams, and at most
-# one of its words. Off-topic questions (推荐一部好看的电影, 个人所得税怎么申报) share a
-# character here and a word there; an answerable question worded unlike its article still shares
-# bigrams or several words. On the dev halves of the development archive, CMRC and the domain set
-# and the hostile-question tests, every off-topic question falls under all three bounds, and 4 of
-# 1,731 answerable ones do (0.28 to 0.35 alike; at 0.25 推荐一部电影 on the sample archive did not).
-NONE_COVERAGE = 0.3
-NONE_BIGRAM_COVERAGE = 0.16
-NONE_TOPIC_WORDS = 1
-# A confident answer holds this share of the question, or two of its words and a fifth of it (two
-# common words alone, 测评 and 疫情 in a 控烟 article, made a year's weak match look confident
-# and kept the archive-wide answer from being sought); in between, related.
-ANSWER_COVERAGE = 0.35
-ANSWER_TOPIC_WORDS = 2
-ANSWER_TOPIC_COVERAGE = 0.2
-# Once the question is answered, further hits need only this share.
-HIT_COVERAGE = 0.2
 # Passages asked of the index per hit wanted; asked again with more when articles repeat.
 PASSAGES_PER_HIT = 4
 
@@ -74,10 +55,9 @@ def answer(
     every page of it, spreads over years and offices.
     """
     question = clean_question(question)
+    if year is not None or source:
+        return _narrowed_answer(store, tokenizer, question, limit, offset, year, source, facets)
     filters, rest = extract_filters(question)
-    chosen = year is not None or bool(source)
-    if chosen:
-        filters = narrowed(filters, year, source)
     query = Query.of(tokenizer, rest)
     if query.empty:
         return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.EMPTY_QUESTION)
@@ -85,7 +65,7 @@ def answer(
     found = _hits(store, tokenizer, query, filters, limit, offset, everything=facets) if in_range else None
     if found is not None and found.match is Match.ANSWER:
         return _answer_of(question, filters, found, store=store)
-    if filters.active and not filters.names_issue and not chosen:
+    if filters.active and not filters.names_issue:
         # The named year holds no confident answer: the whole archive, the year kept as words
         # (results of 2020 are reported in 2021's issues). Taken when it answers with confidence,
         # or when the year held nothing at all.
@@ -96,10 +76,45 @@ def answer(
         # A page past the last of the named year's hits is empty, and still an answered question.
         return _answer_of(question, filters, found, store=store)
     if not in_range:
-        stats = store.stats()
-        held = (stats.first, stats.latest) if stats.first and stats.latest else None
-        return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.OUTSIDE_ARCHIVE, held=held)
+        return _outside(store, question, filters)
     return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.NO_MATCH)
+
+
+def _narrowed_answer(
+    store: Store,
+    tokenizer: Tokenizer,
+    question: str,
+    limit: int,
+    offset: int,
+    year: int | None,
+    source: str | None,
+    facets: bool,
+) -> Answer:
+    """The part of the question's whole list that a year or an office holds, as a reader narrows
+    it from its facets: the list they saw (widened to the archive or not, with its tier and its
+    first article) cut to those issues, so each facet's count is what its link lists, and never
+    widened. A year the question's list has nothing in lists nothing."""
+    whole = answer(store, tokenizer, question, limit=1)
+    own, rest = extract_filters(question)
+    if whole.relaxed:  # the list was the archive's, the question's year kept as words
+        own, rest = Filters(), question
+    filters = narrowed(own, year, source)
+    if whole.no_answer is NoAnswer.EMPTY_QUESTION:
+        return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.EMPTY_QUESTION)
+    if store.count_issues(filters) == 0:
+        return _outside(store, question, filters)
+    if not whole.hits:
+        return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.NO_MATCH)
+    within = Within(whole.match, whole.hits[0].article_id)
+    found = _hits(store, tokenizer, Query.of(tokenizer, rest), filters, limit, offset, everything=facets, within=within)
+    return _answer_of(question, filters, found, store=store)
+
+
+def _outside(store: Store, question: str, filters: Filters) -> Answer:
+    """No issue of the archive is in the range the question (or the reader) named."""
+    stats = store.stats()
+    held = (stats.first, stats.latest) if stats.first and stats.latest else None
+    return Answer(question=question, hits=(), filters=filters, no_answer=NoAnswer.OUTSIDE_ARCHIVE, held=held)
 
 
 def _answer_of(
@@ -173,6 +188,15 @@ class Found:
         return self.match is not Match.NONE
 
 
+@dataclass(frozen=True)
+class Within:
+    """The whole list a reader narrows: its tier, which the narrowed list keeps, and its first
+    article, which is in the list whatever share of the question it holds."""
+
+    match: Match
+    first_article: int
+
+
 def _hits(
     store: Store,
     tokenizer: Tokenizer,
@@ -183,11 +207,13 @@ def _hits(
     strict: bool = False,
     everything: bool = False,
     allowed: np.ndarray | None = None,
+    within: Within | None = None,
 ) -> Found:
     """The page of hits with their excerpts. `strict`: an issue named by the question still needs
     a related match (a followed topic must not alert on any issue that shares a word with it).
-    `everything`: the whole list is ranked, and its articles come back too."""
-    ranked = _ranked(store, tokenizer.normalize, query, filters, limit, offset, strict, everything, allowed)
+    `everything`: the whole list is ranked, and its articles come back too. `within`: the filters
+    narrow this whole list (Within)."""
+    ranked = _ranked(store, tokenizer.normalize, query, filters, limit, offset, strict, everything, allowed, within)
     page = ranked.page
     refs = store.refs(c.issue_total for c in page)
     articles = store.articles(c.article_id for c in page)
@@ -264,9 +290,11 @@ def _ranked(
     strict: bool = False,
     everything: bool = False,
     allowed: np.ndarray | None = None,
+    within: Within | None = None,
 ) -> Ranked:
     """The best passage of each of the best articles, skipping offset; nothing when the best
-    passage holds too little of the question (see _tier).
+    passage holds too little of the question (tiers.tier), or, `within` a whole list, when the
+    filters hold none of its articles.
 
     The index returns the exact top passages (index/search.py); when they hold fewer articles than
     the page needs, it is asked for more, so page n+1 always starts where page n ended.
@@ -278,106 +306,42 @@ def _ranked(
         allowed = np.array(store.passage_ids(filters), dtype=np.int64)
     wanted = offset + limit + 1
     k = wanted * PASSAGES_PER_HIT
-    match = Match.NONE
+    match = within.match if within is not None else Match.NONE
+    first = within.first_article if within is not None else None
     while True:
         scored = search.top(k, allowed)
         if match is Match.NONE and len(scored.ids):
             named = filters.names_issue and not strict
-            match = _tier(store, normalize, query, terms, int(scored.ids[0]), float(scored.coverage[0]), named)
+            match = tier(store, normalize, query, terms, int(scored.ids[0]), float(scored.coverage[0]), named)
         if match is Match.NONE:
             return Ranked([], False, term_weights, articles=() if everything else None)
-        shown, articles = _shown(store, scored)
+        shown, articles = _shown(store, scored, first)
         if len(shown) >= wanted or scored.exhausted:
             break
         k *= 4
+    if not len(shown):  # within a whole list: the filters hold none of its articles
+        return Ranked([], False, term_weights, articles=() if everything else None)
     page = [
         (int(scored.ids[i]), float(scored.scores[i]), float(scored.coverage[i])) for i in shown[offset : offset + limit]
     ]
     held = store.passage_pages(pid for pid, _, _ in page)
     candidates = [Candidate(pid, *held[pid], score=score, coverage=cover) for pid, score, cover in page]
-    listed = _listed(store, search, allowed, int(articles[0])) if everything else None
+    first = int(articles[0]) if first is None else first
+    listed = whole_list(store, search, allowed, first, HIT_COVERAGE) if everything else None
     return Ranked(candidates, len(shown) > offset + limit, term_weights, match, listed)
 
 
-def _shown(store: Store, scored: Scored) -> tuple[np.ndarray, np.ndarray]:
-    """The positions in `scored` of each article's best passage, best first, the first always and
-    the others when they hold HIT_COVERAGE of the question; and their articles. Articles come
-    from the store's map of them, so ranking thousands of passages asks the database nothing."""
+def _shown(store: Store, scored: Scored, first: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The positions in `scored` of each article's best passage, best first, the list's first
+    article's always (the first position's, or `first` when narrowing a whole list) and the
+    others' when they hold HIT_COVERAGE of the question; and their articles. Articles come from
+    the store's map of them, so ranking thousands of passages asks the database nothing."""
     if not len(scored.ids):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     articles = store.article_of_passages()[scored.ids]
     _, best = np.unique(articles, return_index=True)  # each article's first (best) position
     keep = np.zeros(len(articles), bool)
     keep[best] = True
-    keep &= scored.coverage >= HIT_COVERAGE
-    keep[0] = True
+    keep &= (scored.coverage >= HIT_COVERAGE) | (articles == (articles[0] if first is None else first))
     positions = np.flatnonzero(keep)
     return positions, articles[positions]
-
-
-def _listed(store: Store, search: Search, allowed: np.ndarray | None, first_article: int) -> tuple[int, ...]:
-    """The articles of the whole list, every page of it, as _shown keeps them (each article's best
-    passage, the first hit's always and the others' when they hold HIT_COVERAGE), found without
-    ranking. An article of one scoring passage needs no score; for the few with several, the
-    best is the one scoring highest (ties: the lower id, as the ranking breaks them)."""
-    ids, coverage = search.every_passage(allowed)
-    if not len(ids):
-        return ()
-    articles = store.article_of_passages()[ids]
-    _, first, counts = np.unique(articles, return_index=True, return_counts=True)
-    best = first[counts == 1]
-    shared = np.flatnonzero(np.isin(articles, articles[first[counts > 1]]))
-    if len(shared):
-        scores = search.scores_of(ids[shared])
-        order = np.lexsort((ids[shared], -scores, articles[shared]))  # by article, best first
-        owners = articles[shared][order]
-        leads = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-        best = np.concatenate([best, shared[order[leads]]])
-    keep = articles[best[coverage[best] >= HIT_COVERAGE]]
-    return tuple(np.union1d(keep, [first_article]).tolist())
-
-
-def is_confident(coverage: float, topic_words: int) -> bool:
-    """The confident tier: the passage holds ANSWER_COVERAGE of the question, or
-    ANSWER_TOPIC_WORDS of its words and ANSWER_TOPIC_COVERAGE of it."""
-    return coverage >= ANSWER_COVERAGE or (topic_words >= ANSWER_TOPIC_WORDS and coverage >= ANSWER_TOPIC_COVERAGE)
-
-
-def confident_mask(coverage: np.ndarray, topic_words: np.ndarray) -> np.ndarray:
-    """is_confident for many passages at once."""
-    return (coverage >= ANSWER_COVERAGE) | ((topic_words >= ANSWER_TOPIC_WORDS) & (coverage >= ANSWER_TOPIC_COVERAGE))
-
-
-def topic_words_in(query: Query, normal_text: str) -> int:
-    """How many of the question's topic words the (normalized) title and text hold."""
-    return sum(1 for word in query.topics if word in normal_text)
-
-
-def _tier(
-    store: Store,
-    normalize: Callable[[str], str],
-    query: Query,
-    terms: list[QueryTerm],
-    passage_id: int,
-    coverage: float,
-    named_issue: bool,
-) -> Match:
-    """How well the best passage answers the question (see NONE_COVERAGE and ANSWER_COVERAGE).
-    Within an issue the question names, any match is at least related: the reader chose the issue."""
-    article_id, _, text, _, _ = store.passage_pages([passage_id])[passage_id]
-    title = store.articles([article_id])[article_id][0]
-    normal = normalize(title + "\n" + text)
-    topic_words = topic_words_in(query, normal)
-    if is_confident(coverage, topic_words):
-        return Match.ANSWER
-    bigrams = [t for t in terms if len(t.term) == 2]
-    mass = sum(t.weight * t.idf for t in bigrams)
-    bigram_coverage = sum(t.weight * t.idf for t in bigrams if t.term in normal) / mass if mass > 0 else 0.0
-    if (
-        not named_issue
-        and coverage < NONE_COVERAGE
-        and bigram_coverage < NONE_BIGRAM_COVERAGE
-        and topic_words <= NONE_TOPIC_WORDS
-    ):
-        return Match.NONE
-    return Match.RELATED

@@ -1,7 +1,7 @@
 """A topic over the years: how many articles of each year answer it, by the ranking's own tiers.
 
 An article counts when one of its passages is in the confident tier for the topic asked as a
-question (answer.is_confident: the share of the topic's weight the passage holds, and the topic
+question (tiers.is_confident: the share of the topic's weight the passage holds, and the topic
 words its title and text hold), the decision that makes a question's best hit a confident answer,
 and, since a trend counts every such passage rather than showing the best, when the passage also
 holds the topic's words (`holds_topic`). The tier alone lets a passage through on part of a topic
@@ -24,9 +24,10 @@ from ..index.search import Search
 from ..models import Trend, TrendYear
 from ..store.database import Store
 from ..tokenize import Tokenizer, char_grams
-from .answer import ANSWER_TOPIC_COVERAGE, ANSWER_TOPIC_WORDS, clean_question, confident_mask
+from .answer import clean_question
 from .filters import extract_filters
 from .query import Query
+from .tiers import ANSWER_TOPIC_COVERAGE, ANSWER_TOPIC_WORDS, confident_mask
 
 
 def trend(store: Store, tokenizer: Tokenizer, topic: str) -> Trend:
@@ -93,7 +94,7 @@ def _confident_articles(store: Store, tokenizer: Tokenizer, query: Query) -> lis
 
 
 def _tier_words(query: Query, held: dict[str, np.ndarray], rows: int) -> np.ndarray:
-    """How many of the topic words each passage holds (answer.topic_words_in)."""
+    """How many of the topic words each passage holds (tiers.topic_words_in)."""
     return sum((held[w].astype(np.int64) for w in query.topics), np.zeros(rows, np.int64))
 
 

@@ -121,15 +121,14 @@ class Search:
         ids = np.concatenate([i for i, _ in lists]).astype(np.intp)
         covered = np.repeat([self._cover[t.term] for t in self._ordered], [len(i) for i, _ in lists])
         cover = np.bincount(ids, covered, minlength=len(self.norms))
-        held = np.flatnonzero(np.bincount(ids, minlength=len(self.norms)))
+        held = np.flatnonzero(cover)  # every term's share is above 0 (idf > 0)
         if allowed is not None:
             held = held[np.isin(held, allowed)]
         return held, cover[held]
 
-    def scores_of(self, ids: np.ndarray) -> np.ndarray:
-        """The exact scores of these passages (ascending ids), added as top() adds them, to the bit."""
-        scores, _ = self._look_up(self._ordered, ids, np.zeros(len(ids)), np.zeros(len(ids)))
-        return scores
+    def scores_of(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The exact scores of these passages, added as top() adds them, to the bit, and their coverage."""
+        return self._look_up(self._ordered, ids, np.zeros(len(ids)), np.zeros(len(ids)))
 
     def _look_up(
         self, terms: list[QueryTerm], ids: np.ndarray, partial: np.ndarray, cover: np.ndarray

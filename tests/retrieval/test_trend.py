@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answering.answer import is_confident, topic_words_in
 from retrieval.answering.query import Query
+from retrieval.answering.tiers import is_confident, topic_words_in
 from retrieval.answering.trend import _confident_articles, holds_topic
 from retrieval.archive import Archive
 from retrieval.models import TrendYear
