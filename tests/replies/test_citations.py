@@ -1,5 +1,10 @@
-"""GB/T 7714-2015 citations of an article, against strings derived from the standard's own rules
-and its examples for articles in serials (§4.4; 连续出版物中的析出文献)."""
+"""GB/T 7714-2015 citations of an article, against the standard's own examples of articles in
+serials (§4.4.2, §6.1 示例3, §8.1.3, Appendix A.8) and its rules for parties, issues and pages.
+
+The examples are as the standard prints them in its half-width form, taken from a transcription
+of its text and checked against a BibTeX style's rendering of the same entries; where an example
+lists more parties than it names, a fourth is supplied so that the cut to three is exercised.
+"""
 
 from __future__ import annotations
 
@@ -25,47 +30,68 @@ def test_the_bulletins_article_in_the_standards_form() -> None:
     )
 
 
-# The standard's examples of serial articles, each with its volume dropped (the bulletin has none:
-# 年, 卷(期) becomes 年(期)) and its page range cut to the first page (the page a quote starts on).
+# (responsible parties as a source would give them, title, serial, year, volume, issue, pages, the standard's line)
 STANDARD_EXAMPLES = [
-    # 李炳穆. 韩国图书馆法[J]. 图书情报工作, 2008, 52(6): 6-12.
-    ("李炳穆", "韩国图书馆法", "图书情报工作", 2008, 6, 6, "李炳穆. 韩国图书馆法[J]. 图书情报工作, 2008(6): 6."),
-    # 袁训来, 陈哲, 肖书海, 等. 蓝田生物群: 一个认识多细胞生物起源和早期演化的新窗口[J]. 科学通报, 2012, 55(24): 3219.
-    (
+    (  # A.8 [1]: a year and an issue, no volume, as the bulletin has
+        "杨洪升",
+        "四库馆私家抄校书考略",
+        "文献",
+        (2013, None, 1, 56, 75),
+        "杨洪升. 四库馆私家抄校书考略[J]. 文献, 2013(1): 56-75.",
+    ),
+    (  # §6.1 示例3: a body as the responsible party, no volume, as the bulletin's offices
+        "上海市食品药品监督管理局课题组",
+        "互联网药品经营现状和监管机制的研究",
+        "上海食品药品监管情报研究",
+        (2008, None, 1, 8, 11),
+        "上海市食品药品监督管理局课题组. 互联网药品经营现状和监管机制的研究[J]. 上海食品药品监管情报研究, 2008(1): 8-11.",
+    ),
+    (  # §6.1 示例3: two parties
+        "熊平、吴颉",
+        "从交易费用的角度谈如何构建药品流通的良性机制",
+        "中国物价",
+        (2005, None, 8, 42, 45),
+        "熊平, 吴颉. 从交易费用的角度谈如何构建药品流通的良性机制[J]. 中国物价, 2005(8): 42-45.",
+    ),
+    (  # §4.4.2 [1]: more than three parties (§8.1.2), a volume, one page
         "袁训来、陈哲、肖书海、张三",
         "蓝田生物群: 一个认识多细胞生物起源和早期演化的新窗口",
         "科学通报",
-        2012,
-        24,
-        3219,
-        "袁训来, 陈哲, 肖书海, 等. 蓝田生物群: 一个认识多细胞生物起源和早期演化的新窗口[J]. 科学通报, 2012(24): 3219.",
+        (2012, 55, 34, 3219, None),
+        "袁训来, 陈哲, 肖书海, 等. 蓝田生物群: 一个认识多细胞生物起源和早期演化的新窗口[J]. 科学通报, 2012, 55(34): 3219.",
     ),
-    # KANAMORI H. Shaking without quaking[J]. Science, 1998, 279(5359): 2063.
-    (
+    (  # §4.4.2 [6]: Latin script
         "KANAMORI H",
         "Shaking without quaking",
         "Science",
-        1998,
-        5359,
-        2063,
-        "KANAMORI H. Shaking without quaking[J]. Science, 1998(5359): 2063.",
+        (1998, 279, 5359, 2063, None),
+        "KANAMORI H. Shaking without quaking[J]. Science, 1998, 279(5359): 2063.",
     ),
-    # 储大同. 恶性肿瘤个体化治疗靶向药物的临床表现[J]. 中华肿瘤杂志, 2010, 32(10): 721-724.
-    (
-        "储大同",
-        "恶性肿瘤个体化治疗靶向药物的临床表现",
-        "中华肿瘤杂志",
-        2010,
-        10,
-        721,
-        "储大同. 恶性肿瘤个体化治疗靶向药物的临床表现[J]. 中华肿瘤杂志, 2010(10): 721.",
+    (  # §8.1.3: no party, the numeric system starts with the title
+        None,
+        "Coffee drinking and cancer of the pancreas",
+        "Br Med J",
+        (1981, 283, 6292, 628, None),
+        "Coffee drinking and cancer of the pancreas[J]. Br Med J, 1981, 283(6292): 628.",
     ),
 ]
 
 
-@pytest.mark.parametrize(("author", "title", "serial", "year", "number", "page", "expected"), STANDARD_EXAMPLES)
-def test_the_standards_own_serial_examples(author, title, serial, year, number, page, expected) -> None:
-    assert gbt7714(ref(year, number), title, author, page, serial=serial) == expected
+@pytest.mark.parametrize(("parties", "title", "serial", "numbers", "expected"), STANDARD_EXAMPLES)
+def test_the_standards_own_examples_of_serial_articles(parties, title, serial, numbers, expected) -> None:
+    year, volume, number, page, last_page = numbers
+    cited = gbt7714(ref(year, number), title, parties, page, serial=serial, volume=volume, last_page=last_page)
+    assert cited == expected
+
+
+def test_past_three_latin_parties_end_with_et_al() -> None:
+    """§4.4.2 [9]: MYBURG A A, GRATTAPAGLIA D, TUSKAN G A, et al."""
+    parties = "MYBURG A A, GRATTAPAGLIA D, TUSKAN G A, HELLSTEN U"
+    assert responsible_party(ISSUE_2202, parties) == "MYBURG A A, GRATTAPAGLIA D, TUSKAN G A, et al."
+
+
+def test_an_article_on_one_page_is_cited_by_that_page_alone() -> None:
+    assert gbt7714(ISSUE_2202, FENGTAI, "丰台区文明办", 3, last_page=3).endswith("2022(10): 3.")
 
 
 def test_without_a_page_the_page_and_its_colon_are_left_out() -> None:
