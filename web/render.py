@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse
 
 from replies import browse_text, messages
 from replies.citations import gbt7714
-from replies.conversation import MAX_PAGES, AnswerPage, Notice
+from replies.conversation import MAX_PAGES, PER_PAGE, AnswerPage, Notice
 from replies.emphasis import emphasise
 from retrieval.archive import MAX_QUESTION_CHARS
 from retrieval.models import Facets, Match, SourceFile
@@ -163,6 +163,14 @@ def facet_links(question: str, facets: Facets | None, year: int | None, source: 
     return {"hits": facets.hits, "years": years, "sources": sources, "more_sources": len(facets.sources) - len(sources)}
 
 
+def capped(facets: Facets | None, page: int, more: bool) -> str | None:
+    """On the last page the list pages to, what its facets still hold beyond it."""
+    shown = MAX_PAGES * PER_PAGE
+    if page < MAX_PAGES or not more or facets is None or facets.hits <= shown:
+        return None
+    return text.PAGES_CAPPED.format(shown=shown, rest=facets.hits - shown)
+
+
 def answer_context(
     reply: AnswerPage | Notice, page: int, year: int | None = None, source: str | None = None
 ) -> dict[str, Any]:
@@ -180,6 +188,7 @@ def answer_context(
             "previous": None,
             "next": None,
             "facets": None,
+            "capped": None,
             "narrowing": narrowing,
             "narrowed": narrowed,
         }
@@ -196,4 +205,5 @@ def answer_context(
         "first": first,
         "previous": page - 1 if page > 1 else None,
         "next": page + 1 if reply.has_more and page < MAX_PAGES else None,
+        "capped": capped(answer.facets, page, answer.more),
     }

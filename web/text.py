@@ -42,6 +42,8 @@ FACET_SOURCES = "来源"
 MORE_SOURCES = "另有 {count} 个来源"
 FACET_COUNT = "{label}（{count}）"
 NARROWED_TO = "只看：{label}"
+# The last page a list pages to, when the list holds more: the facets reach the rest.
+PAGES_CAPPED = "按相关度只列出前 {shown} 篇，其余 {rest} 篇可按下面的年份或来源查看。"
 ALL_RESULTS = "查看全部结果"
 FOOTER = "本站只供查阅，不收集任何信息。"
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import docx
 import pytest
 
-from replies.conversation import PER_PAGE
+from replies.conversation import MAX_PAGES, PER_PAGE
 from tests.helpers.web_client import assert_page_contract, parse, text_of
 
 QUESTIONS = ("志愿服务", "垃圾分类", "文明城市创建")
@@ -70,6 +70,20 @@ def test_the_answer_page_lists_the_facets_as_links_that_narrow(client, web_archi
     if count > PER_PAGE:
         following = page.xpath("//nav[@class='pager']/a[@rel='next']")[0].get("href")
         assert parse_qs(urlsplit(following).query)["year"] == [str(year)]
+
+
+def test_the_last_page_says_how_many_more_the_facets_reach(client, web_archive) -> None:
+    question = "志愿服务"
+    facets = web_archive.ask(question, limit=PER_PAGE, facets=True).facets
+    shown = MAX_PAGES * PER_PAGE
+    assert facets is not None and facets.hits > shown
+    last = parse(client.get("/ask", params={"q": question, "page": MAX_PAGES}).text)
+    assert not last.xpath("//nav[@class='pager']/a[@rel='next']")
+    assert text_of(last.xpath("//p[@class='capped']")[0]) == (
+        f"按相关度只列出前 {shown} 篇，其余 {facets.hits - shown} 篇可按下面的年份或来源查看。"
+    )
+    earlier = parse(client.get("/ask", params={"q": question, "page": MAX_PAGES - 1}).text)
+    assert not earlier.xpath("//p[@class='capped']")
 
 
 def test_the_api_carries_the_same_facets_and_narrows_by_them(client, web_archive) -> None:

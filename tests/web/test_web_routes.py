@@ -238,7 +238,7 @@ def test_citations_name_the_page_when_the_source_has_pages(client, web_archive, 
     paged = dataclasses.replace(hit, page=3)
     html = environment().get_template("ask.html").render(
         title="t", canonical="http://x/", q="q", hits=(paged,), heading=None, related=False, notice=None, first=1,
-        previous=None, next=None, facets=None, narrowing={"year": None, "source": None}, narrowed="",
+        previous=None, next=None, facets=None, capped=None, narrowing={"year": None, "source": None}, narrowed="",
     )  # fmt: skip
     citation = text_of(parse(html).xpath("//p[@class='citation']")[0])
     assert citation == messages.citation(hit.issue, hit.source, 3) and "第3页" in citation
