@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from docx import Document
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Cm, Mm, Pt
 from docx.styles.style import BaseStyle
 
 from retrieval.models import BULLETIN_TITLE, Answer, Match, StoredIssue
@@ -37,6 +37,10 @@ FILENAME_PREFIX = "简报摘录"
 ISSUE_FILENAME_PREFIX = "简报"
 MAX_FILENAME_SUBJECT = 20
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# A4 with the margins of Word's Chinese default (普通): python-docx's template is US Letter, which a
+# reader in China would have to change before printing.
+PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
+MARGINS_TOP_BOTTOM, MARGINS_LEFT_RIGHT = Cm(2.54), Cm(3.17)
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,10 @@ def new_document(title: str) -> DocumentObject:
     document = Document()
     document.core_properties.title = title
     document.core_properties.language = "zh-CN"
+    for section in document.sections:
+        section.page_width, section.page_height = PAGE_WIDTH, PAGE_HEIGHT
+        section.top_margin = section.bottom_margin = MARGINS_TOP_BOTTOM
+        section.left_margin = section.right_margin = MARGINS_LEFT_RIGHT
     styles = document.styles
     set_font(styles["Normal"], BODY_FONT, BODY_FONT_LATIN)
     styles["Normal"].font.size = Pt(11)

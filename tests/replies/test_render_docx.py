@@ -83,6 +83,16 @@ def test_styles_set_a_chinese_east_asian_font_no_theme_overrides(shared_sample_a
     assert document.core_properties.language == "zh-CN"
 
 
+def test_exports_print_on_a4_as_documents_in_china_do(shared_sample_archive: Archive) -> None:
+    for data in (
+        issue_document(shared_sample_archive.issue(2202), EXPORTED),
+        answer_document(shared_sample_archive.ask(QUESTION), EXPORTED),
+    ):
+        for section in docx.Document(io.BytesIO(data)).sections:
+            assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+            assert round(section.left_margin.cm, 2) == 3.17 and round(section.top_margin.cm, 2) == 2.54
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
