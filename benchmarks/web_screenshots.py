@@ -4,10 +4,11 @@
 
 Builds an archive from the sample and dev bulletins in a temporary folder, starts `run_bot.py web`
 on it as the browser tests do, and saves the answer page of one question (with its facets), one
-issue page and the trend of one topic at a phone's 360 px and a desktop's 1280 px (the whole page,
-up to a cap, in 128 colours): ask-360.png, ask-1280.png, issue-360.png, issue-1280.png,
-trends-360.png, trends-1280.png. The same archive, question, issue and topic each time, so the
-pictures change only when the pages do.
+issue page, the article that answers the question first (its citations with their copy buttons,
+and its related articles) and the trend of one topic at a phone's 360 px and a desktop's 1280 px
+(the whole page, up to a cap, in 128 colours): ask-360.png, ask-1280.png, issue-360.png,
+issue-1280.png, article-360.png, article-1280.png, trends-360.png, trends-1280.png. The same
+archive, question, issue and topic each time, so the pictures change only when the pages do.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
+from retrieval.archive import Archive
+
 from . import web_browser
 from .web_process import DEV_ARCHIVE, ROOT, SAMPLE_ARCHIVE, WebApp, build_archive
 
@@ -29,10 +32,15 @@ WIDTHS = (360, 1280)
 MAX_HEIGHT = {360: 2400, 1280: 1600}  # CSS pixels; enough for the first screens of a page
 
 
-def shoot(url: str, out: Path) -> list[Path]:
+def shoot(url: str, out: Path, article: int) -> list[Path]:
     from selenium.webdriver.support.ui import WebDriverWait
 
-    pages = {"ask": f"/ask?q={quote(QUESTION)}", "issue": f"/issues/{ISSUE}", "trends": f"/trends?q={quote(TOPIC)}"}
+    pages = {
+        "ask": f"/ask?q={quote(QUESTION)}",
+        "issue": f"/issues/{ISSUE}",
+        "article": f"/articles/{article}",
+        "trends": f"/trends?q={quote(TOPIC)}",
+    }
     written = []
     for width in WIDTHS:
         with web_browser.chromium(width, 800) as driver:
@@ -73,8 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "archive.db"
         build_archive(db, SAMPLE_ARCHIVE, DEV_ARCHIVE)
+        with Archive(db, readonly=True) as archive:
+            article = archive.ask(QUESTION, limit=1).hits[0].article_id
         with WebApp(db, Path(folder) / "web.log") as app:
-            for path in shoot(app.url, args.out):
+            for path in shoot(app.url, args.out, article):
                 print(
                     f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {path.stat().st_size // 1024} KB"
                 )

@@ -103,3 +103,18 @@ def test_the_trend_benchmark_reports_each_topic_and_the_figures_over_them(tmp_pa
         assert 0 < report[figure]["p50"] <= report[figure]["max"]
     assert set(report["per_topic"]) == {"志愿服务", "文明"}
     assert report["per_topic"]["文明"]["articles"] > 0
+
+
+def test_the_feature_pictures_are_a_printed_export_page_and_the_bots_chart(
+    tmp_path: Path, run_python, libreoffice: str
+) -> None:
+    from PIL import Image
+
+    result = run_python("-m", "benchmarks.feature_pictures", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    with Image.open(tmp_path / "export-docx.png") as page:
+        width, height = page.size
+        assert height / width == pytest.approx(297 / 210, rel=0.02), "an A4 page, as printed"
+        assert len(set(page.convert("L").getdata())) > 2, "the page holds text, not a blank sheet"
+    with Image.open(tmp_path / "bot-trend.png") as chart:
+        assert chart.format == "PNG" and chart.size[0] > chart.size[1]
