@@ -10,8 +10,9 @@ of the body, i.e. parsing, the archive's thread (tokenise, retrieve, excerpt), t
 the security headers; the HTTP client's own work is outside it. Measured for /ask (the answer
 page) and /api/ask over the benchmark's questions, each question asked once per route, each
 route in an app over a freshly opened archive, and Archive.ask alone (retrieval) likewise, as
-serving.py does. Prints one JSON object,
-times in milliseconds.
+serving.py does, without and with the facets the answer page shows (each question of the one and
+then of the other, so their difference, facets_extra_ms, is the facets' cost whatever the
+machine's drift). Prints one JSON object, times in milliseconds.
 
 By default the 2,500-issue synthetic archive and its questions (.bench/archive-2500.db and
 .bench/synth-2500/.questions.jsonl; see benchmarks/bench.py to build them).
@@ -96,17 +97,23 @@ def measure_route(db: Path, route: str, questions: list[str], warm: list[str] = 
 
 def measure(db: Path, questions: list[str], warm: list[str] = ()) -> dict:
     result = {route: measure_route(db, route, questions, warm) for route in ("/ask", "/api/ask")}
-    # Retrieval alone in a pass of its own, on a fresh archive too, as serving.py measures it.
-    retrieval = []
-    with Archive(db, readonly=True) as fresh:
-        fresh.tokenizer.tokens("预热")
-        for q in warm:
-            fresh.ask(q)
+    # Retrieval alone in a pass of its own, on fresh archives too, as serving.py measures it: each
+    # question of one without facets and then of another with them (what the answer page asks),
+    # interleaved, so the machine's drift falls on both alike and their difference is the facets'.
+    retrieval, with_facets = [], []
+    with Archive(db, readonly=True) as fresh, Archive(db, readonly=True) as faceted:
+        for archive in (fresh, faceted):
+            archive.tokenizer.tokens("预热")
+            for q in warm:
+                archive.ask(q, facets=archive is faceted)
         for q in questions:
-            started = time.perf_counter()
-            fresh.ask(q)
-            retrieval.append((time.perf_counter() - started) * 1000)
+            for archive, times in ((fresh, retrieval), (faceted, with_facets)):
+                started = time.perf_counter()
+                archive.ask(q, facets=archive is faceted)
+                times.append((time.perf_counter() - started) * 1000)
     result["retrieval_ms"] = summary(retrieval)
+    result["retrieval_with_facets_ms"] = summary(with_facets)
+    result["facets_extra_ms"] = summary([b - a for a, b in zip(retrieval, with_facets)])
     result["questions"] = len(questions)
     result["warm_up_questions"] = len(warm)
     result["db"] = str(db)
