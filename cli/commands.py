@@ -15,8 +15,8 @@ from tqdm import tqdm
 
 from replies import messages
 from replies.commands import find_issue, parse_issue_query
-from replies.render_json import answer_json, issue_json, stats_json
-from replies.render_text import render_answer, render_issue
+from replies.render_json import answer_json, facets_json, issue_json, stats_json
+from replies.render_text import render_answer, render_facets, render_issue
 from retrieval.archive import Archive, UnknownIssue, bulletin_files, needs_migration
 from retrieval.display import printable
 
@@ -57,8 +57,9 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     with open_archive(settings) as archive:
-        answer = archive.ask(args.question, limit=args.limit)
-    emit(args, answer_json(answer), lambda: render_answer(answer))
+        answer = archive.ask(args.question, limit=args.limit, year=args.year, source=args.source, facets=True)
+    data = answer_json(answer) | {"facets": facets_json(answer.facets)}
+    emit(args, data, lambda: render_answer(answer) + (render_facets(answer.facets) if args.facets else ""))
     return 0
 
 

@@ -27,7 +27,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         print(f"错误：无法写入 {printable(str(target))}：{problem}", file=sys.stderr)
         return 2
     with open_archive(settings) as archive:
-        answer = archive.ask(args.question, limit=args.limit)
+        answer = archive.ask(args.question, limit=args.limit, year=args.year, source=args.source)
     try:
         target.write_bytes(answer_document(answer, today))
     except OSError as exc:

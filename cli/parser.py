@@ -13,6 +13,7 @@ from .settings import DATABASE
 from .trend import cmd_trend
 
 MAX_LIMIT = 20
+MAX_SOURCE_CHARS = 100
 
 
 def limit_type(value: str) -> int:
@@ -23,6 +24,27 @@ def limit_type(value: str) -> int:
     if not 1 <= number <= MAX_LIMIT:
         raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_LIMIT}")
     return number
+
+
+def year_type(value: str) -> int:
+    """A year to narrow a list to, as the web's `year`: four ASCII digits."""
+    if not (value.isascii() and value.isdigit() and len(value) == 4):
+        raise argparse.ArgumentTypeError(f"年份应是四位数字，如 2022，而不是“{value}”")
+    return int(value)
+
+
+def source_type(value: str) -> str:
+    """An office to narrow a list to, as its articles name it (丰台区文明办)."""
+    value = " ".join(value.split())
+    if not value or len(value) > MAX_SOURCE_CHARS:
+        raise argparse.ArgumentTypeError(f"来源应是 1 到 {MAX_SOURCE_CHARS} 个字的单位名称，如 丰台区文明办")
+    return value
+
+
+def add_narrowing(p: argparse.ArgumentParser) -> None:
+    """--year and --source narrow a list as the web's facets do: the whole list cut, never widened."""
+    p.add_argument("--year", type=year_type, metavar="YYYY", help="only that year's articles of the list")
+    p.add_argument("--source", type=source_type, metavar="OFFICE", help="only that office's articles (丰台区文明办)")
 
 
 def port_type(value: str) -> int:
@@ -88,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", parents=[common, json_flag], help="answer a question with cited excerpts")
     p.add_argument("question", help="the question, in plain Chinese")
     p.add_argument("--limit", type=limit_type, default=3, metavar="N", help=f"hits to show (1-{MAX_LIMIT}, default 3)")
+    add_narrowing(p)
+    p.add_argument(
+        "--facets", action="store_true", help="also count the whole list by year and office (always in --json)"
+    )
     p.set_defaults(handler=cmd_ask)
 
     p = sub.add_parser("export", parents=[common], help="write a question's cited excerpts to a Word file")
@@ -102,7 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"excerpts (1-{MAX_LIMIT}, default {EXPORT_LIMIT})",
     )
+    add_narrowing(p)
     p.set_defaults(handler=cmd_export)
+
     p = sub.add_parser("trend", parents=[common, json_flag], help="count a topic's articles year by year")
     p.add_argument("topic", help="the topic, e.g. 垃圾分类")
     p.set_defaults(handler=cmd_trend)

@@ -287,3 +287,10 @@ def ingest_summary(reports: list[IngestReport], seconds: float) -> str:
 
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+# A whole answer list counted by year and by office: the command line's --facets and the web's
+# answer page.
+FACET_YEARS = "全部 {count} 篇，按年份"
+FACET_SOURCES = "来源"
+FACET_COUNT = "{label}（{count}）"

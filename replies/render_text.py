@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.models import Answer, Match, StoredIssue
+from retrieval.models import Answer, Facets, Match, StoredIssue
 
 from . import browse_text, messages
 from .conversation import AnswerPage, ArticleView, IssueView, Reply, StatsView, YearsView, YearView
@@ -39,6 +39,18 @@ def render_page(page: AnswerPage) -> str:
         cited = messages.citation(hit.issue, hit.source, hit.page)
         blocks.append(f"{number}. {hit.title}\n{hit.excerpt}\n{cited}")
     return "\n\n".join(blocks)
+
+
+def render_facets(facets: Facets | None) -> str:
+    """The whole list counted by year and office, after the hits; "" when it holds nothing."""
+    if facets is None or not facets.hits:
+        return ""
+    years = "  ".join(messages.FACET_COUNT.format(label=f"{year}年", count=n) for year, n in facets.years)
+    lines = ["", "", messages.FACET_YEARS.format(count=facets.hits) + "：" + years]
+    if facets.sources:
+        sources = "  ".join(messages.FACET_COUNT.format(label=s, count=n) for s, n in facets.sources)
+        lines.append(messages.FACET_SOURCES + "：" + sources)
+    return "\n".join(lines)
 
 
 def render_issue(issue: StoredIssue, full: bool = False) -> str:
