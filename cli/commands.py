@@ -13,10 +13,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from replies import messages
+from replies import conversation, messages
 from replies.commands import find_issue, parse_issue_query
-from replies.render_json import answer_json, facets_json, issue_json, stats_json
-from replies.render_text import render_answer, render_facets, render_issue
+from replies.conversation import Notice
+from replies.render_json import answer_json, article_json, facets_json, issue_json, stats_json
+from replies.render_text import render_answer, render_article, render_facets, render_issue
 from retrieval.archive import Archive, UnknownIssue, bulletin_files, needs_migration
 from retrieval.display import printable
 
@@ -85,6 +86,17 @@ def cmd_issue(settings: Settings, args: argparse.Namespace) -> int:
             print(messages.unknown_issue(query.label, exc.nearest), file=sys.stderr)
             return 1
     emit(args, issue_json(issue), lambda: render_issue(issue, full=args.full))
+    return 0
+
+
+def cmd_article(settings: Settings, args: argparse.Namespace) -> int:
+    """One article whole, with both citations and its related articles; an id not held, exit 1."""
+    with open_archive(settings) as archive:
+        view = conversation.article(archive, args.id)
+    if isinstance(view, Notice):
+        print(view.text, file=sys.stderr)
+        return 1
+    emit(args, article_json(view), lambda: render_article(view))
     return 0
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .commands import cmd_ask, cmd_backup, cmd_console, cmd_ingest, cmd_issue, cmd_latest, cmd_reindex, cmd_stats
+from .commands import (
+    cmd_article,
+    cmd_ask,
+    cmd_backup,
+    cmd_console,
+    cmd_ingest,
+    cmd_issue,
+    cmd_latest,
+    cmd_reindex,
+    cmd_stats,
+)
 from .export import DEFAULT_LIMIT as EXPORT_LIMIT
 from .export import cmd_export
 from .serving import cmd_serve, cmd_web
@@ -45,6 +55,12 @@ def add_narrowing(p: argparse.ArgumentParser) -> None:
     """--year and --source narrow a list as the web's facets do: the whole list cut, never widened."""
     p.add_argument("--year", type=year_type, metavar="YYYY", help="only that year's articles of the list")
     p.add_argument("--source", type=source_type, metavar="OFFICE", help="only that office's articles (丰台区文明办)")
+
+
+def article_id_type(value: str) -> int:
+    if not (value.isascii() and value.isdigit() and 0 < len(value) <= 12 and int(value) > 0):
+        raise argparse.ArgumentTypeError(f"文章编号应是正整数，如 12，而不是“{value}”")
+    return int(value)
 
 
 def port_type(value: str) -> int:
@@ -141,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("issue", parents=[common, json_flag, full_flag], help="show one issue by number")
     p.add_argument("number", help="总期号 (2202), or year and 期号 (2022-10, 2022年第10期)")
     p.set_defaults(handler=cmd_issue)
+
+    p = sub.add_parser(
+        "article", parents=[common, json_flag], help="show one article whole, its citations and related articles"
+    )
+    p.add_argument("id", type=article_id_type, help="the article's id (`article` in ask --json, `id` in issue --json)")
+    p.set_defaults(handler=cmd_article)
 
     p = sub.add_parser(
         "reindex", parents=[common], help="rebuild the index from the stored text (after a dictionary change)"

@@ -116,6 +116,7 @@ NEAREST_ISSUES = "现有最接近的：{issues}。"
 EMPTY_ARCHIVE = "档案里还没有任何简报。"
 ARTICLES_HEADING = "本期文章："
 RELATED_HEADING = "相关文章"
+GBT7714_LABEL = "参考文献（GB/T 7714—2015）："
 RELATED_BUTTON = "相关：{title}"
 # A topic over the years (/trend, `run_bot.py trend`, /trends).
 TREND_CAPTION = "“{topic}”：{years}共 {count} 篇相关文章"

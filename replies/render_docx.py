@@ -21,7 +21,7 @@ from docx.styles.style import BaseStyle
 from retrieval.models import BULLETIN_TITLE, Answer, Match, StoredIssue
 
 from .citations import gbt7714
-from .messages import RELATED_ONLY, answer_heading, citation, cn_date, issue_label
+from .messages import GBT7714_LABEL, RELATED_ONLY, answer_heading, citation, cn_date, issue_label
 
 BODY_FONT = "宋体"
 BODY_FONT_LATIN = "SimSun"
@@ -31,7 +31,6 @@ ANSWER_TITLE = f"{BULLETIN_TITLE}摘录"
 QUESTION_LABEL = "问题："
 EXPORTED_LABEL = "导出日期："
 BULLETIN_CITATION_LABEL = "引用（简报格式）："
-GBT7714_LABEL = "参考文献（GB/T 7714—2015）："
 NO_HITS = "档案中没有找到回答这个问题的内容。"
 FILENAME_PREFIX = "简报摘录"
 ISSUE_FILENAME_PREFIX = "简报"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from retrieval.models import Answer, ArchiveStats, Facets, SourceFile, StoredIssue
+from retrieval.models import Answer, ArchiveStats, Facets, Hit, SourceFile, StoredIssue
 
 from .citations import gbt7714
+from .conversation import ArticleView
+from .messages import citation
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -15,6 +17,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "match": answer.match.value,
         "hits": [
             {
+                "article": hit.article_id,
                 "total": hit.issue.total,
                 "number": hit.issue.number,
                 "date": hit.issue.date.isoformat(),
@@ -59,6 +62,7 @@ def issue_json(issue: StoredIssue) -> dict[str, Any]:
         "file": file_json(issue.file),
         "articles": [
             {
+                "id": a.id,
                 "title": a.title,
                 "source": a.source,
                 "text": a.text,
@@ -83,4 +87,33 @@ def stats_json(stats: ArchiveStats) -> dict[str, Any]:
         "passages": stats.passages,
         "first": stats.first.isoformat() if stats.first else None,
         "latest": stats.latest.isoformat() if stats.latest else None,
+    }
+
+
+def article_json(view: ArticleView) -> dict[str, Any]:
+    """An article whole, with both citations and the related articles of other issues."""
+    article, ref = view.article, view.ref
+    return {
+        "id": article.id,
+        "total": ref.total,
+        "number": ref.number,
+        "date": ref.date.isoformat(),
+        "title": article.title,
+        "source": article.source,
+        "page": article.page,
+        "text": article.text,
+        "cite": citation(ref, article.source, article.page),
+        "cite_gbt7714": gbt7714(ref, article.title, article.source, article.page),
+        "related": [related_json(hit) for hit in view.related],
+    }
+
+
+def related_json(hit: Hit) -> dict[str, Any]:
+    return {
+        "article": hit.article_id,
+        "total": hit.issue.total,
+        "date": hit.issue.date.isoformat(),
+        "title": hit.title,
+        "source": hit.source,
+        "cite_gbt7714": gbt7714(hit.issue, hit.title, hit.source, hit.page),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from retrieval.models import Answer, Facets, Match, StoredIssue
 
 from . import browse_text, messages
+from .citations import gbt7714
 from .conversation import AnswerPage, ArticleView, IssueView, Reply, StatsView, YearsView, YearView
 
 
@@ -70,8 +71,20 @@ def render_issue(issue: StoredIssue, full: bool = False) -> str:
 
 
 def render_article(view: ArticleView) -> str:
+    """The article whole, its citation in both styles, and the related articles of other issues."""
     article = view.article
-    return f"{article.title}\n\n{article.text}\n\n{messages.citation(view.ref, article.source, article.page)}"
+    blocks = [
+        article.title,
+        article.text,
+        messages.citation(view.ref, article.source, article.page),
+        messages.GBT7714_LABEL + gbt7714(view.ref, article.title, article.source, article.page),
+    ]
+    if view.related:
+        lines = [messages.RELATED_HEADING + "："]
+        for number, hit in enumerate(view.related, start=1):
+            lines.append(f"{number}. {hit.title}  {messages.citation(hit.issue, hit.source, hit.page)}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def render_years(view: YearsView) -> str:

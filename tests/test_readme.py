@@ -18,7 +18,7 @@ def test_every_command_and_flag_is_in_the_readme() -> None:
     parser = load_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert set(subparsers.choices) == {
-        "ingest", "ask", "export", "trend", "latest", "issue", "reindex", "stats", "backup", "console", "serve", "web"
+        "ingest", "ask", "export", "trend", "article", "latest", "issue", "reindex", "stats", "backup", "console", "serve", "web"
     }  # fmt: skip
     for name, sub in subparsers.choices.items():
         assert f"python run_bot.py {name}" in README, name

@@ -25,10 +25,11 @@ def test_ask_returns_the_clis_fields_and_the_bots_hits(client, web_archive) -> N
     assert {k: body[k] for k in expected} == expected
     first = body["hits"][0]
     assert set(first) == {
-        "total", "number", "date", "title", "source", "excerpt", "score", "page", "answer", "cite_gbt7714"
+        "article", "total", "number", "date", "title", "source", "excerpt", "score", "page", "answer", "cite_gbt7714"
     }  # fmt: skip
     assert first["cite_gbt7714"].endswith(f"[J]. 首都精神文明建设情况简报, {first['date'][:4]}({first['number']}).")
     assert f"{first['title']}[J]. " in first["cite_gbt7714"]
+    assert client.get(f"/articles/{first['article']}").status_code == 200, "the hit's article opens on the site"
     assert body["match"] == "answer"
     assert body["page"] == 1 and body["more"] is conversation.ask(web_archive, QUESTION).has_more is True
 
