@@ -41,6 +41,18 @@ def docx_picture(db: Path, folder: Path, libreoffice: str) -> bytes:
     with Archive(db, readonly=True) as archive:
         exported = folder / "export.docx"
         exported.write_bytes(answer_document(archive.ask(QUESTION, limit=10), EXPORTED))
+    to_pdf(libreoffice, exported, folder)
+    page = pypdfium2.PdfDocument(folder / "export.pdf")[0]
+    image = page.render(scale=SCALE).to_pil()
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def to_pdf(libreoffice: str, document: Path, folder: Path) -> Path:
+    """The document converted to PDF by LibreOffice headless, into folder; raises
+    subprocess.CalledProcessError with LibreOffice's output when it fails. A profile of its own in
+    the folder: parallel runs never share LibreOffice's lock."""
     profile = folder / "profile"
     subprocess.run(
         [
@@ -51,17 +63,14 @@ def docx_picture(db: Path, folder: Path, libreoffice: str) -> bytes:
             "pdf",
             "--outdir",
             str(folder),
-            str(exported),
+            str(document),
         ],
         check=True,
         capture_output=True,
+        text=True,
         timeout=300,
     )
-    page = pypdfium2.PdfDocument(folder / "export.pdf")[0]
-    image = page.render(scale=SCALE).to_pil()
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
+    return folder / (document.stem + ".pdf")
 
 
 def trend_picture(db: Path) -> bytes:

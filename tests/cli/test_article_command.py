@@ -11,18 +11,13 @@ from cli.main import main
 from replies.citations import gbt7714
 from replies.messages import citation
 from retrieval.archive import Archive
-from retrieval.tokenize import Tokenizer
-from tests.helpers import ROOT, SAMPLE_ARCHIVE
 
 QUESTION = "社区志愿者怎样支援核酸筛查"
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory, tokenizer: Tokenizer) -> str:
-    path = tmp_path_factory.mktemp("article") / "archive.db"
-    with Archive(path, tokenizer) as archive:
-        list(archive.ingest([SAMPLE_ARCHIVE, ROOT / "data" / "eval" / "dev-archive" / "bulletins"]))
-    return str(path)
+def db(research_db: str) -> str:
+    return research_db
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:

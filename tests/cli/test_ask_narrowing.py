@@ -13,20 +13,14 @@ import docx
 import pytest
 
 from cli.main import main
-from retrieval.archive import Archive
-from retrieval.tokenize import Tokenizer
-from tests.helpers import ROOT, SAMPLE_ARCHIVE
 
 QUESTION = "垃圾分类有哪些做法"
 EVERYTHING = "20"
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory, tokenizer: Tokenizer) -> str:
-    path = tmp_path_factory.mktemp("narrowing") / "archive.db"
-    with Archive(path, tokenizer) as archive:
-        list(archive.ingest([SAMPLE_ARCHIVE, ROOT / "data" / "eval" / "dev-archive" / "bulletins"]))
-    return str(path)
+def db(research_db: str) -> str:
+    return research_db
 
 
 def ask_json(db: str, capsys: pytest.CaptureFixture[str], *flags: str) -> dict:

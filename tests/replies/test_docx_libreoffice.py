@@ -8,7 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pypdf
+import pytest
 
+from benchmarks.feature_pictures import to_pdf
 from replies import messages
 from replies.citations import gbt7714
 from replies.render_docx import answer_document
@@ -28,24 +30,11 @@ def test_an_export_converts_to_a_pdf_holding_its_text(
     answer = shared_sample_archive.ask(QUESTION, limit=3)
     exported = tmp_path / "简报摘录.docx"
     exported.write_bytes(answer_document(answer, dt.date(2026, 12, 7)))
-    profile = tmp_path / "profile"  # a profile of its own: parallel runs never share LibreOffice's lock
-    result = subprocess.run(
-        [
-            libreoffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(exported),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    pdf = tmp_path / "简报摘录.pdf"
-    assert result.returncode == 0 and pdf.exists(), result.stdout + result.stderr
+    try:
+        pdf = to_pdf(libreoffice, exported, tmp_path)
+    except subprocess.CalledProcessError as exc:
+        pytest.fail(f"LibreOffice failed: {exc.stdout}{exc.stderr}")
+    assert pdf.exists()
     reader = pypdf.PdfReader(pdf)
     assert len(reader.pages) >= 1
     text = compact("".join(page.extract_text() for page in reader.pages))
