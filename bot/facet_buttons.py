@@ -56,7 +56,7 @@ class FacetButtons(HandlerBase):
             with unchanged_is_fine():  # a double press shows the same buttons
                 await context.bot.edit_message_reply_markup(chat, pressed.message_id, reply_markup=keyboard)
             return
-        narrowed = await self.worker.run(conversation.narrowed, request.key, request.year, chat)
+        narrowed = await self.worker.run(conversation.turn_page, request.key, 0, chat, request.year)
         if not isinstance(narrowed, AnswerPage):
             await self._ack(query, narrowed.text)
             return

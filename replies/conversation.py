@@ -139,21 +139,15 @@ def turn_page(
     facets: bool = False,
 ) -> AnswerPage | Notice:
     """A further page of a saved question (a 更多结果 button), narrowed to `year` when the reader
-    picked one; a key that is forged, expired or another chat's gets the polite 'ask again'.
-    `owner` is the chat that pressed the button: passed on to the archive once saved questions are
-    bound to the chat that saved them."""
+    picked one (a year's button under 按年份筛选); a key that is forged, expired or another chat's
+    gets the polite 'ask again', and a year the list holds nothing of (only forged data names one)
+    says so. `owner` is the chat that pressed the button: passed on to the archive once saved
+    questions are bound to the chat that saved them."""
     saved = archive.saved_question(key) if owner is None else archive.saved_question(key, owner=owner)
     if saved is None:
         return Notice(messages.EXPIRED)
-    return ask(archive, saved, page, year=year, facets=facets)
-
-
-def narrowed(archive: Archive, key: str, year: int, owner: int) -> AnswerPage | Notice:
-    """The first page of a saved question narrowed to a year (a year's button under 按年份筛选); a
-    year the list holds nothing of, which only forged data names, gets a notice, as does a key
-    that is forged, expired or another chat's."""
-    reply = turn_page(archive, key, 0, owner, year=year)
-    if isinstance(reply, AnswerPage) and not reply.answer.hits:
+    reply = ask(archive, saved, page, year=year, facets=facets)
+    if year is not None and isinstance(reply, AnswerPage) and reply.page == 0 and not reply.answer.hits:
         return Notice(messages.NARROWED_NONE.format(year=year))
     return reply
 
