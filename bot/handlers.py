@@ -1,5 +1,6 @@
 """Telegram handlers: read the update, ask the conversation, render HTML, reply. Commands, questions
-and buttons are here; alerts, inline mode and uploads each have a module of their own."""
+and buttons are here; alerts, trends, narrowing by year, inline mode and uploads each have a module
+of their own."""
 
 from __future__ import annotations
 
@@ -19,13 +20,17 @@ from replies.render_docx import answer_document, answer_filename
 from retrieval.archive import Archive
 
 from .alert_commands import AlertCommands
+from .facet_buttons import FacetButtons
 from .faults import describe_fault, is_network_fault, unchanged_is_fine
 from .handler_base import browse_message, chat_id_of, message_of, query_of, send
 from .inline_mode import InlineMode
 from .keyboards import (
     ArticleRequest,
     ExportRequest,
+    FacetBackRequest,
+    FacetYearsRequest,
     IssueRequest,
+    NarrowRequest,
     PageRequest,
     SourceRequest,
     YearRequest,
@@ -57,7 +62,7 @@ class AddressedToBot(filters.MessageFilter):
         return any(text.casefold() == mention for text in message.parse_entities([MessageEntity.MENTION]).values())
 
 
-class Handlers(AlertCommands, TrendCommands, InlineMode, UploadHandler):
+class Handlers(AlertCommands, TrendCommands, FacetButtons, InlineMode, UploadHandler):
     """Every handler the bot registers; they share the archive and upload workers, admins and rate limits."""
 
     # --- commands ---------------------------------------------------------------
@@ -118,9 +123,10 @@ class Handlers(AlertCommands, TrendCommands, InlineMode, UploadHandler):
         if not await self._allowed(update, context):
             return
         started = time.perf_counter()
-        reply = await self.worker.run(conversation.ask, question)
+        # With the list's facets: 按年份筛选 is offered when the list spans more than one year.
+        reply = await self.worker.run(conversation.ask, question, 0, None, None, True)
         key = None
-        if isinstance(reply, AnswerPage) and reply.answer.hits:  # for 更多结果 and 导出Word
+        if isinstance(reply, AnswerPage) and reply.answer.hits:  # for 更多结果, 导出Word and 按年份筛选
             key = await self.worker.run(Archive.save_question, reply.answer.question, chat_id_of(update))
         await self._reply(update, context, reply, key)
         hits = len(reply.answer.hits) if isinstance(reply, AnswerPage) else 0
@@ -163,6 +169,8 @@ class Handlers(AlertCommands, TrendCommands, InlineMode, UploadHandler):
             await self._turn_page(update, context, pressed, request)
         elif isinstance(request, ExportRequest):
             await self._send_export(update, context, pressed, request)
+        elif isinstance(request, FacetYearsRequest | FacetBackRequest | NarrowRequest):
+            await self.facet_button(update, context, pressed, request)
         elif isinstance(request, ArticleRequest):
             view = await self.worker.run(conversation.article, request.article_id)
             await self._ack(query)
@@ -223,9 +231,12 @@ class Handlers(AlertCommands, TrendCommands, InlineMode, UploadHandler):
         pressed: MaybeInaccessibleMessage,
         request: ExportRequest,
     ) -> None:
-        """导出Word: the saved question's answer as a .docx document, or an alert saying why not."""
+        """导出Word: the saved question's answer (only a year's hits when narrowed to it) as a .docx
+        document, or an alert saying why not."""
         query = query_of(update)
-        found = await self.worker.run(conversation.saved_answer, request.key, pressed.chat.id)
+        found = await self.worker.run(
+            conversation.saved_answer, request.key, pressed.chat.id, conversation.EXPORT_HITS, request.year
+        )
         if isinstance(found, Notice):
             await self._ack(query, found.text)
             return
@@ -235,7 +246,7 @@ class Handlers(AlertCommands, TrendCommands, InlineMode, UploadHandler):
         await context.bot.send_document(
             pressed.chat.id,
             InputFile(data, filename=answer_filename(found.question, today)),
-            caption=export_caption(found),
+            caption=export_caption(found, request.year),
             write_timeout=SEND_FILE_SECONDS,
         )
 
@@ -248,7 +259,10 @@ class Handlers(AlertCommands, TrendCommands, InlineMode, UploadHandler):
     ) -> None:
         query = query_of(update)
         # The chat owns the questions saved in it: a key carried into another chat finds nothing.
-        page = await self.worker.run(conversation.turn_page, request.key, request.page, pressed.chat.id)
+        # The whole list's facets keep 按年份筛选 on every page; a narrowed list has one year.
+        page = await self.worker.run(
+            conversation.turn_page, request.key, request.page, pressed.chat.id, request.year, request.year is None
+        )
         if not isinstance(page, AnswerPage):
             await self._ack(query, page.text)
             return

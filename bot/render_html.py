@@ -45,13 +45,15 @@ def utf16_length(text: str) -> int:
 def answer_message(page: AnswerPage) -> str:
     """One message (it is edited in place when paging); hits that would not fit are dropped whole."""
     answer = page.answer
+    # A list narrowed to a year says so first: the reader pressed a year, the heading alone would not tell.
+    head = [] if page.year is None else [f"<b>{escape(messages.NARROWED_TO.format(year=page.year))}</b>"]
     if not answer.hits:
-        return escape(messages.no_hits(answer, page.first_number))
-    blocks = [escape(messages.answer_heading(answer, page.first_number))]
+        return BLOCK_SEPARATOR.join([*head, escape(messages.no_hits(answer, page.first_number))])
     if answer.match is Match.RELATED:
-        blocks.insert(0, f"<i>{escape(messages.RELATED_ONLY)}</i>")
-    blocks += [hit_block(hit, number) for number, hit in enumerate(answer.hits, start=page.first_number)]
-    while len(blocks) > 2 and visible_length(BLOCK_SEPARATOR.join(blocks)) > MESSAGE_LIMIT:
+        head.append(f"<i>{escape(messages.RELATED_ONLY)}</i>")
+    head.append(escape(messages.answer_heading(answer, page.first_number)))
+    blocks = head + [hit_block(hit, number) for number, hit in enumerate(answer.hits, start=page.first_number)]
+    while len(blocks) > len(head) + 1 and visible_length(BLOCK_SEPARATOR.join(blocks)) > MESSAGE_LIMIT:
         blocks.pop()
     return BLOCK_SEPARATOR.join(blocks)
 
@@ -163,11 +165,11 @@ def source_caption(document: SourceDocument) -> str:
     return escape(messages.issue_label(document.ref))
 
 
-def export_caption(answer: Answer) -> str:
-    """The caption under a Word export: the question (escaped, shortened) and what the file holds."""
-    return escape(
-        messages.EXPORT_CAPTION.format(question=messages.shorten(answer.question, 60), count=len(answer.hits))
-    )
+def export_caption(answer: Answer, year: int | None = None) -> str:
+    """The caption under a Word export: the question (escaped, shortened) and what the file holds,
+    after the year it was narrowed to."""
+    caption = messages.EXPORT_CAPTION.format(question=messages.shorten(answer.question, 60), count=len(answer.hits))
+    return escape(caption if year is None else f"{messages.NARROWED_TO.format(year=year)}\n{caption}")
 
 
 # --- packing -------------------------------------------------------------------

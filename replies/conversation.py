@@ -31,11 +31,13 @@ FIRST_YEAR = 1949
 
 @dataclass(frozen=True)
 class AnswerPage:
-    """One page of an answer: hits numbered from first_number, and whether more follow."""
+    """One page of an answer: hits numbered from first_number, and whether more follow; `year`
+    is the year a reader narrowed the list to (a facet), if any."""
 
     answer: Answer
     page: int = 0
     has_more: bool = False
+    year: int | None = None
 
     @property
     def first_number(self) -> int:
@@ -125,26 +127,44 @@ def ask(
         return Notice(messages.HELP)
     page = max(0, min(page, MAX_PAGES - 1))
     answer = archive.ask(question, limit=PER_PAGE, offset=page * PER_PAGE, year=year, source=source, facets=facets)
-    return AnswerPage(answer, page=page, has_more=answer.more and page + 1 < MAX_PAGES)
+    return AnswerPage(answer, page=page, has_more=answer.more and page + 1 < MAX_PAGES, year=year)
 
 
-def turn_page(archive: Archive, key: str, page: int, owner: int | None = None) -> AnswerPage | Notice:
-    """A further page of a saved question (a 更多结果 button); a key that is forged, expired or
-    another chat's gets the polite 'ask again'. `owner` is the chat that pressed the button: passed
-    on to the archive once saved questions are bound to the chat that saved them."""
+def turn_page(
+    archive: Archive,
+    key: str,
+    page: int,
+    owner: int | None = None,
+    year: int | None = None,
+    facets: bool = False,
+) -> AnswerPage | Notice:
+    """A further page of a saved question (a 更多结果 button), narrowed to `year` when the reader
+    picked one (a year's button under 按年份筛选); a key that is forged, expired or another chat's
+    gets the polite 'ask again', and a year the list holds nothing of (only forged data names one)
+    says so. `owner` is the chat that pressed the button: passed on to the archive once saved
+    questions are bound to the chat that saved them."""
     saved = archive.saved_question(key) if owner is None else archive.saved_question(key, owner=owner)
     if saved is None:
         return Notice(messages.EXPIRED)
-    return ask(archive, saved, page)
+    reply = ask(archive, saved, page, year=year, facets=facets)
+    if year is not None and isinstance(reply, AnswerPage) and reply.page == 0 and not reply.answer.hits:
+        return Notice(messages.NARROWED_NONE.format(year=year))
+    return reply
 
 
-def saved_answer(archive: Archive, key: str, owner: int, limit: int = EXPORT_HITS) -> Answer | Notice:
-    """The answer to a saved question, up to `limit` hits, for a 导出Word button; a key that is
-    forged, expired or another chat's gets the polite 'ask again'."""
+def saved_answer(
+    archive: Archive, key: str, owner: int, limit: int = EXPORT_HITS, year: int | None = None
+) -> Answer | Notice:
+    """The answer to a saved question, up to `limit` hits (only `year`'s when narrowed to it), for
+    a 导出Word button; a key that is forged, expired or another chat's gets the polite 'ask again',
+    a year without hits says so."""
     saved = archive.saved_question(key, owner=owner)
     if saved is None:
         return Notice(messages.EXPIRED)
-    return archive.ask(saved, limit=limit)
+    answer = archive.ask(saved, limit=limit, year=year)
+    if year is not None and not answer.hits:
+        return Notice(messages.NARROWED_NONE.format(year=year))
+    return answer
 
 
 def issue(archive: Archive, argument: str) -> IssueView | YearsView | Notice:

@@ -15,14 +15,22 @@ from hypothesis import strategies as st
 from bot.keyboards import (
     YEARS_DATA,
     ArticleRequest,
+    ExportRequest,
+    FacetBackRequest,
+    FacetYearsRequest,
     IssueRequest,
+    NarrowRequest,
     PageRequest,
     SourceRequest,
     YearRequest,
     YearsRequest,
     answer_keyboard,
     article_data,
+    export_data,
+    facet_back_data,
+    facet_years_data,
     issue_data,
+    narrow_data,
     page_data,
     parse_callback,
     source_data,
@@ -65,8 +73,10 @@ def fits_callback(text: str) -> bool:
 
 
 # Callback data as a forger would write it: noise, and near misses of the forms this bot makes.
+PREFIXES = ["p:", "a:", "f:", "p:abc:", "f:2202:", "P:", "p::", "y:", "y:2022:", "i:", "ys", "", "x:", "xy:abc:",
+            "py:abc:", "py:abc:2022:", "fy:abc:", "fb:abc:", "n:abc:", "n:abc:2022"]  # fmt: skip
 NEAR_MISS = st.tuples(
-    st.sampled_from(["p:", "a:", "f:", "p:abc:", "f:2202:", "P:", "p::", "y:", "y:2022:", "i:", "ys", ""]),
+    st.sampled_from(PREFIXES),
     st.text(st.sampled_from("0123456789abcdefABC_-:٣３\n\x00 /pf"), max_size=40),
     st.sampled_from(["", "\n", ":1", ":99", ":-1", " "]),
 ).map("".join)
@@ -111,7 +121,15 @@ def test_any_callback_data_parses_to_nothing_or_to_exactly_what_the_bot_makes(da
         return
     assert isinstance(data, str)
     if isinstance(request, PageRequest):
-        assert page_data(request.key, request.page) == data
+        assert page_data(request.key, request.page, request.year) == data
+    elif isinstance(request, ExportRequest):
+        assert export_data(request.key, request.year) == data
+    elif isinstance(request, FacetYearsRequest):
+        assert facet_years_data(request.key, request.page) == data
+    elif isinstance(request, FacetBackRequest):
+        assert facet_back_data(request.key, request.page) == data
+    elif isinstance(request, NarrowRequest):
+        assert narrow_data(request.key, request.year) == data
     elif isinstance(request, ArticleRequest):
         assert article_data(request.article_id) == data
     elif isinstance(request, YearRequest):
