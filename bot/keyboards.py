@@ -242,7 +242,7 @@ def facet_years_keyboard(page: AnswerPage, key: str) -> InlineKeyboardMarkup:
     row; then 返回, bringing the keyboard of the page shown back."""
     buttons = [
         InlineKeyboardButton(
-            messages.FACET_YEAR_BUTTON.format(year=year, count=count), callback_data=narrow_data(key, year)
+            messages.FACET_COUNT.format(label=f"{year}年", count=count), callback_data=narrow_data(key, year)
         )
         for year, count in facet_years(page)[:MAX_YEAR_BUTTONS]
     ]

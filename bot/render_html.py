@@ -46,7 +46,11 @@ def answer_message(page: AnswerPage) -> str:
     """One message (it is edited in place when paging); hits that would not fit are dropped whole."""
     answer = page.answer
     # A list narrowed to a year says so first: the reader pressed a year, the heading alone would not tell.
-    head = [] if page.year is None else [f"<b>{escape(messages.NARROWED_TO.format(year=page.year))}</b>"]
+    head = (
+        []
+        if page.year is None
+        else [f"<b>{escape(messages.NARROWED_TO.format(label=messages.narrowed_label(page.year)))}</b>"]
+    )
     if not answer.hits:
         return BLOCK_SEPARATOR.join([*head, escape(messages.no_hits(answer, page.first_number))])
     if answer.match is Match.RELATED:
@@ -169,7 +173,9 @@ def export_caption(answer: Answer, year: int | None = None) -> str:
     """The caption under a Word export: the question (escaped, shortened) and what the file holds,
     after the year it was narrowed to."""
     caption = messages.EXPORT_CAPTION.format(question=messages.shorten(answer.question, 60), count=len(answer.hits))
-    return escape(caption if year is None else f"{messages.NARROWED_TO.format(year=year)}\n{caption}")
+    return escape(
+        caption if year is None else f"{messages.NARROWED_TO.format(label=messages.narrowed_label(year))}\n{caption}"
+    )
 
 
 # --- packing -------------------------------------------------------------------

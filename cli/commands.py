@@ -60,7 +60,9 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     with open_archive(settings) as archive:
         answer = archive.ask(args.question, limit=args.limit, year=args.year, source=args.source, facets=True)
     data = answer_json(answer) | {"facets": facets_json(answer.facets)}
-    emit(args, data, lambda: render_answer(answer) + (render_facets(answer.facets) if args.facets else ""))
+    narrowed = messages.narrowed_label(args.year, args.source)
+    head = messages.NARROWED_TO.format(label=narrowed) + "\n\n" if narrowed else ""
+    emit(args, data, lambda: head + render_answer(answer) + (render_facets(answer.facets) if args.facets else ""))
     return 0
 
 

@@ -96,9 +96,13 @@ FULL_TEXT_BUTTON = "全文 {number}"
 EXPORT_BUTTON = "导出Word"
 # Narrowing an answer to a year of its list (the bot's 按年份筛选; the web's facets say it alike).
 FACETS_BUTTON = "按年份筛选"
-FACET_YEAR_BUTTON = "{year}年（{count}）"
 BACK_BUTTON = "返回"
-NARROWED_TO = "只看：{year}年"
+# A whole answer list counted by year and by office: the bot's year buttons, the command line's
+# --facets and the web's answer page.
+FACET_YEARS = "全部 {count} 篇，按年份"
+FACET_SOURCES = "来源"
+FACET_COUNT = "{label}（{count}）"
+NARROWED_TO = "只看：{label}"  # 2023年, 朝阳区文明办, or both joined by 、
 NARROWED_NONE = "{year}年没有与这条查询相关的内容，请选择其他年份。"
 EXPORT_CAPTION = "“{question}”的查询结果：{count} 条摘录，每条附简报格式和 GB/T 7714 格式的引用。"
 FULL_TEXT_PART = "（{part}/{parts}）"
@@ -292,12 +296,10 @@ def ingest_summary(reports: list[IngestReport], seconds: float) -> str:
     )
 
 
+def narrowed_label(year: int | None, source: str | None = None) -> str:
+    """2023年、朝阳区文明办: what a reader narrowed a list to ("" when nothing)."""
+    return "、".join(([f"{year}年"] if year is not None else []) + ([source] if source else []))
+
+
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-# A whole answer list counted by year and by office: the command line's --facets and the web's
-# answer page.
-FACET_YEARS = "全部 {count} 篇，按年份"
-FACET_SOURCES = "来源"
-FACET_COUNT = "{label}（{count}）"

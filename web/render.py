@@ -177,7 +177,7 @@ def answer_context(
     """What the answer page shows: the bot's heading and hits, or its notice; pager links; the
     list's facets and the narrowing chosen, which every link keeps."""
     narrowing = {"year": year, "source": source}
-    narrowed = "、".join(([f"{year}年"] if year is not None else []) + ([source] if source else []))
+    narrowed = messages.narrowed_label(year, source)
     if isinstance(reply, Notice):  # a greeting: the bot's help names Telegram's commands, the site says what it does
         return {
             "hits": (),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from replies.messages import FACET_COUNT as FACET_COUNT  # the facets' words, shared with the command line
 from replies.messages import FACET_SOURCES as FACET_SOURCES
 from replies.messages import FACET_YEARS as FACET_YEARS
+from replies.messages import NARROWED_TO as NARROWED_TO
 from replies.messages import Hints
 from retrieval.models import BULLETIN_TITLE
 
@@ -41,7 +42,6 @@ BAD_EXPORT_LIMIT = "导出条数应是 1 到 {limit} 之间的整数，如 limit
 PAGER_LABEL = "翻页"
 FACETS_LABEL = "按年份、来源筛选结果"
 MORE_SOURCES = "另有 {count} 个来源"
-NARROWED_TO = "只看：{label}"
 # The last page a list pages to, when the list holds more: the facets reach the rest.
 PAGES_CAPPED = "按相关度只列出前 {shown} 篇，其余 {rest} 篇可按下面的年份或来源查看。"
 ALL_RESULTS = "查看全部结果"

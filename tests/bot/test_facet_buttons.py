@@ -177,7 +177,7 @@ def test_pressing_it_shows_each_year_with_its_count_and_back_restores_the_keyboa
     shown = show_years(api, chat, answer)
     assert shown.params["message_id"] == answer.result["message_id"]
     years = [b["text"] for row in rows(shown)[:-1] for b in row]
-    assert years == [messages.FACET_YEAR_BUTTON.format(year=y, count=n) for y, n in facets.years]
+    assert years == [messages.FACET_COUNT.format(label=f"{y}年", count=n) for y, n in facets.years]
     assert years[0] == "2023年（2）" and all(len(row) <= 4 for row in rows(shown))
     assert [b["text"] for b in rows(shown)[-1]] == [messages.BACK_BUTTON]
     assert all(len(b["callback_data"].encode()) <= 64 for b in buttons(shown))

@@ -64,6 +64,17 @@ def test_facets_follow_the_hits_in_text(db: str, capsys: pytest.CaptureFixture[s
     assert "按年份" not in capsys.readouterr().out, "the counts only when asked for"
 
 
+def test_a_narrowed_answer_says_what_it_was_narrowed_to(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    facets = ask_json(db, capsys)["facets"]
+    year, office = facets["years"][0]["year"], facets["sources"][0]["source"]
+    assert main(["ask", QUESTION, "--year", str(year), "--db", db]) == 0
+    assert capsys.readouterr().out.startswith(f"只看：{year}年\n\n")
+    assert main(["ask", QUESTION, "--year", str(year), "--source", office, "--db", db]) == 0
+    assert capsys.readouterr().out.startswith(f"只看：{year}年、{office}\n\n")
+    assert main(["ask", QUESTION, "--db", db]) == 0
+    assert "只看" not in capsys.readouterr().out
+
+
 def test_an_export_keeps_the_narrowing(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     year = ask_json(db, capsys)["facets"]["years"][0]["year"]
     out = tmp_path / "摘录.docx"
