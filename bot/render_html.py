@@ -10,6 +10,7 @@ import html
 import re
 
 from replies import browse_text, messages
+from replies.citations import gbt7714
 from replies.conversation import AnswerPage, ArticleView, SourceDocument, YearsView, YearView
 from replies.emphasis import emphasise, escape
 from retrieval.archive import split_sentences
@@ -111,6 +112,9 @@ def article_messages(view: ArticleView) -> list[str]:
             blocks += [escape(piece) for piece in split_plain(paragraph.strip(), limit)]
     source = one_line(article.source, SOURCE_CHARS) if article.source else None
     blocks.append(f"<i>{escape(messages.citation(view.ref, source, article.page))}</i>")
+    # The reference a paper or a report needs, as the web's article page and the exports give it.
+    reference = gbt7714(view.ref, article.title, article.source, article.page)
+    blocks.append(f"<i>{escape(messages.GBT7714_LABEL)}</i><code>{escape(reference)}</code>")
     parts = pack(blocks, limit=limit)
     if len(parts) == 1:
         return parts

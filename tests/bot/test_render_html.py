@@ -18,6 +18,7 @@ from bot.render_html import (
     utf16_length,
 )
 from replies import messages
+from replies.citations import gbt7714
 from replies.conversation import AnswerPage, ArticleView, SourceDocument
 from replies.emphasis import emphasise
 from retrieval.models import Answer, Footer, Hit, IssueRef, Match, SourceFile, StoredArticle, StoredIssue
@@ -130,7 +131,10 @@ def test_a_whole_article_splits_into_valid_messages_and_loses_nothing(paragraphs
         assert all(f"（{i}/{len(parts)}）" in p.split("\n\n", 1)[0] for i, p in enumerate(parts[1:], start=2))
         parts = parts[:1] + [p.split("\n\n", 1)[1] for p in parts[1:]]  # continuation headers off
     assert squeeze(article.text) in squeeze("".join(parts))
-    assert parts[-1].endswith("西城区文明办")
+    # The article ends with its citation, then its GB/T 7714 reference.
+    cited, reference = parts[-1].rsplit("\n\n", 2)[-2:]
+    assert cited.endswith("西城区文明办")
+    assert reference == "参考文献（GB/T 7714—2015）：" + gbt7714(REF, article.title, article.source)
 
 
 def test_an_issue_with_hundreds_of_articles_splits_into_valid_messages() -> None:

@@ -71,9 +71,10 @@ def test_ask_json_has_cited_hits_best_first(db: str, run_bot) -> None:
     assert data["question"] == "丰台区创城建立了哪些工作机制？"
     first = data["hits"][0]
     assert set(first) == {
-        "total", "number", "date", "title", "source", "excerpt", "score", "page", "answer", "cite_gbt7714"
+        "article", "total", "number", "date", "title", "source", "excerpt", "score", "page", "answer", "cite_gbt7714"
     }  # fmt: skip
     assert data["match"] == "answer"
+    assert sum(year["articles"] for year in data["facets"]["years"]) >= len(data["hits"])
     sentence = first["answer"]
     assert first["excerpt"][sentence["start"] : sentence["end"]] == sentence["text"]
     assert first["page"] is None  # a text export has no pages
@@ -132,7 +133,7 @@ def test_issue_2202_json_has_three_articles_with_sources(db: str, run_bot) -> No
         "精神文明综合协调处、精神文明创建活动指导处",
         "丰台区文明办",
     ]
-    assert all(set(a) == {"title", "source", "text", "cite_gbt7714"} for a in data["articles"])
+    assert all(set(a) == {"id", "title", "source", "text", "cite_gbt7714"} for a in data["articles"])
     assert data["articles"][1]["cite_gbt7714"] == (
         f"精神文明综合协调处, 精神文明创建活动指导处. {data['articles'][1]['title']}[J]. 首都精神文明建设情况简报, 2022(10)."
     )
@@ -176,7 +177,12 @@ def test_ask_json_names_the_tier_and_the_sentence_that_answers(db: str, run_bot)
     related = json.loads(run_bot("ask", RELATED, "--json", "--db", db).stdout)
     assert related["match"] == "related" and related["hits"]
     silent = run_bot("ask", OFF_TOPIC, "--json", "--db", db)
-    assert silent.returncode == 0 and json.loads(silent.stdout) == {"question": OFF_TOPIC, "match": "none", "hits": []}
+    assert silent.returncode == 0 and json.loads(silent.stdout) == {
+        "question": OFF_TOPIC,
+        "match": "none",
+        "hits": [],
+        "facets": {"years": [], "sources": []},
+    }
 
 
 def test_the_console_labels_a_weak_match_and_gives_the_hint_for_none(db: str, run_bot) -> None:
@@ -256,7 +262,7 @@ FIRST_ANSWERS = ("丰台区创城建立了哪些工作机制？", "背街小巷�
 def test_a_fresh_process_answers_as_one_that_answered_many_questions_before(db: str, run_bot) -> None:
     """Nothing a process keeps between questions (passage lengths, norms) changes an answer: the
     first answer of `run_bot.py ask` equals a warm archive's, to the last digit of every score."""
-    from replies.render_json import answer_json
+    from replies.render_json import answer_json, facets_json
     from retrieval.archive import Archive
 
     with Archive(Path(db)) as warm:
@@ -266,7 +272,9 @@ def test_a_fresh_process_answers_as_one_that_answered_many_questions_before(db: 
         for question in FIRST_ANSWERS:
             fresh = run_bot("ask", question, "--json", "--db", db)
             assert fresh.returncode == 0, fresh.stderr
-            expected = json.loads(json.dumps(answer_json(warm.ask(question)), ensure_ascii=False))
+            answer = warm.ask(question, facets=True)
+            expected = answer_json(answer) | {"facets": facets_json(answer.facets)}
+            expected = json.loads(json.dumps(expected, ensure_ascii=False))
             assert json.loads(fresh.stdout) == expected
             assert expected["hits"] or question == FIRST_ANSWERS[-1]
 
