@@ -58,7 +58,8 @@ def cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     with open_archive(settings) as archive:
-        answer = archive.ask(args.question, limit=args.limit, year=args.year, source=args.source, facets=True)
+        counted = args.json or args.facets  # the whole list is counted only where it is shown
+        answer = archive.ask(args.question, limit=args.limit, year=args.year, source=args.source, facets=counted)
     data = answer_json(answer) | {"facets": facets_json(answer.facets)}
     narrowed = messages.narrowed_label(args.year, args.source)
     head = messages.NARROWED_TO.format(label=narrowed) + "\n\n" if narrowed else ""

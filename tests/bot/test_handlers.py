@@ -18,7 +18,7 @@ from replies.citations import gbt7714
 from retrieval.archive import Archive
 from retrieval.models import Match
 from retrieval.tokenize import Tokenizer
-from tests.bot_api_standin import BotApiStandIn
+from tests.bot_api_standin import BotApiStandIn, Call
 from tests.helpers import SAMPLE_ARCHIVE
 from tests.helpers.bot_in_process import InProcessBot
 from tests.helpers.bot_process import (
@@ -179,13 +179,18 @@ def test_a_failure_after_a_button_was_answered_is_apologised_for_in_the_chat(
     assert "抱歉" in plain(apology)
 
 
-def test_full_text_button_sends_the_whole_article(
-    api: BotApiStandIn, telegram_app: InProcessBot, chat: int, bot_archive_db: Path, tokenizer: Tokenizer
-) -> None:
+def open_first_full_text(api: BotApiStandIn, chat: int) -> tuple[Call, int]:
+    """Ask QUESTION and press 全文 1: the article's first message, and the mark before the press."""
     answer = say(api, chat, QUESTION)
     mark = api.mark()
     api.push_callback(chat, chat, answer.result["message_id"], button(answer, "全文 1")["callback_data"])
-    article = api.wait_for("sendMessage", lambda p: p["chat_id"] == chat, after=mark)
+    return api.wait_for("sendMessage", lambda p: p["chat_id"] == chat, after=mark), mark
+
+
+def test_full_text_button_sends_the_whole_article(
+    api: BotApiStandIn, telegram_app: InProcessBot, chat: int, bot_archive_db: Path, tokenizer: Tokenizer
+) -> None:
+    article, mark = open_first_full_text(api, chat)
     text = plain(article)
     with Archive(bot_archive_db, tokenizer, readonly=True) as archive:
         issue = archive.issue(2202)
@@ -203,10 +208,7 @@ def test_full_text_button_sends_the_whole_article(
 def test_the_full_text_offers_the_related_articles_of_other_issues_as_buttons(
     api: BotApiStandIn, telegram_app: InProcessBot, chat: int, bot_archive_db: Path, tokenizer: Tokenizer
 ) -> None:
-    answer = say(api, chat, QUESTION)
-    mark = api.mark()
-    api.push_callback(chat, chat, answer.result["message_id"], button(answer, "全文 1")["callback_data"])
-    article = api.wait_for("sendMessage", lambda p: p["chat_id"] == chat, after=mark)
+    article, mark = open_first_full_text(api, chat)
     with Archive(bot_archive_db, tokenizer, readonly=True) as archive:
         stored = next(a for a in archive.issue(2202).articles if a.title.startswith("丰台区"))
         related = archive.related(stored.id)
